@@ -1,7 +1,7 @@
 """Overlay PNG: the image with the trainee's and the reference's contours and where they disagree.
 
 Colours are from the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies):
-trainee contours orange, reference contours sky blue, myocardium only in the trainee's contour
+trainee contours yellow, reference contours sky blue (dashed), myocardium only in the trainee's contour
 ("over-contoured") vermillion, myocardium only in the reference's ("missed") bluish green. A legend names them.
 The image is shown with an automatic window (1st to 99th percentile of the displayed region), at its true aspect
 ratio (pixel spacing ``dy / dx``), cropped around the left ventricle by default.
@@ -17,7 +17,7 @@ import numpy as np
 
 from .contours import LVRegions, Spacing
 
-TRAINEE_COLOUR = "#E69F00"
+TRAINEE_COLOUR = "#F0E442"
 REFERENCE_COLOUR = "#56B4E9"
 OVER_COLOUR = "#D55E00"
 MISSED_COLOUR = "#009E73"
@@ -107,9 +107,13 @@ def render_overlay(image: np.ndarray, *, pixel_spacing_mm: Spacing,
 
     aspect = ((r1 - r0) * dy) / ((c1 - c0) * dx)
     w_in = width_px / 100.0
-    fig = Figure(figsize=(w_in, w_in * aspect + 1.1), dpi=100)
+    ax_w = 0.96 * w_in
+    ax_h = ax_w * aspect
+    top_in, bottom_in = (0.5 if title else 0.3), 0.55
+    h_in = ax_h + top_in + bottom_in
+    fig = Figure(figsize=(w_in, h_in), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.02, 1.0 / (w_in * aspect + 1.1), 0.96, (w_in * aspect) / (w_in * aspect + 1.1) * 0.94))
+    ax = fig.add_axes((0.02, bottom_in / h_in, ax_w / w_in, ax_h / h_in))
     ax.imshow(view, cmap="gray", vmin=lo, vmax=hi, extent=extent, aspect=dy / dx, interpolation="nearest")
     handles = []
     if reference_regions is not None:
@@ -140,7 +144,7 @@ def render_overlay(image: np.ndarray, *, pixel_spacing_mm: Spacing,
     ax.set_yticks([])
     window = f"window {lo:.0f}-{hi:.0f} {units}".strip()
     ax.set_title((title + "\n" if title else "") + window, fontsize=9)
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False, borderaxespad=0.2)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     png = buf.getvalue()

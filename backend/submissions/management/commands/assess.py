@@ -134,6 +134,6 @@ def iron_table_from_settings():
     """The site's iron-overload threshold table (``MYOQA_IRON_THRESHOLDS``), or None for the defaults."""
     if settings.CMR_IRON_THRESHOLDS is None:
         return None
-    from backend.cmr.relaxometry import iron_table_from_dict
+    from backend.cmr.relaxometry import iron_grade_table_from_dict
 
-    return iron_table_from_dict(settings.CMR_IRON_THRESHOLDS)
+    return iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
