@@ -354,3 +354,73 @@ def wall_contours(cs: ContourSet, shape: tuple[int, int]) -> tuple[np.ndarray | 
         return cs.endocardium, cs.epicardium
     reg = lv_regions(cs, shape)
     return mask_to_contour(reg.cavity), mask_to_contour(reg.whole)
+
+
+def contour_set_to_bytes(cs: ContourSet) -> bytes:
+    """Serialise a contour set (polygons and masks) to ``.npz`` bytes, so an upload is parsed once.
+
+    Parameters
+    ----------
+    cs : ContourSet
+
+    Returns
+    -------
+    bytes
+        A compressed NumPy ``.npz`` archive (no pickles): arrays ``endocardium``, ``epicardium`` (N, 2) float64,
+        ``myocardium_mask``, ``cavity_mask`` (bool) when present, and ``source`` (a 0-d unicode array).
+    """
+    import io
+
+    arrays = {"source": np.array(cs.source)}
+    for name in ("endocardium", "epicardium", "myocardium_mask", "cavity_mask"):
+        v = getattr(cs, name)
+        if v is not None:
+            arrays[name] = np.asarray(v)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def contour_set_from_bytes(data: bytes) -> ContourSet:
+    """Inverse of :func:`contour_set_to_bytes`.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    ContourSet
+
+    Raises
+    ------
+    ValueError
+        Not an archive written by :func:`contour_set_to_bytes`.
+    """
+    import io
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        get = {k: z[k] for k in z.files}
+    if "source" not in get:
+        raise ValueError("not a MyoQA contour archive")
+    return ContourSet(endocardium=get.get("endocardium"), epicardium=get.get("epicardium"),
+                      myocardium_mask=get.get("myocardium_mask"), cavity_mask=get.get("cavity_mask"),
+                      source=str(get["source"]))
+
+
+def contour_set_polygons(cs: ContourSet, shape: tuple[int, int]) -> dict:
+    """Endocardium and epicardium as JSON-ready lists of ``[x, y]`` (pixel coordinates), derived from masks if needed.
+
+    Parameters
+    ----------
+    cs : ContourSet
+    shape : (rows, columns)
+
+    Returns
+    -------
+    dict
+        ``{"endocardium": [[x, y], ...] | None, "epicardium": [[x, y], ...] | None}``, rounded to 0.01 px.
+    """
+    endo, epi = wall_contours(cs, shape)
+    return {name: None if p is None else np.round(p, 2).tolist() for name, p in
+            (("endocardium", endo), ("epicardium", epi))}

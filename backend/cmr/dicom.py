@@ -969,3 +969,55 @@ def _build(kind: ImageKind, frames: list[_Frame]) -> CMRImage:
         slice_location_mm=first.slice_loc,
         source_names=tuple(dict.fromkeys(f.name for f in frames)),
     )
+
+
+def image_to_bytes(image: CMRImage) -> bytes:
+    """Serialise a loaded image to ``.npz`` bytes (pixels and geometry), so a stored upload is parsed once.
+
+    Parameters
+    ----------
+    image : CMRImage
+
+    Returns
+    -------
+    bytes
+        A compressed NumPy archive without pickles.
+    """
+    import io
+    import json as _json
+
+    meta = {"pixel_spacing_mm": list(image.pixel_spacing_mm), "kind": image.kind.value,
+            "echo_times_ms": list(image.echo_times_ms) if image.echo_times_ms else None,
+            "field_strength_t": image.field_strength_t, "units": image.units, "manufacturer": image.manufacturer,
+            "description": image.description, "series_instance_uid": image.series_instance_uid,
+            "sop_instance_uids": list(image.sop_instance_uids), "slice_location_mm": image.slice_location_mm}
+    buf = io.BytesIO()
+    np.savez_compressed(buf, pixels=np.asarray(image.pixels), meta=np.array(_json.dumps(meta)))
+    return buf.getvalue()
+
+
+def image_from_bytes(data: bytes) -> CMRImage:
+    """Inverse of :func:`image_to_bytes`.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    CMRImage
+        With read-only pixels.
+    """
+    import io
+    import json as _json
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        pixels = np.array(z["pixels"])
+        meta = _json.loads(str(z["meta"]))
+    pixels.setflags(write=False)
+    return CMRImage(pixels=pixels, pixel_spacing_mm=tuple(meta["pixel_spacing_mm"]), kind=ImageKind(meta["kind"]),
+                    echo_times_ms=tuple(meta["echo_times_ms"]) if meta["echo_times_ms"] else None,
+                    field_strength_t=meta["field_strength_t"], units=meta["units"],
+                    manufacturer=meta["manufacturer"], description=meta["description"],
+                    series_instance_uid=meta["series_instance_uid"],
+                    sop_instance_uids=tuple(meta["sop_instance_uids"]), slice_location_mm=meta["slice_location_mm"])

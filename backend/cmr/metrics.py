@@ -67,9 +67,6 @@ HD_PERCENTILE = 95.0
 """Percentile of the robust Hausdorff distance (HD95)."""
 
 _NAN = float("nan")
-_K_CANDIDATES = 16
-"""Nearest target segments fetched per query piece; more are fetched (ball query) only where 16 cannot be proven
-to contain every possible nearest segment."""
 
 ContourInput = Union[np.ndarray, Sequence[np.ndarray], None]
 
@@ -179,7 +176,7 @@ def _subdivide(s0: np.ndarray, s1: np.ndarray, max_len: float) -> tuple[np.ndarr
     """Split segments ``s0[i] -> s1[i]`` into equal pieces no longer than ``max_len`` (same geometry)."""
     d = s1 - s0
     length = np.hypot(d[:, 0], d[:, 1])
-    n = np.maximum(1, np.ceil(length / max_len)).astype(np.intp)
+    n = np.maximum(1, np.ceil(length / max_len - 1e-9)).astype(np.intp)
     if np.all(n == 1):
         return s0, s1
     idx = np.repeat(np.arange(len(s0)), n)
@@ -190,29 +187,45 @@ def _subdivide(s0: np.ndarray, s1: np.ndarray, max_len: float) -> tuple[np.ndarr
     return s0[idx] + f0 * d[idx], s0[idx] + f1 * d[idx]
 
 
-class _Target:
-    """A set of segments (a polyline soup, mm) indexed for exact nearest-distance queries.
+class _Segments:
+    """Straight segments in mm as contiguous columns; a k-d tree of their midpoints is built on demand.
 
-    Segments longer than ``max_len`` are split (same geometry) so that every segment midpoint is within
-    ``max_len / 2`` of every point of its segment; a k-d tree holds the midpoints.
+    Serves both as query pieces (sampled) and as a target (distances are measured to it).
     """
 
-    def __init__(self, s0: np.ndarray, s1: np.ndarray, max_len: float) -> None:
-        s0, s1 = _subdivide(s0, s1, max_len)
-        d = s1 - s0
-        self.x0 = np.ascontiguousarray(s0[:, 0])
-        self.y0 = np.ascontiguousarray(s0[:, 1])
-        self.dx = np.ascontiguousarray(d[:, 0])
-        self.dy = np.ascontiguousarray(d[:, 1])
-        len2 = self.dx * self.dx + self.dy * self.dy
-        with np.errstate(divide="ignore"):
-            self.inv_len2 = np.where(len2 > 0, 1.0 / np.where(len2 > 0, len2, 1.0), 0.0)
-        self.half_max = 0.5 * math.sqrt(float(len2.max()))
-        self.n = len(s0)
-        self.tree = cKDTree(s0 + 0.5 * d)
+    def __init__(self, s0: np.ndarray, s1: np.ndarray) -> None:
+        self.x0 = np.ascontiguousarray(s0[:, 0], dtype=np.float64)
+        self.y0 = np.ascontiguousarray(s0[:, 1], dtype=np.float64)
+        self.dx = np.ascontiguousarray(s1[:, 0] - s0[:, 0], dtype=np.float64)
+        self.dy = np.ascontiguousarray(s1[:, 1] - s0[:, 1], dtype=np.float64)
+        self.length = np.hypot(self.dx, self.dy)
+        self.n = len(self.x0)
+        self.half_max = 0.5 * float(self.length.max()) if self.n else 0.0
+        self._tree: cKDTree | None = None
 
-    def dist2(self, px: np.ndarray, py: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Squared distance from points ``(px, py)`` to segments ``j`` (broadcast together)."""
+    @property
+    def tree(self) -> cKDTree:
+        """k-d tree of the segment midpoints."""
+        if self._tree is None:
+            self._tree = cKDTree(np.column_stack([self.x0 + 0.5 * self.dx, self.y0 + 0.5 * self.dy]))
+        return self._tree
+
+
+class _Pool:
+    """Several targets concatenated (target ``i`` at ``offset[i]``), so that one set of array operations serves
+    every query at once."""
+
+    def __init__(self, targets: Sequence[_Segments]) -> None:
+        self.offset = np.cumsum([0] + [t.n for t in targets])
+        self.x0 = np.concatenate([t.x0 for t in targets])
+        self.y0 = np.concatenate([t.y0 for t in targets])
+        self.dx = np.concatenate([t.dx for t in targets])
+        self.dy = np.concatenate([t.dy for t in targets])
+        len2 = self.dx * self.dx + self.dy * self.dy
+        self.inv_len2 = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+
+    def dist(self, px: np.ndarray, py: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Distance from points ``(px, py)`` to pooled segments ``j`` (all three broadcast together)."""
         wx = px - self.x0[j]
         wy = py - self.y0[j]
         dx, dy = self.dx[j], self.dy[j]
@@ -220,97 +233,275 @@ class _Target:
         np.clip(t, 0.0, 1.0, out=t)
         wx -= t * dx
         wy -= t * dy
-        return wx * wx + wy * wy
+        wx *= wx
+        wy *= wy
+        wx += wy
+        return np.sqrt(wx, out=wx)
 
 
-def _distances_to_target(target: _Target, q0: np.ndarray, q1: np.ndarray, pts: np.ndarray,
-                         starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Exact distances from sample points to a target, the samples grouped by the query piece they lie on.
+class _Query:
+    """The pieces of several jobs concatenated: job ``i`` samples ``pieces[i]`` and measures to target ``i``."""
+
+    def __init__(self, pieces: Sequence[_Segments], targets: Sequence[_Segments]) -> None:
+        self.x0 = np.concatenate([p.x0 for p in pieces])
+        self.y0 = np.concatenate([p.y0 for p in pieces])
+        self.dx = np.concatenate([p.dx for p in pieces])
+        self.dy = np.concatenate([p.dy for p in pieces])
+        self.length = np.concatenate([p.length for p in pieces])
+        self.offset = np.cumsum([0] + [p.n for p in pieces])
+        self.job = np.repeat(np.arange(len(pieces)), [p.n for p in pieces])
+        self.half_max = np.asarray([t.half_max for t in targets])[self.job]   # of each piece's target
+        self.n = len(self.x0)
+
+    def point(self, t: float, sel: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of the point at fraction ``t`` along pieces ``sel``."""
+        return self.x0[sel] + t * self.dx[sel], self.y0[sel] + t * self.dy[sel]
+
+
+def _may_win(da: np.ndarray, db: np.ndarray, ua: np.ndarray, ub: np.ndarray, span: np.ndarray,
+             tol: np.ndarray) -> np.ndarray:
+    """Can a segment be nearer than the best candidate somewhere on a straight interval of a query piece?
+
+    On an interval of length ``span`` with end distances ``da, db`` to the segment and ``ua, ub`` to the best
+    candidate: the distance to the segment is at least ``max(da - s, db - (span - s))`` (it is 1-Lipschitz), the
+    distance to the best candidate at most ``ua + (ub - ua) s / span`` (it is convex along a line). The difference
+    of the two bounds is convex in ``s``, so its minimum lies at an end or at the kink; the segment can be nearest
+    somewhere on the interval only if that minimum is <= 0.
+    """
+    s = np.clip(0.5 * (da - db + span), 0.0, span)
+    frac = np.divide(s, span, out=np.zeros_like(s), where=span > 0)
+    kink = np.maximum(da - s, db - (span - s)) - (ua + (ub - ua) * frac)
+    return np.minimum(np.minimum(da - ua, db - ub), kink) <= tol
+
+
+def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
+           reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prune candidate pairs and decide which pieces' candidate sets are proven complete.
 
     Parameters
     ----------
-    target : _Target
-    q0, q1 : ndarray, shape (P, 2)
-        Query pieces (segments the samples lie on), mm.
-    pts : ndarray, shape (S, 2)
-        Sample points, grouped by piece: piece ``p`` owns ``pts[starts[p]:starts[p] + counts[p]]``.
-    starts, counts : ndarray of int, shape (P,)
+    rows, cand : ndarray of int, shape (M,)
+        Pairs (query piece, pooled target segment), sorted by piece; every listed piece has at least one pair.
+    reach : ndarray, shape (M,)
+        For each pair's piece: every target segment whose midpoint is within ``reach`` of the piece's midpoint is
+        among its pairs (inf when all segments of its target are).
 
     Returns
     -------
-    ndarray, shape (S,)
-        Euclidean distance of every sample to the nearest point of the target's segments, mm.
+    keep : ndarray of bool, shape (M,)
+        Pairs whose segment may be nearest somewhere on the piece.
+    pieces : ndarray of int
+        The distinct pieces of ``rows``.
+    proven : ndarray of bool, same shape as ``pieces``
+        True when no segment outside the pairs can be nearest to any point of the piece.
 
     Notes
     -----
-    Proof of exactness. Let a piece have end points ``v0, v1``, midpoint ``m`` and half-length ``h``, and let
-    ``U = min_c max(|v0 c|, |v1 c|)`` over some target segments ``c``: the distance to a segment is convex along
-    the piece, so every point ``x`` of the piece has ``d(x) <= U``. A segment ``c`` can be nearest to some ``x``
-    only if ``|x c| <= U``, hence only if ``|m c| <= U + h`` (*kept* candidates), and then its midpoint lies within
-    ``U + h + L/2`` of ``m`` (``L`` its length, at most ``2 * target.half_max``). The k-d tree returns the ``K``
-    nearest midpoints; when the K-th is farther than ``U + h + half_max`` every possible nearest segment is among
-    them. Pieces where that cannot be shown get their candidates from a ball query of that radius instead.
-    Each sample is then measured against its piece's kept candidates (point-to-segment, exact).
+    Let ``c*`` be the pair minimising ``U = max(|v0 c|, |v1 c|)`` over the piece's ends; the distance to a segment
+    is convex along a line, so every point of the piece is within ``U`` of ``c*``. A segment of length ``L`` whose
+    midpoint is farther than ``reach`` is at least ``reach - L/2 - h`` from every point of the piece (``h`` half
+    the piece), so it can never be nearest when that exceeds ``U``. Among the pairs, :func:`_may_win` (on either
+    half of the piece) drops segments that are never nearer than ``c*``.
     """
-    n_pieces = len(q0)
-    mid = 0.5 * (q0 + q1)
-    dq = q1 - q0
-    half = 0.5 * np.hypot(dq[:, 0], dq[:, 1])
-    k = min(_K_CANDIDATES, target.n)
-    dk, ik = target.tree.query(mid, k=k)
-    if k == 1:
-        dk, ik = dk[:, None], ik[:, None]
-    u2 = np.maximum(target.dist2(q0[:, 0:1], q0[:, 1:2], ik), target.dist2(q1[:, 0:1], q1[:, 1:2], ik))
-    u = np.sqrt(u2.min(axis=1))
-    reach = u + half
-    reach *= 1.0 + 1e-12
-    reach += 1e-12
-    keep = target.dist2(mid[:, 0:1], mid[:, 1:2], ik) <= (reach * reach)[:, None]
-    n_keep = keep.sum(axis=1)
-    rows, cols = np.nonzero(keep)
-    cand = ik[rows, cols]
-    row_start = np.cumsum(n_keep) - n_keep
-    if k < target.n:
-        radius = reach + target.half_max
-        for p in np.flatnonzero(dk[:, -1] <= radius):
-            extra = target.tree.query_ball_point(mid[p], radius[p])
-            cand = np.concatenate([cand, np.asarray(extra, dtype=np.intp)])
-            row_start[p] = len(cand) - len(extra)
-            n_keep[p] = len(extra)
-    # Ragged expansion: sample s (of piece p) against cand[row_start[p] : row_start[p] + n_keep[p]].
-    piece_of = np.repeat(np.arange(n_pieces), counts)
-    per_sample = n_keep[piece_of]
-    first_pair = np.cumsum(per_sample) - per_sample
-    sample_of_pair = np.repeat(np.arange(len(pts)), per_sample)
-    pair_cand = cand[np.arange(sample_of_pair.size) - first_pair[sample_of_pair] + row_start[piece_of][sample_of_pair]]
-    pp = pts[sample_of_pair]
-    d2 = target.dist2(pp[:, 0], pp[:, 1], pair_cand)
-    return np.sqrt(np.minimum.reduceat(d2, first_pair))
+    x0, y0 = q.point(0.0, rows)
+    xm, ym = q.point(0.5, rows)
+    x1, y1 = q.point(1.0, rows)
+    d0 = pool.dist(x0, y0, cand)
+    dm = pool.dist(xm, ym, cand)
+    d1 = pool.dist(x1, y1, cand)
+    far = np.maximum(d0, d1)
+    new = np.empty(len(rows), dtype=bool)
+    new[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    bound = np.minimum.reduceat(far, starts)
+    is_best = np.flatnonzero(far == bound[group])
+    best = is_best[np.r_[True, group[is_best[1:]] != group[is_best[:-1]]]]
+    b = best[group]
+    tol = 1e-9 * (1.0 + bound)
+    half = 0.5 * q.length[rows]
+    keep = (_may_win(d0, dm, d0[b], dm[b], half, tol[group])
+            | _may_win(dm, d1, dm[b], d1[b], half, tol[group]))
+    pieces = rows[starts]
+    proven = reach[starts] - q.half_max[pieces] - 0.5 * q.length[pieces] > bound + tol
+    return keep, pieces, proven
 
 
-def _sample_pieces(q0: np.ndarray, q1: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                           np.ndarray]:
-    """Midpoint-rule samples of segments: ``ceil(L / step)`` equal pieces per segment, one sample per piece.
+_K_STAGES = (12, 48)
+"""Nearest target midpoints fetched per piece not settled by the first, fixed-radius search: 12, then 48, then a
+ball query (see :func:`_candidates`)."""
+
+
+def _candidates(pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Segments], q: _Query,
+                radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact candidate lists: for every query piece, pooled target segments that include its nearest ones.
+
+    Parameters
+    ----------
+    radius : float
+        Radius of the first search: all (piece midpoint, target midpoint) pairs closer than this, from one k-d
+        tree pair search per job (one for both jobs when they are the two directions between the same curves).
 
     Returns
     -------
-    pts : ndarray, shape (S, 2)
-    weights : ndarray, shape (S,)
-        Arc length each sample stands for (``L / n`` of its segment), mm.
-    starts, counts : ndarray of int, shape (P,)
-        Samples of segment ``p`` are ``pts[starts[p]:starts[p] + counts[p]]``.
+    cand : ndarray of int, shape (W, P)
+        Column ``p`` lists the candidates of piece ``p``, padded with repeats of its first one.
+    n_cand : ndarray of int, shape (P,)
+
+    Notes
+    -----
+    Completeness is proven piece by piece (:func:`_prune`); pieces farther from their target than the first radius
+    allows are searched again with the ``K`` nearest midpoints (:data:`_K_STAGES`), then with a ball query of the
+    radius their bound requires. The result equals brute force over all target segments.
     """
-    d = q1 - q0
-    length = np.hypot(d[:, 0], d[:, 1])
-    counts = np.maximum(1, np.ceil(length / step)).astype(np.intp)
-    starts = np.cumsum(counts) - counts
-    idx = np.repeat(np.arange(len(q0)), counts)
-    k = np.arange(idx.size) - starts[idx]
-    nn = counts[idx]
-    f = ((k + 0.5) / nn)[:, None]
-    pts = q0[idx] + f * d[idx]
-    weights = (length / counts)[idx]
-    return pts, weights, starts, counts
+    settled = np.zeros(q.n, dtype=bool)
+    kept_rows, kept_cand = [], []
+    # Stage 1: all midpoint pairs within `radius`.
+    rows_l, cand_l = [], []
+    symmetric = len(pieces) == 2 and pieces[0] is targets[1] and pieces[1] is targets[0]
+    for j in range(1 if symmetric else len(pieces)):
+        if pieces[j].n == 0 or targets[j].n == 0:
+            continue
+        pairs = pieces[j].tree.sparse_distance_matrix(targets[j].tree, radius, output_type="ndarray")
+        rows_l.append(pairs["i"] + q.offset[j])
+        cand_l.append(pairs["j"] + pool.offset[j])
+        if symmetric:
+            rows_l.append(pairs["j"] + q.offset[1])
+            cand_l.append(pairs["i"] + pool.offset[1])
+    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, dtype=np.intp)
+    if rows.size:
+        cand = np.concatenate(cand_l)
+        order = np.argsort(rows, kind="stable")
+        rows, cand = rows[order], cand[order]
+        keep, done, proven = _prune(pool, q, rows, cand, np.full(rows.size, radius))
+        settled[done[proven]] = True
+        sel = keep & settled[rows]
+        kept_rows.append(rows[sel])
+        kept_cand.append(cand[sel])
+    # Stage 2: the K nearest midpoints, for the pieces not settled yet.
+    mid_x, mid_y = q.point(0.5)
+    for k_req in _K_STAGES:
+        todo = np.flatnonzero(~settled)
+        if todo.size == 0:
+            break
+        rows_l, cand_l, reach_l = [], [], []
+        for j, t in enumerate(targets):
+            r = todo[q.job[todo] == j]
+            if r.size == 0:
+                continue
+            k = min(k_req, t.n)
+            dk, ik = t.tree.query(np.column_stack([mid_x[r], mid_y[r]]), k=k)
+            dk, ik = dk.reshape(r.size, k), ik.reshape(r.size, k)
+            last = dk[:, -1] if k < t.n else np.full(r.size, np.inf)
+            rows_l.append(np.repeat(r, k))
+            cand_l.append(ik.ravel() + pool.offset[j])
+            reach_l.append(np.repeat(last, k))
+        rows, cand, reach = np.concatenate(rows_l), np.concatenate(cand_l), np.concatenate(reach_l)
+        keep, pieces, proven = _prune(pool, q, rows, cand, reach)
+        ok = np.zeros(q.n, dtype=bool)
+        ok[pieces[proven]] = True
+        sel = keep & ok[rows]
+        kept_rows.append(rows[sel])
+        kept_cand.append(cand[sel])
+        settled |= ok
+    # Stage 3 (rare: crowded neighbourhoods, e.g. a point near the centre of a circle): a ball query each.
+    for p in np.flatnonzero(~settled):
+        j = int(q.job[p])
+        t = targets[j]
+        every = np.arange(t.n) + pool.offset[j]
+        bound = float(np.maximum(pool.dist(q.x0[p], q.y0[p], every),
+                                 pool.dist(q.x0[p] + q.dx[p], q.y0[p] + q.dy[p], every)).min())
+        reach = (bound + 0.5 * q.length[p] + t.half_max) * (1.0 + 1e-9) + 1e-9
+        near = np.asarray(t.tree.query_ball_point([mid_x[p], mid_y[p]], reach), dtype=np.intp)
+        near = np.sort(near) + pool.offset[j]
+        rows = np.full(near.size, p)
+        keep, _, _ = _prune(pool, q, rows, near, np.full(near.size, np.inf))
+        kept_rows.append(rows[keep])
+        kept_cand.append(near[keep])
+    rows = np.concatenate(kept_rows)
+    cand = np.concatenate(kept_cand)
+    order = np.argsort(rows, kind="stable")
+    rows, cand = rows[order], cand[order]
+    n_cand = np.bincount(rows, minlength=q.n)
+    first = np.cumsum(n_cand) - n_cand
+    rank = np.arange(rows.size) - first[rows]
+    padded = np.repeat(cand[first][None, :], int(n_cand.max()), axis=0)
+    padded[rank, rows] = cand
+    return padded, n_cand
+
+
+
+def _samples_per_piece(length: np.ndarray, step: float) -> np.ndarray:
+    """``ceil(length / step)`` rounded up on a short ladder (1-8, even to 16, multiples of 4 to 32, then of 8)
+    so that pieces share few distinct sample counts (each count is evaluated as one array)."""
+    n = np.maximum(1, np.ceil(length / step - 1e-9)).astype(np.intp)
+    return np.where(n <= 8, n, np.where(n <= 16, n + (n & 1), np.where(n <= 32, (n + 3) // 4 * 4, (n + 7) // 8 * 8)))
+
+
+_WIDTHS = np.array([2, 4, 8, 16, 32, 64])
+"""Candidate-count classes: pieces are evaluated in groups padded to the next class (beyond 64: to the widest)."""
+
+_FIRST_RADIUS = 4.0
+"""First candidate search radius, in target segment lengths (about pixels for raster boundaries)."""
+
+
+def _sampled_distances(pieces: Sequence[_Segments], targets: Sequence[_Segments],
+                       step: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Midpoint-rule samples of each query curve and their exact distances to its target.
+
+    Parameters
+    ----------
+    pieces, targets : sequences of _Segments, same length
+        Job ``i`` samples ``pieces[i]`` and measures to ``targets[i]`` (mm).
+    step : float
+        Maximum sample spacing, mm: a piece gets ``n >= length / step`` samples at ``(k + 0.5) / n`` of its
+        length, each standing for ``length / n`` of arc.
+
+    Returns
+    -------
+    list of (distances, weights)
+        Per job: every sample's exact distance to the nearest target segment and the arc length it stands for.
+    """
+    pool = _Pool(targets)
+    q = _Query(pieces, targets)
+    radius = _FIRST_RADIUS * 2.0 * max(t.half_max for t in targets)
+    cand, n_cand = _candidates(pool, pieces, targets, q, radius)
+    n_samp = _samples_per_piece(q.length, step)
+    cls = np.searchsorted(_WIDTHS, n_cand)
+    key = n_samp.astype(np.int64) * 64 + cls
+    out: list[list[np.ndarray]] = [[] for _ in pieces]
+    wts: list[list[np.ndarray]] = [[] for _ in pieces]
+    for g in np.unique(key):
+        sel = np.flatnonzero(key == g)
+        n = int(n_samp[sel[0]])
+        k = int(n_cand[sel].max())
+        c = cand[:k, sel]                                                     # (k, G)
+        cdx, cdy = pool.dx[c], pool.dy[c]
+        inv = pool.inv_len2[c]
+        w0x = q.x0[sel] - pool.x0[c]
+        w0y = q.y0[sel] - pool.y0[c]
+        qdx, qdy = q.dx[sel], q.dy[sel]
+        a = ((w0x * cdx + w0y * cdy) * inv)[:, None, :]                      # projection parameter at t = 0
+        b = ((qdx * cdx + qdy * cdy) * inv)[:, None, :]                      # its rate along the piece
+        t = ((np.arange(n) + 0.5) / n)[:, None]                              # (n, 1)
+        s = a + b * t                                                         # (k, n, G)
+        np.clip(s, 0.0, 1.0, out=s)
+        ex = w0x[:, None, :] + qdx * t
+        ex -= s * cdx[:, None, :]
+        ey = w0y[:, None, :] + qdy * t
+        ey -= s * cdy[:, None, :]
+        ex *= ex
+        ey *= ey
+        ex += ey
+        d = np.sqrt(np.minimum.reduce(ex, axis=0))                           # (n, G)
+        w = q.length[sel] / n
+        jobs = q.job[sel]
+        for j in np.unique(jobs):
+            m = slice(None) if jobs[0] == jobs[-1] else jobs == j
+            out[j].append(d[:, m].ravel())
+            wts[j].append(np.broadcast_to(w[m], (n, w[m].size)).ravel())
+    return [(np.concatenate(o), np.concatenate(w)) for o, w in zip(out, wts)]
 
 
 def point_to_polyline_distances(points: np.ndarray, polylines: Sequence[np.ndarray], *,
@@ -332,7 +523,8 @@ def point_to_polyline_distances(points: np.ndarray, polylines: Sequence[np.ndarr
     Returns
     -------
     ndarray, shape (N,)
-        Distances to the nearest point on any target segment (point to segment, not point to vertex).
+        Distances to the nearest point on any target segment (point to segment, not point to vertex), in the
+        order of ``points``.
 
     Raises
     ------
@@ -341,18 +533,24 @@ def point_to_polyline_distances(points: np.ndarray, polylines: Sequence[np.ndarr
 
     Notes
     -----
-    A k-d tree over target segment midpoints proposes candidates and a bound proves that no other segment is
-    closer (:func:`_distances_to_target`), so the result equals brute force over all segments to rounding.
+    Candidates come from k-d trees over the target's segment midpoints, with a bound that proves no other
+    segment can be nearer (:func:`_candidates`), so the result equals brute force over all segments to rounding.
+    Used by :mod:`backend.cmr.wall` for local wall thickness.
     """
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must be an (N, 2) array; got shape {pts.shape}.")
     s0, s1 = _polyline_segments(polylines, closed=closed)
     if len(s0) == 0:
         raise ValueError("point_to_polyline_distances needs at least one target vertex.")
     if len(pts) == 0:
         return np.zeros(0)
-    target = _Target(s0, s1, max_segment)
-    n = len(pts)
-    return _distances_to_target(target, pts, pts, pts, np.arange(n), np.ones(n, dtype=np.intp))
+    target = _Segments(*_subdivide(s0, s1, max_segment))
+    query = _Segments(pts, pts)
+    pool = _Pool([target])
+    q = _Query([query], [target])
+    cand, _ = _candidates(pool, [query], [target], q, _FIRST_RADIUS * max(2.0 * target.half_max, 1e-12))
+    return pool.dist(q.x0, q.y0, cand).min(axis=0)
 
 
 def _polyline_segments(polylines: Sequence[np.ndarray], *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -500,21 +698,13 @@ def _weighted_percentile(d: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(d[order[min(i, len(order) - 1)]])
 
 
-def _directed(target: _Target, q0: np.ndarray, q1: np.ndarray, step: float, max_len: float):
-    q0, q1 = _subdivide(q0, q1, max_len)
-    pts, w, starts, counts = _sample_pieces(q0, q1, step)
-    d = _distances_to_target(target, q0, q1, pts, starts, counts)
-    total = float(w.sum())
-    return d, w, total
-
-
 def _surface_distances_mm(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, step: float,
                           max_len: float, flags: list[str]) -> SurfaceDistances:
-    """Surface distances between two segment sets in mm (both non-empty)."""
-    ta = _Target(a0, a1, max_len)
-    tb = _Target(b0, b1, max_len)
-    dab, wa, la = _directed(tb, a0, a1, step, max_len)
-    dba, wb, lb = _directed(ta, b0, b1, step, max_len)
+    """Surface distances between two non-empty segment sets given in mm."""
+    a = _Segments(*_subdivide(a0, a1, max_len))
+    b = _Segments(*_subdivide(b0, b1, max_len))
+    (dab, wa), (dba, wb) = _sampled_distances([a, b], [b, a], step)
+    la, lb = float(wa.sum()), float(wb.sum())
     hd_ab, hd_ba = float(dab.max()), float(dba.max())
     p_ab = _weighted_percentile(dab, wa, HD_PERCENTILE)
     p_ba = _weighted_percentile(dba, wb, HD_PERCENTILE)
@@ -636,14 +826,40 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
     return _from_segments(a0, a1, b0, b1, scale, step, flags)
 
 
+# Marching squares at level 0.5 on a binary image, as skimage.measure.find_contours (fully_connected="low": the
+# foreground is 4-connected, so a saddle cell cuts off each foreground corner). Corner bits: 1 = (r, c),
+# 2 = (r, c+1), 4 = (r+1, c), 8 = (r+1, c+1). Edge midpoints as (row, col) offsets from the cell's (r, c).
+_TOP, _BOTTOM, _LEFT, _RIGHT = (0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)
+_CASES = {1: [(_TOP, _LEFT)], 2: [(_RIGHT, _TOP)], 3: [(_RIGHT, _LEFT)], 4: [(_LEFT, _BOTTOM)],
+          5: [(_TOP, _BOTTOM)], 6: [(_RIGHT, _TOP), (_LEFT, _BOTTOM)], 7: [(_RIGHT, _BOTTOM)],
+          8: [(_BOTTOM, _RIGHT)], 9: [(_TOP, _LEFT), (_BOTTOM, _RIGHT)], 10: [(_BOTTOM, _TOP)],
+          11: [(_BOTTOM, _LEFT)], 12: [(_LEFT, _RIGHT)], 13: [(_TOP, _RIGHT)], 14: [(_LEFT, _TOP)]}
+_MS_START = np.zeros((16, 2, 2))
+_MS_END = np.zeros((16, 2, 2))
+for _code, _segs in _CASES.items():
+    for _i, (_p, _q) in enumerate(_segs):
+        _MS_START[_code, _i] = _p[::-1]      # stored as (x, y) = (col, row)
+        _MS_END[_code, _i] = _q[::-1]
+
+
 def _mask_segments_mm(mask: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All boundary segments of a mask (marching squares at 0.5), in mm."""
-    polys = mask_to_contours(mask)
-    if not polys:
+    """All boundary segments of a mask in mm: the marching-squares iso-contours at 0.5, as an unordered set.
+
+    The segments are exactly those of :func:`backend.cmr.contours.mask_to_contours` (the same edge midpoints,
+    the same saddle rule; ``tests/cmr/test_metrics.py`` checks it), without joining them into closed polygons,
+    which distances do not need and which costs more than the distances themselves.
+    """
+    m = np.pad(np.asarray(mask, dtype=np.uint8), 1)
+    code = m[:-1, :-1] | (m[:-1, 1:] << 1) | (m[1:, :-1] << 2) | (m[1:, 1:] << 3)
+    r, c = np.nonzero((code != 0) & (code != 15))
+    if r.size == 0:
         return np.zeros((0, 2)), np.zeros((0, 2))
-    s0 = np.concatenate(polys) * scale
-    s1 = np.concatenate([np.roll(p, -1, axis=0) for p in polys]) * scale
-    return s0, s1
+    cc = code[r, c]
+    base = np.column_stack([c, r]).astype(np.float64) - 1.0              # (x, y) of the cell's corner pixel
+    saddle = (cc == 6) | (cc == 9)
+    s0 = np.concatenate([base + _MS_START[cc, 0], base[saddle] + _MS_START[cc[saddle], 1]])
+    s1 = np.concatenate([base + _MS_END[cc, 0], base[saddle] + _MS_END[cc[saddle], 1]])
+    return s0 * scale, s1 * scale
 
 
 # ---------------------------------------------------------------------------------------------------------------

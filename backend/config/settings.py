@@ -1,40 +1,106 @@
 """MyoQA settings: one module, driven by the environment (see README, "Configuration").
 
-Every variable has a default that runs the embedded set-up (SQLite, local media folder) on a newcomer's machine.
+Every variable has a default that runs the embedded set-up (SQLite, a filesystem Celery broker and a local worker,
+media under ``var/``) on a newcomer's machine; ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
+Pattern: healthchecks ``hc/settings.py`` (env helpers that fail loudly).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import dj_database_url
+
 from .env import env_bool, env_int, env_json, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(env_str("MYOQA_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("MYOQA_DEBUG", False)
 SECRET_KEY = env_str("MYOQA_SECRET_KEY", "insecure-development-key-change-me")
-ALLOWED_HOSTS = [h for h in env_str("MYOQA_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+ALLOWED_HOSTS = [h.strip() for h in env_str("MYOQA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env_str("MYOQA_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# Behind the Node proxy: it sets X-Forwarded-Host / -Proto.
+USE_X_FORWARDED_HOST = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "rest_framework",
+    "drf_spectacular",
+    "backend.core",
+    "backend.accounts",
+    "backend.cases",
     "backend.submissions",
 ]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+ROOT_URLCONF = "backend.config.urls"
+WSGI_APPLICATION = "backend.config.wsgi.application"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True,
+              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+AUTH_USER_MODEL = "accounts.User"
 
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("MYOQA_SQLITE_PATH", str(BASE_DIR / "var" / "myoqa.sqlite3")),
-    }
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'myoqa.sqlite3'}"), conn_max_age=env_int("MYOQA_DB_CONN_MAX_AGE", 60))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-gb"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("MYOQA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Uploads: stored outside any web root under generated names; only authorised views serve them.
+MEDIA_ROOT = Path(env_str("MYOQA_MEDIA_ROOT", str(VAR_DIR / "media")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+# Site secret for pseudonymous UIDs and patient IDs in de-identified DICOM (consistent across uploads).
+DEID_SECRET = env_str("MYOQA_DEID_SECRET", SECRET_KEY)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backend.core.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "MyoQA API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False,
+                        "DESCRIPTION": "Contour training and quality assessment for cardiac MR parametric mapping."}
+
+# --- Celery ------------------------------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery-broker"
+CELERY_TASK_ALWAYS_EAGER = env_bool("MYOQA_CELERY_EAGER", False)
+CELERY_TASK_TIME_LIMIT_S = env_int("MYOQA_TASK_TIME_LIMIT_S", 300)
+CELERY_WORKER_CONCURRENCY = env_int("MYOQA_WORKER_CONCURRENCY", 2)
 
 # --- Analysis core -----------------------------------------------------------------------------------------------
 # Site-specific SAV variable names, merged over backend.cmr.sav.DEFAULT_NAME_PATTERNS, e.g.
-# MYOQA_SAV_NAMES='{"endocardium": ["LV_INNER"], "epicardium": ["LV_OUTER"]}'
+# MYOQA_SAV_NAMES='{"endo": ["LV_INNER"], "epi": ["LV_OUTER"]}'
 CMR_SAV_NAMES = env_json("MYOQA_SAV_NAMES", None)
-# Iron-overload thresholds (backend.cmr.relaxometry); None = the 1.5 T defaults of domain.md (abedi et al.).
+# Iron-overload thresholds (backend.cmr.relaxometry.iron_grade_table_from_dict); None = the 1.5 T defaults.
 CMR_IRON_THRESHOLDS = env_json("MYOQA_IRON_THRESHOLDS", None)
 CMR_MAX_UPLOAD_BYTES = env_int("MYOQA_MAX_UPLOAD_BYTES", 200_000_000)
+CMR_MAX_CONTOUR_BYTES = env_int("MYOQA_MAX_CONTOUR_BYTES", 20_000_000)
 CMR_PARSE_TIMEOUT_S = env_int("MYOQA_PARSE_TIMEOUT_S", 10)
+
+LOGGING = {
+    "version": 1, "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("MYOQA_LOG_LEVEL", "INFO")},
+}

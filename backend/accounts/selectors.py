@@ -1,0 +1,31 @@
+"""Reads for users and cohorts, scoped to the requester (deny by default)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Cohort, User
+
+
+def cohort_list(*, user: User) -> QuerySet[Cohort]:
+    """Cohorts the user runs (supervisor) or belongs to (trainee)."""
+    qs = Cohort.objects.select_related("supervisor").prefetch_related("trainees", "datasets")
+    if user.is_supervisor:
+        return qs.filter(supervisor=user)
+    return qs.filter(trainees=user)
+
+
+def cohort_get(*, user: User, cohort_id: int, manage: bool = False) -> Cohort:
+    """One cohort the user may see (``manage``: that the user supervises); raises ``Cohort.DoesNotExist``."""
+    qs = cohort_list(user=user)
+    if manage and not user.is_supervisor:
+        raise Cohort.DoesNotExist
+    return qs.get(pk=cohort_id)
+
+
+def trainee_get(*, user: User, trainee_id: int) -> User:
+    """A trainee the user may see: themself, or (supervisor) a trainee of one of their cohorts."""
+    if user.is_trainee:
+        if user.pk != trainee_id:
+            raise User.DoesNotExist
+        return user
+    return User.objects.filter(cohorts__supervisor=user).distinct().get(pk=trainee_id)

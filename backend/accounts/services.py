@@ -1,0 +1,60 @@
+"""Writes for users and cohorts (services: keyword-only, ``full_clean`` before ``save``)."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Cohort, Role, User
+
+
+def user_create(*, username: str, password: str, role: Role, full_name: str = "") -> User:
+    """Create a user; ``full_name`` is split into first and last name at the last space.
+
+    Raises
+    ------
+    ValidationError
+        Username taken or invalid, or an empty password.
+    """
+    if not password:
+        raise ValidationError("A password is required.")
+    first, _, last = full_name.strip().rpartition(" ") if " " in full_name.strip() else (full_name.strip(), "", "")
+    user = User(username=username.strip(), role=role, first_name=first, last_name=last)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def cohort_create(*, supervisor: User, name: str) -> Cohort:
+    """Create a cohort run by ``supervisor``."""
+    if not supervisor.is_supervisor:
+        raise ValidationError("Only supervisors create cohorts.")
+    if Cohort.objects.filter(supervisor=supervisor, name=name.strip()).exists():
+        raise ValidationError(f"You already have a cohort named {name.strip()!r}.")
+    cohort = Cohort(supervisor=supervisor, name=name.strip())
+    cohort.full_clean()
+    cohort.save()
+    return cohort
+
+
+@transaction.atomic
+def cohort_add_trainee(*, cohort: Cohort, username: str, full_name: str = "", password: str = "") -> User:
+    """Add a trainee to a cohort, creating the account when the username is new.
+
+    Raises
+    ------
+    ValidationError
+        The username belongs to a supervisor, or a new account has no password.
+    """
+    user = User.objects.filter(username=username.strip()).first()
+    if user is None:
+        user = user_create(username=username, password=password, role=Role.TRAINEE, full_name=full_name)
+    elif not user.is_trainee:
+        raise ValidationError(f"{username!r} is a supervisor account, not a trainee.")
+    cohort.trainees.add(user)
+    return user
+
+
+def cohort_remove_trainee(*, cohort: Cohort, user: User) -> None:
+    """Remove a trainee from a cohort (their submissions stay)."""
+    cohort.trainees.remove(user)

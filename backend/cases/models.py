@@ -1,0 +1,109 @@
+"""Datasets of training cases, their images and their reference (consensus) contours."""
+from __future__ import annotations
+
+from django.db import models
+
+from backend.accounts.models import Cohort, User
+from backend.core.models import StoredFile
+
+
+class ConsensusSource(models.TextChoices):
+    """Where a dataset's reference contours come from (eriksen requirement 3)."""
+
+    GOLD_STANDARD = "gold_standard", "Gold-standard expert consensus"
+    TEAM_AVERAGE = "team_average", "Average of the team's contours"
+    AUTOMATIC = "automatic", "Automatic consensus (CNN)"
+
+
+class FeedbackMode(models.TextChoices):
+    """What a trainee sees after submitting: the consensus overlay ("reveal") or only the numbers."""
+
+    REVEAL = "reveal", "Reveal the consensus"
+    SCORE_ONLY = "score_only", "Score only (assessment)"
+
+
+class ReferenceKind(models.TextChoices):
+    """The kind of a reference contour set."""
+
+    GOLD_STANDARD = "gold_standard", "Gold standard"
+    EXPERT = "expert", "Individual expert"
+    TEAM = "team", "Team average (majority vote)"
+    AUTOMATIC = "automatic", "Automatic (CNN)"
+
+
+class Dataset(models.Model):
+    """A set of cases given to one or more cohorts, with its consensus source, feedback mode and tolerances.
+
+    Default tolerances: |dT1| <= 8.4 ms and |dWT| <= 1.5 mm (about what two reference experts differed by in
+    Carapella et al., Int J Cardiol 2020), Dice >= 0.85.
+    """
+
+    name = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    cohorts = models.ManyToManyField(Cohort, related_name="datasets", blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="datasets")
+    consensus_source = models.CharField(max_length=20, choices=ConsensusSource.choices,
+                                        default=ConsensusSource.GOLD_STANDARD)
+    feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.REVEAL)
+    tolerance_dice = models.FloatField(default=0.85)
+    tolerance_map_ms = models.FloatField(default=8.4)
+    tolerance_wall_thickness_mm = models.FloatField(default=1.5)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    """One image to contour. A practice case has no dataset and belongs to the trainee who uploaded it."""
+
+    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.CASCADE, related_name="cases")
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="practice_cases")
+    title = models.CharField(max_length=200)
+    image_kind = models.CharField(max_length=20)
+    rows = models.PositiveIntegerField()
+    columns = models.PositiveIntegerField()
+    pixel_spacing_dy_mm = models.FloatField()
+    pixel_spacing_dx_mm = models.FloatField()
+    echo_times_ms = models.JSONField(null=True, blank=True)
+    field_strength_t = models.FloatField(null=True, blank=True)
+    units = models.CharField(max_length=10)
+    pixel_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the float64 pixel array, to recognise the image")
+    dicom_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    image_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+",
+                                   help_text="the parsed image (npz), read by evaluations")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset_id", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReferenceContour(models.Model):
+    """A reference contour set of a case: gold standard, one expert's, a team consensus or an automatic one.
+
+    ``version`` counts the team (or automatic) consensus recomputations of a case; ``contributors`` lists the
+    submission ids a team consensus was voted from, so old evaluations stay reproducible.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="references")
+    kind = models.CharField(max_length=20, choices=ReferenceKind.choices)
+    rater = models.CharField(max_length=120, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    contributors = models.JSONField(default=list, blank=True)
+    source_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contours_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+",
+                                      help_text="the parsed contour set (npz)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case_id", "kind", "-version", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "version"],
+                                               condition=models.Q(kind__in=["gold_standard", "team", "automatic"]),
+                                               name="one_consensus_per_version")]

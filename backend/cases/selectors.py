@@ -1,0 +1,67 @@
+"""Reads for datasets, cases and references, scoped to the requester (deny by default)."""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from backend.accounts.models import User
+
+from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceContour, ReferenceKind
+
+
+def dataset_list(*, user: User) -> QuerySet[Dataset]:
+    """Datasets the user created or runs (supervisor) or that are given to one of their cohorts (trainee)."""
+    if user.is_supervisor:
+        qs = Dataset.objects.filter(Q(created_by=user) | Q(cohorts__supervisor=user))
+    else:
+        qs = Dataset.objects.filter(cohorts__trainees=user)
+    return qs.distinct().prefetch_related("cohorts")
+
+
+def dataset_get(*, user: User, dataset_id: int, manage: bool = False) -> Dataset:
+    """One dataset the user may see (``manage``: one the supervisor created); raises ``Dataset.DoesNotExist``."""
+    if manage:
+        if not user.is_supervisor:
+            raise Dataset.DoesNotExist
+        return Dataset.objects.get(pk=dataset_id, created_by=user)
+    return dataset_list(user=user).get(pk=dataset_id)
+
+
+def case_list(*, user: User) -> QuerySet[Case]:
+    """Cases of the user's datasets, plus (trainee) their own practice cases."""
+    datasets = dataset_list(user=user).values("pk")
+    q = Q(dataset__in=datasets)
+    if user.is_trainee:
+        q |= Q(owner=user, dataset__isnull=True)
+    return Case.objects.filter(q).select_related("dataset")
+
+
+def case_get(*, user: User, case_id: int) -> Case:
+    """One case the user may see; raises ``Case.DoesNotExist``."""
+    return case_list(user=user).get(pk=case_id)
+
+
+def current_reference(*, case: Case) -> ReferenceContour | None:
+    """The consensus a new evaluation of ``case`` uses, per the dataset's consensus source (None when absent)."""
+    if case.dataset is None:
+        kinds = [ReferenceKind.AUTOMATIC]
+    else:
+        kinds = {ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
+                 ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
+                 ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC]}[case.dataset.consensus_source]
+    return (ReferenceContour.objects.filter(case=case, kind__in=kinds).select_related("contours_file")
+            .order_by("-version", "-id").first())
+
+
+def reference_visible(*, user: User, case: Case) -> bool:
+    """May ``user`` see the consensus contours of ``case`` now?
+
+    Supervisors: for cases of their datasets. Trainees: only in reveal mode and only after submitting to the case;
+    never in score-only mode.
+    """
+    if user.is_supervisor:
+        return case.dataset is not None and case.dataset.created_by_id == user.pk
+    if case.dataset is None:
+        return case.owner_id == user.pk
+    if case.dataset.feedback_mode != FeedbackMode.REVEAL:
+        return False
+    return case.submissions.filter(trainee=user).exists()

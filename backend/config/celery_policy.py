@@ -1,0 +1,42 @@
+"""Celery configuration and reliability policy, in one place (pattern: grand-challenge ``core/celery.py``).
+
+Imported lazily by Celery on first use of ``app.conf`` (after Django's settings are loaded).
+
+* ``acks_late`` + ``reject_on_worker_lost``: a task whose worker child dies is redelivered, not lost;
+* the broker's ``visibility_timeout`` is above the hard time limit, so Redis does not redeliver a task that is
+  still running;
+* bounded retries are declared per task; tasks are idempotent (re-running a finished evaluation is a no-op);
+* ``worker_prefetch_multiplier = 1``: a long task does not hold short ones hostage;
+* tasks of the consensus model run on their own queue (``ml``).
+
+Embedded default (no ``REDIS_URL``): kombu's filesystem transport under ``var/celery-broker``, so ``make run``
+needs no services.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+
+_time_limit = settings.CELERY_TASK_TIME_LIMIT_S
+
+broker_url = settings.CELERY_BROKER_URL
+broker_transport_options = {"visibility_timeout": _time_limit * 2 + 60}
+if broker_url.startswith("filesystem"):
+    _folder = settings.CELERY_FILESYSTEM_BROKER_DIR
+    for _sub in ("queue", "processed"):
+        (_folder / _sub).mkdir(parents=True, exist_ok=True)
+    broker_transport_options.update({"data_folder_in": str(_folder / "queue"),
+                                     "data_folder_out": str(_folder / "queue"),
+                                     "processed_folder": str(_folder / "processed"), "store_processed": False})
+broker_connection_retry_on_startup = True
+result_backend = None
+task_ignore_result = True
+task_acks_late = True
+task_reject_on_worker_lost = True
+task_time_limit = _time_limit
+task_soft_time_limit = max(_time_limit - 30, 10)
+worker_prefetch_multiplier = 1
+worker_concurrency = settings.CELERY_WORKER_CONCURRENCY
+task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+task_default_queue = "myoqa"
+task_routes = {"backend.ml.*": {"queue": "ml"}}
+timezone = "UTC"

@@ -1,0 +1,32 @@
+"""URL map: everything under /api/ (the Node proxy serves the front-end and forwards /api)."""
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend.accounts import api as accounts
+from backend.cases import api as cases
+from backend.submissions import api as submissions
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/auth/me", accounts.MeView.as_view()),
+    path("api/auth/login", accounts.LoginView.as_view()),
+    path("api/auth/logout", accounts.LogoutView.as_view()),
+    path("api/cohorts/", accounts.CohortListView.as_view()),
+    path("api/cohorts/<int:cohort_id>/trainees", accounts.CohortTraineesView.as_view()),
+    path("api/cohorts/<int:cohort_id>/trainees/<int:user_id>", accounts.CohortTraineeView.as_view()),
+    path("api/cohorts/<int:cohort_id>/overview", accounts.CohortOverviewView.as_view()),
+    path("api/trainees/<int:trainee_id>/history", accounts.TraineeHistoryView.as_view()),
+    path("api/datasets/", cases.DatasetListView.as_view()),
+    path("api/datasets/<int:dataset_id>", cases.DatasetDetailView.as_view()),
+    path("api/datasets/<int:dataset_id>/cases", cases.DatasetCasesView.as_view()),
+    path("api/cases/", cases.CaseListView.as_view()),
+    path("api/cases/<int:case_id>", cases.CaseDetailView.as_view()),
+    path("api/cases/<int:case_id>/dicom", cases.CaseDicomView.as_view()),
+    path("api/cases/<int:case_id>/pixels", cases.CasePixelsView.as_view()),
+    path("api/cases/<int:case_id>/reference", cases.CaseReferenceView.as_view()),
+    path("api/submissions/", submissions.SubmissionListView.as_view()),
+    path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
+    path("api/submissions/<int:submission_id>/overlay.png", submissions.SubmissionOverlayView.as_view()),
+    path("api/practice/", submissions.PracticeView.as_view()),
+]

@@ -1,0 +1,51 @@
+"""Trainee submissions (their contours on a case) and the evaluation of each."""
+from __future__ import annotations
+
+from django.db import models
+
+from backend.accounts.models import User
+from backend.cases.models import Case, ReferenceContour
+from backend.core.models import StoredFile
+
+
+class EvaluationStatus(models.TextChoices):
+    """Where an evaluation stands; the UI shows it and updates by itself."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Submission(models.Model):
+    """One attempt of a trainee on a case, with its evaluation (status, result payload, overlay, consensus used).
+
+    The consensus used is recorded (source, version, contributors, the reference row), so an old result stays
+    reproducible when the team consensus moves on.
+    """
+
+    trainee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="submissions")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="submissions")
+    attempt = models.PositiveIntegerField()
+    source_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    contours_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    status = models.CharField(max_length=10, choices=EvaluationStatus.choices, default=EvaluationStatus.QUEUED)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    overlay_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reference = models.ForeignKey(ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="evaluations")
+    consensus_source = models.CharField(max_length=20, blank=True)
+    consensus_version = models.PositiveIntegerField(null=True, blank=True)
+    consensus_contributors = models.JSONField(default=list, blank=True)
+    consensus_note = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    analysis_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["trainee", "case", "attempt"], name="one_attempt_number")]
+        indexes = [models.Index(fields=["case", "trainee", "created_at"])]

@@ -1,0 +1,207 @@
+"""Writes for submissions: create (validate, store, queue on commit) and evaluate (the Celery task's body)."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Sequence
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.accounts.models import User
+from backend.cases.ingest import ingest_contours, ingest_image
+from backend.cases.models import Case, ConsensusSource, FeedbackMode, ReferenceContour, ReferenceKind
+from backend.cases.selectors import current_reference
+from backend.cases.services import reference_store
+from backend.cmr.assessment import assess, to_json_ready
+from backend.cmr.consensus import consensus
+from backend.cmr.contours import contour_set_from_bytes, contour_set_to_bytes
+from backend.cmr.dicom import image_from_bytes
+from backend.cmr.errors import CMRError
+from backend.cmr.overlay import render_overlay
+from backend.core.api import UploadError
+from backend.core.storage import file_read, file_store, staged_files
+
+from .models import EvaluationStatus, Submission
+
+log = logging.getLogger(__name__)
+
+TEAM_MINIMUM = 3
+"""A team consensus needs the latest submissions of at least this many trainees."""
+
+
+def submission_create(*, trainee: User, case: Case, contours: UploadedFile | None,
+                      image_files: Sequence[UploadedFile] = ()) -> Submission:
+    """Validate a trainee's contours (and, optionally, the DICOM they used), store them and queue the evaluation.
+
+    Parameters
+    ----------
+    trainee : User
+        A trainee who may see ``case``.
+    case : Case
+    contours : the SAV (or .npy/.png mask) upload
+    image_files : optional, the DICOM the trainee contoured; it must be the case's image (same pixels)
+
+    Returns
+    -------
+    Submission
+        Status ``queued``; the evaluation task is sent when the transaction commits.
+
+    Raises
+    ------
+    UploadError
+        With the analysis core's message; nothing is stored.
+    """
+    if not trainee.is_trainee:
+        raise UploadError("Only trainees submit contours.")
+    cs = ingest_contours(contours, image_shape=(case.rows, case.columns), field="contours", who="your contours")
+    if image_files:
+        ing = ingest_image(image_files)
+        if ing.pixel_sha256 != case.pixel_sha256:
+            raise UploadError(
+                f"The DICOM you uploaded is not this case's image ({ing.image.rows}x{ing.image.columns} "
+                f"{ing.image.kind.label}; the case is {case.rows}x{case.columns}). Download the case's DICOM and "
+                "contour that one.", "image")
+    with staged_files(), transaction.atomic():
+        return _store_submission(trainee=trainee, case=case, contours=contours, cs=cs)
+
+
+def _store_submission(*, trainee: User, case: Case, contours: UploadedFile, cs) -> Submission:
+    contours.seek(0)
+    raw = contours.read()
+    attempt = Submission.objects.filter(trainee=trainee, case=case).count() + 1
+    sub = Submission(trainee=trainee, case=case, attempt=attempt,
+                     source_file=file_store(raw, content_type="application/octet-stream",
+                                            download_name=f"case-{case.pk}-attempt-{attempt}.sav"),
+                     contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"))
+    sub.full_clean()
+    sub.save()
+    from .tasks import evaluate_submission
+
+    transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
+    return sub
+
+
+def practice_submission_create(*, trainee: User, image_files: Sequence[UploadedFile],
+                               contours: UploadedFile | None) -> Submission:
+    """A trainee's own image and contours, for practice: both validated first, then stored together.
+
+    Evaluated against the automatic consensus when one is active, else only the trainee's own values are shown.
+
+    Raises
+    ------
+    UploadError
+        Nothing is stored when either file is refused.
+    """
+    from backend.cases.services import case_from_ingested
+
+    if not trainee.is_trainee:
+        raise UploadError("Practice uploads are for trainees.")
+    ing = ingest_image(image_files)
+    cs = ingest_contours(contours, image_shape=(ing.image.rows, ing.image.columns), field="contours",
+                         who="your contours")
+    with staged_files(), transaction.atomic():
+        case = case_from_ingested(ing=ing, title="Practice image", user=trainee, dataset=None, owner=trainee)
+        return _store_submission(trainee=trainee, case=case, contours=contours, cs=cs)
+
+
+def _team_consensus(case: Case) -> tuple[ReferenceContour | None, str]:
+    """Recompute the team consensus of a case from its cohort trainees' latest submissions (majority vote)."""
+    trainee_ids = set(case.dataset.cohorts.values_list("trainees", flat=True)) - {None}
+    latest: dict[int, Submission] = {}
+    for s in (Submission.objects.filter(case=case, trainee_id__in=trainee_ids).select_related("contours_file")
+              .order_by("trainee_id", "created_at", "id")):
+        latest[s.trainee_id] = s
+    subs = sorted(latest.values(), key=lambda s: s.pk)
+    if len(subs) < TEAM_MINIMUM:
+        return None, (f"The team consensus needs the latest contours of at least {TEAM_MINIMUM} trainees; "
+                      f"{len(subs)} so far. Your own values are shown.")
+    ids = [s.pk for s in subs]
+    prev = current_reference(case=case)
+    if prev is not None and sorted(prev.contributors) == ids:
+        return prev, ""
+    fused = consensus([contour_set_from_bytes(file_read(s.contours_file)) for s in subs], (case.rows, case.columns),
+                      method="majority")
+    version = (prev.version + 1) if prev is not None else 1
+    try:
+        ref = reference_store(case=case, kind=ReferenceKind.TEAM, contours=fused.contours, version=version,
+                              contributors=ids, rater=f"majority vote of {len(ids)} trainees")
+    except IntegrityError:  # another worker stored this version first
+        ref = current_reference(case=case)
+    return ref, ""
+
+
+def _consensus_for(case: Case) -> tuple[ReferenceContour | None, str]:
+    if case.dataset is None:
+        ref = current_reference(case=case)
+        return ref, "" if ref else "No automatic consensus model is active: only your own values are shown."
+    src = case.dataset.consensus_source
+    if src == ConsensusSource.TEAM_AVERAGE:
+        return _team_consensus(case)
+    ref = current_reference(case=case)
+    if ref is None:
+        note = ("No automatic consensus model is active yet: only your own values are shown."
+                if src == ConsensusSource.AUTOMATIC else "This case has no gold-standard contours yet.")
+        return None, note
+    return ref, ""
+
+
+def evaluation_run(*, submission_id: int) -> Submission:
+    """Evaluate a submission against its case's consensus; idempotent (a finished evaluation is left alone).
+
+    Reads the parsed image and contours stored at upload time (nothing is re-parsed), runs
+    :func:`backend.cmr.assessment.assess`, renders the overlay and records the consensus used.
+    """
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update(of=("self",)).select_related(
+            "case", "case__dataset", "case__image_file", "contours_file").get(pk=submission_id)
+        if sub.status in (EvaluationStatus.DONE, EvaluationStatus.FAILED):
+            return sub
+        sub.status, sub.started_at = EvaluationStatus.RUNNING, timezone.now()
+        sub.save(update_fields=["status", "started_at"])
+    t0 = time.perf_counter()
+    try:
+        case = sub.case
+        ref, note = _consensus_for(case)
+        image = image_from_bytes(file_read(case.image_file))
+        trainee_cs = contour_set_from_bytes(file_read(sub.contours_file))
+        ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if ref else None
+        iron = None
+        if settings.CMR_IRON_THRESHOLDS is not None:
+            from backend.cmr.relaxometry import iron_grade_table_from_dict
+
+            iron = iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
+        result = assess(image, trainee_cs, ref_cs, iron_table=iron)
+        show_ref = ref is not None and (case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL)
+        png = render_overlay(image.display_frame(), pixel_spacing_mm=image.pixel_spacing_mm,
+                             trainee=(result.trainee.endo, result.trainee.epi), trainee_regions=result.trainee.regions,
+                             reference=(result.reference.endo, result.reference.epi) if show_ref else None,
+                             reference_regions=result.reference.regions if show_ref else None, units=image.units,
+                             title=f"{case.title}: attempt {sub.attempt}")
+        elapsed = time.perf_counter() - t0
+        with staged_files(), transaction.atomic():
+            sub.overlay_file = file_store(png, content_type="image/png",
+                                          download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
+            sub.result = to_json_ready(result.payload)
+            sub.reference = ref
+            sub.consensus_source = ref.kind if ref else ""
+            sub.consensus_version = ref.version if ref else None
+            sub.consensus_contributors = list(ref.contributors) if ref else []
+            sub.consensus_note = note
+            sub.status, sub.finished_at, sub.analysis_seconds = EvaluationStatus.DONE, timezone.now(), elapsed
+            sub.save()
+    except CMRError as exc:
+        _fail(sub, str(exc))
+    except Exception:
+        log.exception("evaluation of submission %s failed", submission_id)
+        _fail(sub, "The evaluation failed because of an internal error; the team has been told. Please try again.")
+        raise
+    return sub
+
+
+def _fail(sub: Submission, message: str) -> None:
+    Submission.objects.filter(pk=sub.pk).update(status=EvaluationStatus.FAILED, error=message,
+                                                finished_at=timezone.now())
+    sub.refresh_from_db()
