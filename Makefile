@@ -1,12 +1,12 @@
 # MyoQA: the two set-up commands (see README.md).
-#   make run    install, generate a demo case and assess it (the analysis core)
-#   make test   install what the tests need and run the whole suite
+#   make run    install, migrate, seed the demo data and serve the app through the proxy on PORT (default 8080)
+#   make test   install what the tests need and run the whole suite (Python, proxy, front-end, browser end-to-end)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-DEMO   := var/demo
+NPM    ?= npm
 
-.PHONY: run test bench clean
+.PHONY: run test test-python test-node bench demo-assess frontend clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,17 +18,40 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
-	$(PY) manage.py make_demo_case --out $(DEMO)
-	$(PY) manage.py assess --image $(DEMO)/t1map.dcm --trainee $(DEMO)/trainee.sav --reference $(DEMO)/consensus.sav \
-		--json $(DEMO)/assessment.json --overlay $(DEMO)/overlay.png
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-test: $(VENV)/.dev
+proxy/node_modules/.installed: proxy/package-lock.json
+	cd proxy && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+tests/e2e/node_modules/.installed: tests/e2e/package-lock.json
+	cd tests/e2e && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src -type f 2>/dev/null) frontend/index.html
+	cd frontend && $(NPM) run build --silent
+
+frontend: frontend/dist/index.html
+
+run: $(VENV)/.runtime frontend proxy/node_modules/.installed
+	$(PY) manage.py runapp
+
+test: $(VENV)/.dev frontend proxy/node_modules/.installed tests/e2e/node_modules/.installed
+	cd proxy && $(NPM) test --silent
+	cd frontend && $(NPM) test --silent
 	$(PY) -m pytest
+
+# The analysis core alone: a synthetic T1-map case assessed on the command line.
+demo-assess: $(VENV)/.runtime
+	$(PY) manage.py make_demo_case --out var/demo
+	$(PY) manage.py assess --image var/demo/t1map.dcm --trainee var/demo/trainee.sav --reference var/demo/consensus.sav \
+		--json var/demo/assessment.json --overlay var/demo/overlay.png
 
 bench: $(VENV)/.dev
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_t2star.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache frontend/node_modules frontend/dist proxy/node_modules tests/e2e/node_modules

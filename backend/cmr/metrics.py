@@ -57,7 +57,7 @@ from typing import Sequence, Union
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .contours import ContourSet, Spacing, as_polygon, lv_regions, mask_to_contour, mask_to_contours, wall_contours
+from .contours import ContourSet, Spacing, as_polygon, lv_regions, mask_to_contour, wall_contours
 from .errors import InvalidContourError
 
 DEFAULT_STEP_MM = 0.05

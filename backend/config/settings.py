@@ -83,7 +83,7 @@ SPECTACULAR_SETTINGS = {"TITLE": "MyoQA API", "VERSION": "1", "SERVE_INCLUDE_SCH
 
 # --- Celery ------------------------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery-broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("MYOQA_CELERY_EAGER", False)
 CELERY_TASK_TIME_LIMIT_S = env_int("MYOQA_TASK_TIME_LIMIT_S", 300)
