@@ -1,0 +1,79 @@
+"""``python manage.py import_cases``: load a folder of real cases (images + expert SAV contours) into a dataset.
+
+Layout understood (that of the Sunnybrook Cardiac Data copy and its SAV versions)::
+
+    DICOMS/link.csv                 patient_id,original_id   (e.g. SCD0000101,SC-HF-I-1)
+    DICOMS/dicoms/<patient_id>/<instance>.dcm
+    CONTOURS/expert/<original_id>-<instance, 3 digits>.sav
+
+Each expert SAV becomes one case with that SAV as its gold standard; every upload goes through the same
+validation and de-identification as a web upload. Cases whose files are refused are reported and skipped.
+Example::
+
+    python manage.py import_cases ../shared/data/scd-sunnybrook ../shared/data/scd-sunnybrook-sav \\
+        --dataset "Sunnybrook cine (real)" --supervisor supervisor --cohort "Demo cohort 2026"
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+
+from backend.accounts.models import Cohort, User
+from backend.cases.models import Dataset
+from backend.cases.services import case_create, dataset_create
+from backend.cmr.errors import CMRError
+
+SAV_NAME = re.compile(r"^(?P<case>.+)-(?P<instance>\d{3,})\.sav$", re.IGNORECASE)
+
+
+class Command(BaseCommand):
+    help = "Import real cases (DICOM + expert SAV) into a dataset, e.g. the Sunnybrook frames."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("dicoms", type=Path, help="folder with link.csv and dicoms/<patient_id>/<n>.dcm")
+        parser.add_argument("contours", type=Path, help="folder with expert/<case>-<nnn>.sav")
+        parser.add_argument("--dataset", required=True, help="dataset name (created when new)")
+        parser.add_argument("--supervisor", required=True, help="username of the supervisor who owns the dataset")
+        parser.add_argument("--cohort", default=None, help="give the dataset to this cohort of the supervisor")
+        parser.add_argument("--limit", type=int, default=None, help="import at most this many cases")
+
+    def handle(self, *args, **opt) -> None:
+        sup = User.objects.filter(username=opt["supervisor"]).first()
+        if sup is None or not sup.is_supervisor:
+            raise CommandError(f"No supervisor named {opt['supervisor']!r}.")
+        link = opt["dicoms"] / "link.csv"
+        if not link.exists():
+            raise CommandError(f"{link} not found: expected link.csv (patient_id,original_id) in the DICOM folder.")
+        patients = {r["original_id"]: r["patient_id"] for r in csv.DictReader(link.open())}
+        cohorts = list(Cohort.objects.filter(supervisor=sup, name=opt["cohort"])) if opt["cohort"] else []
+        if opt["cohort"] and not cohorts:
+            raise CommandError(f"{sup.username} has no cohort named {opt['cohort']!r}.")
+        dataset = Dataset.objects.filter(created_by=sup, name=opt["dataset"]).first() or dataset_create(
+            user=sup, name=opt["dataset"], cohorts=cohorts, description="Imported with manage.py import_cases")
+        done = skipped = 0
+        for sav in sorted((opt["contours"] / "expert").glob("*.sav")):
+            if opt["limit"] is not None and done >= opt["limit"]:
+                break
+            m = SAV_NAME.match(sav.name)
+            patient = patients.get(m["case"]) if m else None
+            dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if patient else None
+            if dcm is None or not dcm.exists():
+                self.stderr.write(f"skipped {sav.name}: no matching DICOM")
+                skipped += 1
+                continue
+            title = f"{m['case']} frame {int(m['instance'])}"
+            if dataset.cases.filter(title=title).exists():
+                continue
+            try:
+                case_create(user=sup, dataset=dataset, title=title,
+                            image_files=[SimpleUploadedFile(dcm.name, dcm.read_bytes())],
+                            gold_standard=SimpleUploadedFile(sav.name, sav.read_bytes()))
+                done += 1
+            except CMRError as exc:
+                self.stderr.write(f"skipped {sav.name}: {exc}")
+                skipped += 1
+        self.stdout.write(f"Imported {done} case(s) into {dataset.name!r}; {skipped} skipped.")
