@@ -39,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", required=True, help="dataset name (created when new)")
         parser.add_argument("--supervisor", required=True, help="username of the supervisor who owns the dataset")
         parser.add_argument("--cohort", default=None, help="give the dataset to this cohort of the supervisor")
-        parser.add_argument("--limit", type=int, default=None, help="import at most this many cases")
+        parser.add_argument("--limit", type=int, default=None, help="consider only the first N SAV files (sorted by name)")
 
     def handle(self, *args, **opt) -> None:
         sup = User.objects.filter(username=opt["supervisor"]).first()
@@ -55,9 +55,7 @@ class Command(BaseCommand):
         dataset = Dataset.objects.filter(created_by=sup, name=opt["dataset"]).first() or dataset_create(
             user=sup, name=opt["dataset"], cohorts=cohorts, description="Imported with manage.py import_cases")
         done = skipped = 0
-        for sav in sorted((opt["contours"] / "expert").glob("*.sav")):
-            if opt["limit"] is not None and done >= opt["limit"]:
-                break
+        for sav in sorted((opt["contours"] / "expert").glob("*.sav"))[:opt["limit"]]:
             m = SAV_NAME.match(sav.name)
             patient = patients.get(m["case"]) if m else None
             dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if patient else None
