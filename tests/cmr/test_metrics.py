@@ -50,6 +50,8 @@ with warnings.catch_warnings():
     import surface_distance as sd
     from medpy.metric import binary as mb
 
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:surface_distance.*")
+
 ANISO = (1.2, 0.8)  # (dy, dx) mm: pixels 1.2 mm tall, 0.8 mm wide
 
 

@@ -1,0 +1,84 @@
+// End-to-end: supervisor creates a case from a real Sunnybrook frame + expert SAV; a trainee uploads the matching
+// trainee SAV and sees the Dice and Hausdorff values of `manage.py assess`. Driven by test_feedback_flow.py, which
+// starts the stack and passes everything through the environment. Screenshots go to ARTIFACTS.
+import { chromium } from 'playwright-core';
+
+const env = process.env;
+const BASE = env.BASE_URL;
+const ART = env.ARTIFACTS;
+const expected = JSON.parse(env.EXPECTED);
+
+function log(msg) { process.stdout.write(`[e2e] ${msg}\n`); }
+
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+try {
+  // --- Supervisor: log in, add the case to the dataset ------------------------------------------------------------
+  const sup = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  let page = await sup.newPage();
+  page.setDefaultTimeout(20000);
+  await page.goto(BASE + '/');
+  await page.getByTestId('login-username').fill(env.SUPERVISOR);
+  await page.getByTestId('login-password').fill(env.SUPERVISOR_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('new-case-title').first().waitFor();
+  log('supervisor logged in');
+  await page.getByTestId('new-case-dataset').selectOption({ label: env.DATASET_NAME }).catch(() => {});
+  await page.getByTestId('new-case-title').first().fill('Sunnybrook SC-HF-I-1 frame 59');
+  await page.getByTestId('new-case-image').first().setInputFiles(env.DICOM);
+  await page.getByTestId('new-case-gold').first().setInputFiles(env.EXPERT_SAV);
+  await page.getByTestId('new-case-submit').first().click();
+  await page.getByText('Sunnybrook SC-HF-I-1 frame 59').first().waitFor();
+  log('case created');
+
+  // --- Trainee: log in, open the case, upload the trainee SAV, read the feedback ---------------------------------
+  const tr = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  page = await tr.newPage();
+  page.setDefaultTimeout(30000);
+  await page.goto(BASE + '/');
+  await page.getByTestId('login-username').fill(env.TRAINEE);
+  await page.getByTestId('login-password').fill(env.TRAINEE_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByText('Sunnybrook SC-HF-I-1 frame 59').first().click();
+  await page.getByTestId('upload-contours').setInputFiles(env.TRAINEE_SAV);
+  await page.getByTestId('upload-submit').click();
+  await page.getByTestId('metric-epicardium-hausdorff').waitFor({ timeout: 60000 });
+  await page.getByTestId('image-canvas').waitFor();
+  await page.waitForTimeout(800); // let the canvas draw
+  const read = async (id) => (await page.getByTestId(id).first().innerText()).trim();
+  const seen = {
+    myocardium_dice: await read('metric-myocardium-dice'),
+    endocardium_dice: await read('metric-endocardium-dice'),
+    epicardium_dice: await read('metric-epicardium-dice'),
+    endocardium_hausdorff: await read('metric-endocardium-hausdorff'),
+    epicardium_hausdorff: await read('metric-epicardium-hausdorff'),
+  };
+  log('feedback ' + JSON.stringify(seen));
+  await page.screenshot({ path: `${ART}/trainee-feedback.png`, fullPage: true });
+  for (const [k, v] of Object.entries(expected)) {
+    if (!seen[k] || !seen[k].startsWith(v)) throw new Error(`${k}: page shows ${seen[k]}, assess gives ${v}`);
+  }
+
+  // A bad upload: the page says what to fix.
+  await page.goBack();
+  await page.getByTestId('upload-contours').setInputFiles(env.INVALID_SAV);
+  await page.getByTestId('upload-submit').click();
+  const err = await page.getByTestId('upload-error').innerText();
+  log('upload error shown: ' + err);
+  if (!/128x128/.test(err)) throw new Error('the upload error does not explain the problem: ' + err);
+  await page.screenshot({ path: `${ART}/trainee-upload-error.png`, fullPage: true });
+
+  // --- Supervisor: the cohort overview ------------------------------------------------------------------------------
+  page = await sup.newPage();
+  await page.goto(BASE + `/cohorts/${env.COHORT_ID}/overview`);
+  await page.getByTestId('overview-table').waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${ART}/supervisor-overview.png`, fullPage: true });
+  log('overview shown');
+  process.stdout.write('E2E OK ' + JSON.stringify(seen) + '\n');
+} finally {
+  await browser.close();
+}
