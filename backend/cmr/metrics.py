@@ -11,35 +11,40 @@ Surface distances (:func:`contour_distances`, :func:`mask_distances`)
     Measured between **curves**, not pixel boundaries (t1-t2-mapping computes them "on densely interpolated
     contours"). A structure is one or more closed polygons (a ring has two). Coordinates are converted to mm with
     the anisotropic spacing (``x * dx``, ``y * dy``); every segment of curve A is sampled at the midpoints of
-    ``ceil(length / step_mm)`` equal pieces (the composite midpoint rule: each sample carries the arc length of its
-    piece, at most ``step_mm``), and the distance of each sample to curve B is the **exact** Euclidean distance to
-    B's polyline (point to segment, not point to vertex), and vice versa. The nearest segment is found with a
-    k-d tree plus a proof that no other segment can be closer (see :func:`point_to_polyline_distances`).
+    ``n >= length / step_mm`` equal pieces (the composite midpoint rule: each sample stands for the arc length of
+    its piece, at most ``step_mm``; vertices are never skipped), and the distance of each sample to curve B is the
+    **exact** Euclidean distance to B's polyline (point to segment, not point to vertex), and vice versa. B itself
+    is not resampled, so identical contours give 0. Candidate segments come from k-d trees over segment midpoints,
+    with a per-piece proof that no other segment can be nearer (:func:`_prune`, :func:`_candidates`): the result
+    equals brute force over every segment.
 
     * directed distances ``d(a, B)`` for the samples ``a`` of A, ``d(b, A)`` for the samples of B;
     * ``HD = max(max_a d(a, B), max_b d(b, A))`` (the symmetric Hausdorff distance);
     * ``HD95 = max(P95_a d(a, B), P95_b d(b, A))``: the **larger of the two directed 95th percentiles**, as MONAI
-      (``compute_hausdorff_distance``, ``directed=False``) and DeepMind surface-distance
+      (``compute_hausdorff_distance`` with ``percentile=95``) and DeepMind surface-distance
       (``compute_robust_hausdorff``). MedPy's ``hd95`` instead takes the 95th percentile of both directions pooled
-      (open issue loli/medpy#138); that value always lies between the two directed percentiles, so it is never
-      above ours. Percentiles are arc-length weighted, by the inverted CDF (the smallest distance at which the
+      (open issue loli/medpy#138); that value lies between the two directed percentiles, so it is never above
+      ours. Percentiles are arc-length weighted, by the inverted CDF (the smallest distance at which the
       cumulative arc length reaches 95 %), as surface-distance's ``compute_robust_hausdorff``.
     * ``MSD`` (mean surface distance, = ASSD) ``= (sum_a d(a, B) w_a + sum_b d(b, A) w_b) / (len A + len B)``:
-      both directions pooled, arc-length weighted, as MedPy's ``assd`` (which pools, point-weighted) and
-      surface-distance's surfel-area weighting.
+      both directions pooled, arc-length weighted (MedPy 0.5.2's ``assd`` pools the two directions too, weighting
+      every boundary pixel alike; surface-distance weights by surfel length).
 
     **Discretisation bound.** The distance to a fixed curve is 1-Lipschitz along the sampled curve and every point
-    lies within ``step_mm / 2`` (arc length) of its piece's sample, so the directed maxima, percentiles and means
-    are each within ``step_mm / 2`` of their continuous values (the mean within ``step_mm / 4``, and O(step²) where
-    the distance varies smoothly). The default ``step_mm = 0.05`` keeps that below 0.025 mm: under 2 % of a 1.37 mm
-    pixel, about 1 % of the inter-expert HD (2.65 mm, t1-t2-mapping), below the 0.1 mm a report shows, and it
-    still runs faster than MedPy and surface-distance on raster input (``bench/bench_metrics.py``).
+    lies within ``step_mm / 2`` (arc length) of its piece's sample, so the directed maxima and 95th percentiles are
+    within ``step_mm / 2`` of their continuous values and the means within ``step_mm / 4`` (O(step²) where the
+    distance varies smoothly); no other approximation is made. The default ``step_mm = 0.05`` keeps every value
+    within 0.025 mm: under 2 % of a 1.37 mm pixel, about 1 % of the inter-expert HD (2.65 mm, t1-t2-mapping) and a
+    quarter of the 0.1 mm a report shows. A coarser step buys little speed (the cost is dominated by the candidate
+    search, not by the samples; ``bench/bench_metrics.py``).
 
-    **Raster input** (:func:`mask_distances`): the boundaries are the marching-squares iso-contours at level 0.5
-    (:func:`backend.cmr.contours.mask_to_contours`, face-connected foreground), i.e. half-way between inside and
-    outside pixel centres. MedPy measures between the centres of boundary pixels (4-connected erosion) and
-    surface-distance between the centres of mixed 2x2 neighbourhoods, so the three agree only up to about a
-    pixel (see ``tests/cmr/test_metrics.py`` for the tolerances and their derivation).
+    **Raster input** (:func:`mask_distances`): the boundaries are the marching-squares iso-contours at level 0.5,
+    exactly the segments of :func:`backend.cmr.contours.mask_to_contours` (face-connected foreground), i.e.
+    half-way between inside and outside pixel centres; they are extracted as an unordered segment set with a
+    vectorised marching squares, because joining them into polygons is not needed and costs more than the
+    distances. MedPy measures between the centres of boundary pixels (4-connected erosion) and surface-distance
+    between the centres of mixed 2x2 neighbourhoods, so the three agree up to about a pixel
+    (``tests/cmr/test_metrics.py`` derives and asserts the tolerances).
 
 Empty or degenerate input gives NaN with flags; nothing here raises for an empty structure. A trainee who draws
 nothing gets NaN distances and a ``trainee_empty`` flag, not a distance of 0.
@@ -50,6 +55,7 @@ arXiv:1809.04430 (surface-distance: surfel-weighted distances, robust Hausdorff)
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, fields
 from typing import Sequence, Union
@@ -294,6 +300,8 @@ def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
         The distinct pieces of ``rows``.
     proven : ndarray of bool, same shape as ``pieces``
         True when no segment outside the pairs can be nearest to any point of the piece.
+    bound : ndarray, same shape as ``pieces``
+        Upper bound of the distance from any point of the piece to the target (``U`` below).
 
     Notes
     -----
@@ -303,12 +311,22 @@ def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
     the piece), so it can never be nearest when that exceeds ``U``. Among the pairs, :func:`_may_win` (on either
     half of the piece) drops segments that are never nearer than ``c*``.
     """
-    x0, y0 = q.point(0.0, rows)
-    xm, ym = q.point(0.5, rows)
-    x1, y1 = q.point(1.0, rows)
-    d0 = pool.dist(x0, y0, cand)
-    dm = pool.dist(xm, ym, cand)
-    d1 = pool.dist(x1, y1, cand)
+    # Geometry of every pair, gathered once: piece start w0 relative to the segment start, directions, and the
+    # segment parameter of the projection of the piece point at fraction t, alpha + beta * t.
+    cdx, cdy, inv = pool.dx[cand], pool.dy[cand], pool.inv_len2[cand]
+    qdx, qdy = q.dx[rows], q.dy[rows]
+    w0x = q.x0[rows] - pool.x0[cand]
+    w0y = q.y0[rows] - pool.y0[cand]
+    alpha = (w0x * cdx + w0y * cdy) * inv
+    beta = (qdx * cdx + qdy * cdy) * inv
+
+    def dist_at(t: float) -> np.ndarray:
+        s = np.clip(alpha + beta * t, 0.0, 1.0)
+        ex = w0x + t * qdx - s * cdx
+        ey = w0y + t * qdy - s * cdy
+        return np.sqrt(ex * ex + ey * ey)
+
+    d0, dm, d1 = dist_at(0.0), dist_at(0.5), dist_at(1.0)
     far = np.maximum(d0, d1)
     new = np.empty(len(rows), dtype=bool)
     new[0] = True
@@ -325,7 +343,7 @@ def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
             | _may_win(dm, d1, dm[b], d1[b], half, tol[group]))
     pieces = rows[starts]
     proven = reach[starts] - q.half_max[pieces] - 0.5 * q.length[pieces] > bound + tol
-    return keep, pieces, proven
+    return keep, pieces, proven, bound
 
 
 _K_STAGES = (12, 48)
@@ -374,13 +392,14 @@ def _candidates(pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Seg
         cand = np.concatenate(cand_l)
         order = np.argsort(rows, kind="stable")
         rows, cand = rows[order], cand[order]
-        keep, done, proven = _prune(pool, q, rows, cand, np.full(rows.size, radius))
+        keep, done, proven, _ = _prune(pool, q, rows, cand, np.full(rows.size, radius))
         settled[done[proven]] = True
         sel = keep & settled[rows]
         kept_rows.append(rows[sel])
         kept_cand.append(cand[sel])
     # Stage 2: the K nearest midpoints, for the pieces not settled yet.
     mid_x, mid_y = q.point(0.5)
+    bound = np.zeros(q.n)
     for k_req in _K_STAGES:
         todo = np.flatnonzero(~settled)
         if todo.size == 0:
@@ -398,27 +417,29 @@ def _candidates(pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Seg
             cand_l.append(ik.ravel() + pool.offset[j])
             reach_l.append(np.repeat(last, k))
         rows, cand, reach = np.concatenate(rows_l), np.concatenate(cand_l), np.concatenate(reach_l)
-        keep, pieces, proven = _prune(pool, q, rows, cand, reach)
-        ok = np.zeros(q.n, dtype=bool)
-        ok[pieces[proven]] = True
-        sel = keep & ok[rows]
+        order = np.argsort(rows, kind="stable")
+        rows, cand, reach = rows[order], cand[order], reach[order]
+        keep, done, proven, bound[done] = _prune(pool, q, rows, cand, reach)
+        settled[done[proven]] = True
+        sel = keep & settled[rows]
         kept_rows.append(rows[sel])
         kept_cand.append(cand[sel])
-        settled |= ok
-    # Stage 3 (rare: crowded neighbourhoods, e.g. a point near the centre of a circle): a ball query each.
-    for p in np.flatnonzero(~settled):
-        j = int(q.job[p])
-        t = targets[j]
-        every = np.arange(t.n) + pool.offset[j]
-        bound = float(np.maximum(pool.dist(q.x0[p], q.y0[p], every),
-                                 pool.dist(q.x0[p] + q.dx[p], q.y0[p] + q.dy[p], every)).min())
-        reach = (bound + 0.5 * q.length[p] + t.half_max) * (1.0 + 1e-9) + 1e-9
-        near = np.asarray(t.tree.query_ball_point([mid_x[p], mid_y[p]], reach), dtype=np.intp)
-        near = np.sort(near) + pool.offset[j]
-        rows = np.full(near.size, p)
-        keep, _, _ = _prune(pool, q, rows, near, np.full(near.size, np.inf))
+    # Stage 3 (crowded neighbourhoods, e.g. a point near the centre of a circle): every segment within the radius
+    # the piece's bound requires, from one ball query per target.
+    todo = np.flatnonzero(~settled)
+    for j, t in enumerate(targets):
+        r = todo[q.job[todo] == j]
+        if r.size == 0:
+            continue
+        radius = (bound[r] + 0.5 * q.length[r] + t.half_max) * (1.0 + 1e-9) + 1e-9
+        near = t.tree.query_ball_point(np.column_stack([mid_x[r], mid_y[r]]), radius)
+        counts = np.fromiter(map(len, near), dtype=np.intp, count=r.size)
+        rows = np.repeat(r, counts)
+        cand = np.fromiter(itertools.chain.from_iterable(near), dtype=np.intp, count=int(counts.sum()))
+        cand += pool.offset[j]
+        keep, _, _, _ = _prune(pool, q, rows, cand, np.full(rows.size, np.inf))
         kept_rows.append(rows[keep])
-        kept_cand.append(near[keep])
+        kept_cand.append(cand[keep])
     rows = np.concatenate(kept_rows)
     cand = np.concatenate(kept_cand)
     order = np.argsort(rows, kind="stable")
@@ -429,7 +450,6 @@ def _candidates(pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Seg
     padded = np.repeat(cand[first][None, :], int(n_cand.max()), axis=0)
     padded[rank, rows] = cand
     return padded, n_cand
-
 
 
 def _samples_per_piece(length: np.ndarray, step: float) -> np.ndarray:
@@ -473,35 +493,51 @@ def _sampled_distances(pieces: Sequence[_Segments], targets: Sequence[_Segments]
     out: list[list[np.ndarray]] = [[] for _ in pieces]
     wts: list[list[np.ndarray]] = [[] for _ in pieces]
     for g in np.unique(key):
-        sel = np.flatnonzero(key == g)
-        n = int(n_samp[sel[0]])
-        k = int(n_cand[sel].max())
-        c = cand[:k, sel]                                                     # (k, G)
-        cdx, cdy = pool.dx[c], pool.dy[c]
-        inv = pool.inv_len2[c]
-        w0x = q.x0[sel] - pool.x0[c]
-        w0y = q.y0[sel] - pool.y0[c]
-        qdx, qdy = q.dx[sel], q.dy[sel]
-        a = ((w0x * cdx + w0y * cdy) * inv)[:, None, :]                      # projection parameter at t = 0
-        b = ((qdx * cdx + qdy * cdy) * inv)[:, None, :]                      # its rate along the piece
-        t = ((np.arange(n) + 0.5) / n)[:, None]                              # (n, 1)
-        s = a + b * t                                                         # (k, n, G)
-        np.clip(s, 0.0, 1.0, out=s)
-        ex = w0x[:, None, :] + qdx * t
-        ex -= s * cdx[:, None, :]
-        ey = w0y[:, None, :] + qdy * t
-        ey -= s * cdy[:, None, :]
-        ex *= ex
-        ey *= ey
-        ex += ey
-        d = np.sqrt(np.minimum.reduce(ex, axis=0))                           # (n, G)
-        w = q.length[sel] / n
-        jobs = q.job[sel]
-        for j in np.unique(jobs):
-            m = slice(None) if jobs[0] == jobs[-1] else jobs == j
-            out[j].append(d[:, m].ravel())
-            wts[j].append(np.broadcast_to(w[m], (n, w[m].size)).ravel())
+        group = np.flatnonzero(key == g)
+        n = int(n_samp[group[0]])
+        k = int(n_cand[group].max())
+        chunk = max(1, _MAX_ELEMENTS // (n * k))              # bound the (k, n, G) temporaries' memory
+        for start in range(0, group.size, chunk):
+            _evaluate(pool, q, cand, group[start:start + chunk], n, k, out, wts)
     return [(np.concatenate(o), np.concatenate(w)) for o, w in zip(out, wts)]
+
+
+_MAX_ELEMENTS = 1 << 20
+"""Largest (candidates x samples x pieces) block evaluated at once (about 8 MB per temporary array)."""
+
+
+def _evaluate(pool: _Pool, q: _Query, cand: np.ndarray, sel: np.ndarray, n: int, k: int,
+              out: list[list[np.ndarray]], wts: list[list[np.ndarray]]) -> None:
+    """Distances of the ``n`` midpoint samples of pieces ``sel`` to their first ``k`` candidates, appended per job.
+
+    Layout ``(k, n, G)`` with the pieces innermost (long contiguous runs); the minimum over candidates is a
+    reduction over the first axis.
+    """
+    c = cand[:k, sel]                                                     # (k, G)
+    cdx, cdy = pool.dx[c], pool.dy[c]
+    inv = pool.inv_len2[c]
+    w0x = q.x0[sel] - pool.x0[c]
+    w0y = q.y0[sel] - pool.y0[c]
+    qdx, qdy = q.dx[sel], q.dy[sel]
+    a = ((w0x * cdx + w0y * cdy) * inv)[:, None, :]                      # projection parameter at t = 0
+    b = ((qdx * cdx + qdy * cdy) * inv)[:, None, :]                      # its rate along the piece
+    t = ((np.arange(n) + 0.5) / n)[:, None]                              # (n, 1)
+    s = a + b * t                                                         # (k, n, G)
+    np.clip(s, 0.0, 1.0, out=s)
+    ex = w0x[:, None, :] + qdx * t
+    ex -= s * cdx[:, None, :]
+    ey = w0y[:, None, :] + qdy * t
+    ey -= s * cdy[:, None, :]
+    ex *= ex
+    ey *= ey
+    ex += ey
+    d = np.sqrt(np.minimum.reduce(ex, axis=0))                           # (n, G)
+    w = q.length[sel] / n
+    jobs = q.job[sel]
+    for j in np.unique(jobs):
+        m = slice(None) if jobs[0] == jobs[-1] else jobs == j
+        out[j].append(d[:, m].ravel())
+        wts[j].append(np.broadcast_to(w[m], (n, w[m].size)).ravel())
 
 
 def point_to_polyline_distances(points: np.ndarray, polylines: Sequence[np.ndarray], *,
@@ -792,9 +828,10 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
     Returns
     -------
     SurfaceDistances
-        As :func:`contour_distances` on all closed iso-contours at level 0.5 of each mask
-        (:func:`backend.cmr.contours.mask_to_contours`: outer boundaries and hole boundaries, foreground
-        4-connected). ``"a_empty"`` / ``"b_empty"`` flag a mask with no foreground pixel.
+        As :func:`contour_distances` on all iso-contours at level 0.5 of each mask: the same segments as
+        :func:`backend.cmr.contours.mask_to_contours` (outer and hole boundaries, foreground 4-connected; a mask
+        touching the image edge is closed half a pixel outside it), taken as an unordered set. ``"a_empty"`` /
+        ``"b_empty"`` flag a mask with no foreground pixel.
 
     Raises
     ------
@@ -804,8 +841,8 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
     Notes
     -----
     Both masks are first cropped to the bounding box of their union (the boundaries lie within half a pixel of
-    it), so the cost grows with the structures' perimeter, not with the image size, and no distance transform of
-    the image is computed.
+    it), so the cost grows with the structures' perimeter, not with the image size, and no distance transform is
+    computed. The marching squares is vectorised over the crop (:func:`_mask_segments_mm`).
     """
     a = np.asarray(a_mask, dtype=bool)
     b = np.asarray(b_mask, dtype=bool)

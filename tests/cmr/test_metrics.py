@@ -286,6 +286,21 @@ def test_point_to_polyline_distances_equal_brute_force_over_every_segment():
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
 
 
+def test_points_equidistant_from_a_whole_circle_are_still_exact():
+    # At the centre every segment is a candidate: the search must widen until it has proven the answer.
+    n, r = 400, 15.0
+    poly = circle(0.0, 0.0, r, n)
+    rng = np.random.default_rng(5)
+    pts = np.vstack([[[0.0, 0.0]], rng.normal(0.0, 0.05, (50, 2))])
+    ours = point_to_polyline_distances(pts, [poly])
+    assert ours[0] == pytest.approx(r * math.cos(math.pi / n), abs=1e-12)
+    np.testing.assert_allclose(ours, brute_segments(pts, [poly]), rtol=0, atol=1e-12)
+    # A small circle concentric with a large one: every piece of it is in that crowded situation.
+    res = contour_distances(circle(50, 50, 2, 90), circle(50, 50, 30, 900), pixel_spacing_mm=(1.0, 1.0))
+    lo, hi = 30 * math.cos(math.pi / 900) - 2, 30 - 2 * math.cos(math.pi / 90)  # nearest/farthest polygon points
+    assert lo - 1e-9 <= res.mean_a_to_b_mm <= hi + 1e-9 and lo - 1e-9 <= res.hausdorff_mm <= hi + 1e-9
+
+
 def test_sampled_distances_equal_brute_force_from_the_same_samples():
     # Two Sunnybrook-like jagged contours; every distance from our samples is checked against all segments.
     from backend.cmr import metrics as m
