@@ -137,7 +137,8 @@ def main(argv: list[str]) -> None:
         for name in ("ours", "medpy", "surface-distance"):
             ratio = times[name] / times["ours"]
             v = values[name]
-            print(f"{name:18s} {times[name]:9.3f} {ratio:7.2f}   {v[0]:7.4f} {v[1]:7.4f} {v[2]:7.3f} "
+            jac = f"{v[1]:7.4f}" if v[1] == v[1] else f"{'-':>7s}"  # surface-distance has no Jaccard
+            print(f"{name:18s} {times[name]:9.3f} {ratio:7.2f}   {v[0]:7.4f} {jac} {v[2]:7.3f} "
                   f"{v[3]:8.3f} {v[4]:7.3f}")
         print("  (ratio = that library's time / ours; MedPy HD95 pools both directions, ours and surface-distance"
               " take the larger directed one)")

@@ -27,7 +27,8 @@ def dataset_out(d: Dataset) -> dict:
             "cohort_ids": sorted(c.pk for c in d.cohorts.all()), "n_cases": d.cases.count(),
             "consensus_source": d.consensus_source, "automatic_consensus_available": automatic_consensus_available(),
             "feedback_mode": d.feedback_mode, "tolerance_dice": d.tolerance_dice,
-            "tolerance_map_ms": d.tolerance_map_ms, "tolerance_wall_thickness_mm": d.tolerance_wall_thickness_mm}
+            "tolerance_map_ms": d.tolerance_map_ms, "tolerance_wall_thickness_mm": d.tolerance_wall_thickness_mm,
+            "accreditation_last_n": d.accreditation_last_n, "accreditation_min_cases": d.accreditation_min_cases}
 
 
 def case_out(c, user) -> dict:
@@ -52,6 +53,8 @@ class DatasetIn(serializers.Serializer):
     tolerance_dice = serializers.FloatField(default=0.85)
     tolerance_map_ms = serializers.FloatField(default=8.4)
     tolerance_wall_thickness_mm = serializers.FloatField(default=1.5)
+    accreditation_last_n = serializers.IntegerField(default=3, min_value=1)
+    accreditation_min_cases = serializers.IntegerField(default=3, min_value=1)
 
 
 class DatasetListView(APIView):

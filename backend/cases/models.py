@@ -48,6 +48,9 @@ class Dataset(models.Model):
     tolerance_dice = models.FloatField(default=0.85)
     tolerance_map_ms = models.FloatField(default=8.4)
     tolerance_wall_thickness_mm = models.FloatField(default=1.5)
+    # Accreditation: the last N submissions within all tolerances on at least M distinct cases.
+    accreditation_last_n = models.PositiveIntegerField(default=3)
+    accreditation_min_cases = models.PositiveIntegerField(default=3)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

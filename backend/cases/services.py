@@ -28,14 +28,16 @@ def _check_tolerances(dice: float, map_ms: float, wt_mm: float) -> None:
 def dataset_create(*, user: User, name: str, description: str = "", cohorts: Sequence[Cohort] = (),
                    consensus_source: str = ConsensusSource.GOLD_STANDARD, feedback_mode: str = FeedbackMode.REVEAL,
                    tolerance_dice: float = 0.85, tolerance_map_ms: float = 8.4,
-                   tolerance_wall_thickness_mm: float = 1.5) -> Dataset:
+                   tolerance_wall_thickness_mm: float = 1.5, accreditation_last_n: int = 3,
+                   accreditation_min_cases: int = 3) -> Dataset:
     """Create a dataset (supervisor only) and give it to cohorts the supervisor runs."""
     if not user.is_supervisor:
         raise ValidationError("Only supervisors create datasets.")
     _check_tolerances(tolerance_dice, tolerance_map_ms, tolerance_wall_thickness_mm)
     ds = Dataset(name=name.strip(), description=description, created_by=user, consensus_source=consensus_source,
                  feedback_mode=feedback_mode, tolerance_dice=tolerance_dice, tolerance_map_ms=tolerance_map_ms,
-                 tolerance_wall_thickness_mm=tolerance_wall_thickness_mm)
+                 tolerance_wall_thickness_mm=tolerance_wall_thickness_mm, accreditation_last_n=accreditation_last_n,
+                 accreditation_min_cases=accreditation_min_cases)
     ds.full_clean()
     ds.save()
     ds.cohorts.set([c for c in cohorts if c.supervisor_id == user.pk])
@@ -46,7 +48,7 @@ def dataset_create(*, user: User, name: str, description: str = "", cohorts: Seq
 def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None, **fields) -> Dataset:
     """Change a dataset's settings (name, description, consensus source, feedback mode, tolerances, cohorts)."""
     allowed = {"name", "description", "consensus_source", "feedback_mode", "tolerance_dice", "tolerance_map_ms",
-               "tolerance_wall_thickness_mm"}
+               "tolerance_wall_thickness_mm", "accreditation_last_n", "accreditation_min_cases"}
     for k, v in fields.items():
         if k not in allowed:
             raise ValidationError(f"Unknown dataset setting {k!r}.")

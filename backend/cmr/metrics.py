@@ -904,16 +904,9 @@ def _mask_segments_mm(mask: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
 # ---------------------------------------------------------------------------------------------------------------
 
 def _rename_sides(flags: Sequence[str]) -> list[str]:
-    out = []
-    for f in flags:
-        if f.startswith("a_"):
-            f = "trainee_" + f[2:]
-        elif f.startswith("b_"):
-            f = "reference_" + f[2:]
-        if f == "trainee_both_empty" or f == "both_empty":
-            f = "both_empty"
-        out.append(f)
-    return out
+    """Distance flags in the trainee/reference vocabulary of the overlap flags (a = trainee, b = reference)."""
+    return ["trainee_" + f[2:] if f.startswith("a_") else "reference_" + f[2:] if f.startswith("b_") else f
+            for f in flags]
 
 
 def _merge_flags(*groups: Sequence[str]) -> list[str]:
@@ -957,6 +950,11 @@ def lv_agreement(trainee: ContourSet, reference: ContourSet, *, shape: tuple[int
         and the flag ``"distances_from_masks"`` says so. Overlap flags: ``trainee_empty``, ``reference_empty``,
         ``both_empty``, ...; distance flags: ``trainee_empty`` etc. for a missing wall.
 
+    Raises
+    ------
+    ValueError
+        A bad pixel spacing or step; a mask of another shape than ``shape``.
+
     Notes
     -----
     Definitions and sources: module docstring. Ring Dice is lower than disk Dice for the same contour error
@@ -970,10 +968,12 @@ def lv_agreement(trainee: ContourSet, reference: ContourSet, *, shape: tuple[int
         walls_r = (reference.endocardium, reference.epicardium)
         extra: list[str] = []
     else:
-        walls_t = wall_contours(trainee, shape) if not trainee.has_polygons else \
-            (mask_to_contour(rt.cavity), mask_to_contour(rt.whole))
-        walls_r = wall_contours(reference, shape) if not reference.has_polygons else \
-            (mask_to_contour(rr.cavity), mask_to_contour(rr.whole))
+        # Both sides from their rasterised regions (a polygon set too), so that neither carries the other's
+        # half-pixel discretisation alone.
+        walls_t = (mask_to_contour(rt.cavity), mask_to_contour(rt.whole)) if trainee.has_polygons \
+            else wall_contours(trainee, shape)
+        walls_r = (mask_to_contour(rr.cavity), mask_to_contour(rr.whole)) if reference.has_polygons \
+            else wall_contours(reference, shape)
         extra = ["distances_from_masks"]
 
     myo = overlap_metrics(rt.myocardium, rr.myocardium)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.cases",
     "backend.submissions",
+    "backend.progress",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.accounts import api as accounts
 from backend.cases import api as cases
+from backend.progress import api as progress
 from backend.submissions import api as submissions
 
 urlpatterns = [
@@ -29,4 +30,7 @@ urlpatterns = [
     path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
     path("api/submissions/<int:submission_id>/overlay.png", submissions.SubmissionOverlayView.as_view()),
     path("api/practice/", submissions.PracticeView.as_view()),
+    path("api/reports/", progress.ReportListView.as_view()),
+    path("api/reports/<int:job_id>", progress.ReportDetailView.as_view()),
+    path("api/reports/<int:job_id>/pdf", progress.ReportPdfView.as_view()),
 ]

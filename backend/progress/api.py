@@ -1,0 +1,56 @@
+"""Report endpoints: request a report, follow its progress, download the PDF (thin views)."""
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts import selectors as account_selectors
+from backend.core.storage import file_path
+
+from . import selectors, services
+from .models import ReportJob
+
+
+def job_out(j: ReportJob) -> dict:
+    return {"id": j.pk, "kind": j.kind, "status": j.status, "progress": j.progress, "message": j.message or None,
+            "trainee_id": j.trainee_id, "cohort_id": j.cohort_id, "created_at": j.created_at,
+            "pdf_url": f"/api/reports/{j.pk}/pdf" if j.file_id else None}
+
+
+class ReportIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["trainee", "cohort"])
+    trainee_id = serializers.IntegerField(required=False)
+    cohort_id = serializers.IntegerField(required=False)
+
+
+class ReportListView(APIView):
+    @extend_schema(request=ReportIn, responses={201: dict})
+    def post(self, request):
+        data = ReportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        trainee = cohort = None
+        if v["kind"] == "trainee":
+            trainee = account_selectors.trainee_get(user=request.user, trainee_id=v.get("trainee_id", request.user.pk))
+        else:
+            cohort = account_selectors.cohort_get(user=request.user, cohort_id=v.get("cohort_id", 0), manage=True)
+        job = services.report_request(user=request.user, kind=v["kind"], trainee=trainee, cohort=cohort)
+        return Response(job_out(job), status=status.HTTP_201_CREATED)
+
+
+class ReportDetailView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, job_id: int):
+        return Response(job_out(selectors.report_job_get(user=request.user, job_id=job_id)))
+
+
+class ReportPdfView(APIView):
+    def get(self, request, job_id: int):
+        j = selectors.report_job_get(user=request.user, job_id=job_id)
+        if j.file is None:
+            return Response({"detail": "The report is not ready yet."}, status=status.HTTP_404_NOT_FOUND)
+        return FileResponse(open(file_path(j.file), "rb"), as_attachment=True, filename=j.file.download_name,
+                            content_type="application/pdf")

@@ -1,0 +1,30 @@
+import { Link, useParams } from 'react-router';
+import { ErrorBox, Loading } from '@/components/error-box';
+import { useCohortOverview } from '@/features/cohorts/api/get-cohort-overview';
+import { OverviewMatrix } from '@/features/cohorts/components/overview-matrix';
+import { errorMessage } from '@/lib/api-client';
+
+/** A cohort at a glance: trainees × cases. */
+export default function CohortOverviewRoute() {
+  const { cohortId } = useParams();
+  const id = Number(cohortId);
+  const overview = useCohortOverview(id);
+  if (overview.isPending) return <Loading what="Loading the cohort" />;
+  if (overview.isError) return <ErrorBox title="The cohort could not be opened">{errorMessage(overview.error)}</ErrorBox>;
+  const o = overview.data;
+  return (
+    <div className="stack">
+      <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {o.cohort.name}</nav>
+      <h1>{o.cohort.name}: overview</h1>
+      <p className="muted">
+        Each cell shows the latest and the best myocardium Dice (and Hausdorff distance) of a trainee on a case:
+        <span className="legend-inline"><span className="mark mark-ok">✓ within</span> all tolerances,
+        <span className="mark mark-bad">✗ outside</span> at least one.</span> Click a cell to open the latest attempt,
+        a name for the trainee’s history.
+      </p>
+      <section className="card">
+        <OverviewMatrix overview={o} />
+      </section>
+    </div>
+  );
+}

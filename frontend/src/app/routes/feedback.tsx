@@ -1,0 +1,112 @@
+import { Link, useParams } from 'react-router';
+import { ErrorBox, Loading, Note } from '@/components/error-box';
+import { ToleranceMark } from '@/components/tolerance-mark';
+import { useSubmission, type Submission } from '@/features/submissions/api/get-submission';
+import { AttemptsSection } from '@/features/submissions/components/attempts-section';
+import { MetricsTable } from '@/features/submissions/components/metrics-table';
+import { SubmissionStatusLine } from '@/features/submissions/components/submission-status';
+import { ValuesTable } from '@/features/submissions/components/values-table';
+import { ImageViewer } from '@/features/viewer/components/image-viewer';
+import { errorMessage } from '@/lib/api-client';
+import { fmtDate } from '@/lib/format';
+import { CONSENSUS_SOURCE_LABEL, personName } from '@/lib/vocabulary';
+import { useCurrentUser } from '../layout';
+
+export const SCORE_ONLY_NOTE =
+  'Score-only mode: the consensus contours are not shown for this dataset. Your numbers are still compared with the consensus.';
+export const NO_CONSENSUS_NOTE = 'No consensus is available for this image: only your own values are shown.';
+
+function referenceNote(s: Submission): string | null {
+  if (s.feedback_mode === 'score_only') return SCORE_ONLY_NOTE;
+  if (!s.consensus) return NO_CONSENSUS_NOTE;
+  return null;
+}
+
+function Results({ s }: { s: Submission }) {
+  const result = s.result;
+  if (!result) return <Note>No results were recorded for this attempt.</Note>;
+  return (
+    <>
+      {s.tolerance?.within?.all != null ? (
+        <p className="summary-line" data-testid="overall-tolerance">
+          Overall: <ToleranceMark within={s.tolerance.within.all} />
+          <span className="muted small"> (Dice, map value and wall thickness against the dataset’s tolerances)</span>
+        </p>
+      ) : null}
+      {result.agreement ? (
+        <section className="card" aria-labelledby="metrics-heading">
+          <h2 id="metrics-heading">Agreement metrics</h2>
+          <MetricsTable agreement={result.agreement} toleranceDice={s.tolerance?.dice} />
+          <p className="hint">
+            Dice and Jaccard: overlap, 1 is perfect. Hausdorff distance: the largest distance between your contour and the
+            consensus; HD95: its 95th percentile; mean surface distance: the average distance between the contours.
+          </p>
+        </section>
+      ) : null}
+      <section className="card" aria-labelledby="values-heading">
+        <h2 id="values-heading">Quantitative values</h2>
+        <ValuesTable result={result} tolerance={s.tolerance} />
+      </section>
+    </>
+  );
+}
+
+/** Feedback on one attempt; polls every second while it is queued or running. */
+export default function FeedbackRoute() {
+  const { submissionId } = useParams();
+  const id = Number(submissionId);
+  const user = useCurrentUser();
+  const sub = useSubmission(id);
+
+  if (!Number.isInteger(id)) return <ErrorBox>This address is not valid.</ErrorBox>;
+  if (sub.isPending) return <Loading what="Loading your feedback" />;
+  if (sub.isError) return <ErrorBox title="The feedback could not be opened">{errorMessage(sub.error)}</ErrorBox>;
+
+  const s = sub.data;
+  const note = referenceNote(s);
+  const showReference = s.feedback_mode === 'reveal' && !!s.reference_contours;
+  const isSupervisor = user.role === 'supervisor';
+
+  return (
+    <div className="stack">
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link to="/">Home</Link>
+        {s.case_id != null && !s.practice ? <> › <Link to={`/cases/${s.case_id}`}>{s.case_title}</Link></> : null}
+        {isSupervisor ? <> › <Link to={`/trainees/${s.trainee.id}`}>{personName(s.trainee)}</Link></> : null}
+      </nav>
+      <div className="page-head">
+        <h1>{s.practice ? 'Practice feedback' : `Feedback: ${s.case_title}`}</h1>
+        <span className="muted">
+          {s.practice ? '' : `Attempt ${s.attempt} · `}{fmtDate(s.created_at)}
+          {isSupervisor ? ` · ${personName(s.trainee)}` : ''}
+        </span>
+      </div>
+      <SubmissionStatusLine submission={s} />
+      {s.consensus ? (
+        <p className="muted small">
+          Compared with: {CONSENSUS_SOURCE_LABEL[s.consensus.source] ?? s.consensus.source}
+          {s.consensus.contributors ? ` (${s.consensus.contributors} contour set${s.consensus.contributors === 1 ? '' : 's'})` : ''}
+          {s.consensus.version != null ? `, version ${s.consensus.version}` : ''}.
+        </p>
+      ) : null}
+      {note ? <Note>{note}</Note> : null}
+      {s.case_id != null ? (
+        <ImageViewer caseId={s.case_id} trainee={s.contours} reference={showReference ? s.reference_contours : null}
+          referenceNote={note} />
+      ) : null}
+      {s.status === 'done' ? <Results s={s} /> : null}
+      {s.overlay_url && s.status === 'done' ? (
+        <p>
+          <a className="btn" href={s.overlay_url} download={`myoqa-overlay-${s.id}.png`} data-testid="overlay-link">
+            Download the overlay (PNG)
+          </a>
+        </p>
+      ) : null}
+      {s.case_id != null && !s.practice ? (
+        <AttemptsSection caseId={s.case_id} traineeId={isSupervisor ? s.trainee.id : null}
+          toleranceDice={s.tolerance?.dice} currentId={s.id}
+          title={isSupervisor ? `${personName(s.trainee)}: attempts on this case` : 'Your attempts on this case'} />
+      ) : null}
+    </div>
+  );
+}

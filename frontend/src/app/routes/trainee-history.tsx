@@ -1,0 +1,25 @@
+import { Link, useParams } from 'react-router';
+import { ErrorBox, Loading } from '@/components/error-box';
+import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
+import { HistoryView } from '@/features/submissions/components/history-view';
+import { errorMessage } from '@/lib/api-client';
+import { personName } from '@/lib/vocabulary';
+import { useCurrentUser } from '../layout';
+
+/** One trainee's progress over time. */
+export default function TraineeHistoryRoute() {
+  const { traineeId } = useParams();
+  const id = Number(traineeId);
+  const user = useCurrentUser();
+  const history = useTraineeHistory(Number.isInteger(id) ? id : null);
+  if (history.isPending) return <Loading what="Loading the history" />;
+  if (history.isError) return <ErrorBox title="The history could not be opened">{errorMessage(history.error)}</ErrorBox>;
+  const self = user.id === history.data.trainee.id;
+  return (
+    <div className="stack">
+      <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {self ? 'My progress' : personName(history.data.trainee)}</nav>
+      <h1>{self ? 'My progress' : `Progress of ${personName(history.data.trainee)}`}</h1>
+      <HistoryView history={history.data} />
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+import { useMemo } from 'react';
+import { Link } from 'react-router';
+import { ErrorBox, Loading } from '@/components/error-box';
+import { ToleranceMark } from '@/components/tolerance-mark';
+import { useCases } from '@/features/cases/api/get-cases';
+import { useCohorts } from '@/features/cohorts/api/get-cohorts';
+import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
+import type { SubmissionSummary } from '@/features/submissions/api/get-submissions';
+import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
+import { attemptDice, diceWithin } from '@/features/submissions/lib/summary';
+import { errorMessage } from '@/lib/api-client';
+import { fmtDice } from '@/lib/format';
+import { FEEDBACK_MODE_LABEL, imageKindLabel } from '@/lib/vocabulary';
+import { useCurrentUser } from '../layout';
+
+type Latest = Map<number, SubmissionSummary>;
+
+function DatasetCases({ dataset, latest }: { dataset: Dataset; latest: Latest }) {
+  const cases = useCases(dataset.id);
+  return (
+    <section className="card" aria-labelledby={`ds-${dataset.id}`}>
+      <div className="card-head">
+        <h3 id={`ds-${dataset.id}`}>{dataset.name}</h3>
+        <span className="muted small">
+          {FEEDBACK_MODE_LABEL[dataset.feedback_mode] ?? dataset.feedback_mode} · Dice tolerance ≥ {dataset.tolerance_dice.toFixed(2)}
+        </span>
+      </div>
+      {dataset.description ? <p className="muted">{dataset.description}</p> : null}
+      {cases.isPending ? <Loading what="Loading cases" /> : null}
+      {cases.isError ? <ErrorBox>{errorMessage(cases.error)}</ErrorBox> : null}
+      {cases.data?.length === 0 ? <p className="note">No cases in this dataset yet.</p> : null}
+      {cases.data && cases.data.length > 0 ? (
+        <table className="table">
+          <caption className="visually-hidden">Cases in {dataset.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Case</th><th scope="col">Image</th><th scope="col" className="num-col">Attempts</th>
+              <th scope="col" className="num-col">Latest myocardium Dice</th><th scope="col">Tolerance</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cases.data.map((c) => {
+              const last = latest.get(c.id);
+              const dice = last ? attemptDice(last) : null;
+              return (
+                <tr key={c.id}>
+                  <td><Link to={`/cases/${c.id}`} data-testid={`case-link-${c.id}`}>{c.title}</Link></td>
+                  <td>{imageKindLabel(c.image?.kind)}</td>
+                  <td className="num-col" data-testid={`case-attempts-${c.id}`}>{c.my_attempts}</td>
+                  <td className="num-col">
+                    {last && last.status !== 'done' ? <span className="muted">{last.status}</span> : fmtDice(dice)}
+                  </td>
+                  <td>{dice !== null ? <ToleranceMark within={diceWithin(dice, dataset.tolerance_dice)} /> : null}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+/** A trainee's cohorts, their datasets and cases, with attempts so far and the latest Dice. */
+export default function TraineeHome() {
+  const user = useCurrentUser();
+  const cohorts = useCohorts();
+  const datasets = useDatasets();
+  const history = useTraineeHistory(user.id);
+
+  const latest: Latest = useMemo(() => {
+    const m: Latest = new Map();
+    const subs = [...(history.data?.submissions ?? [])].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    for (const s of subs) if (s.case_id != null && !s.practice) m.set(s.case_id, s);
+    return m;
+  }, [history.data]);
+
+  const byId = new Map((datasets.data ?? []).map((d) => [d.id, d]));
+  const shown = new Set<number>();
+
+  return (
+    <div className="stack">
+      <div className="page-head">
+        <h1>Your cases</h1>
+        <Link to="/practice" className="btn btn-primary" data-testid="practice-link">Practice on your own image</Link>
+      </div>
+      <p className="muted">
+        Download a case’s image, draw the endocardium and epicardium in your usual software, and upload the contours
+        for immediate feedback against the consensus.
+      </p>
+      {cohorts.isPending || datasets.isPending ? <Loading what="Loading your cohorts" /> : null}
+      {cohorts.isError ? <ErrorBox>{errorMessage(cohorts.error)}</ErrorBox> : null}
+      {datasets.isError ? <ErrorBox>{errorMessage(datasets.error)}</ErrorBox> : null}
+      {cohorts.data?.length === 0 ? <p className="note">You are not in a cohort yet. Ask your supervisor to add you.</p> : null}
+      {cohorts.data?.map((cohort) => (
+        <section key={cohort.id} aria-labelledby={`cohort-${cohort.id}`} className="panel">
+          <h2 id={`cohort-${cohort.id}`}>{cohort.name}
+            <span className="muted small"> · supervisor {cohort.supervisor.full_name || cohort.supervisor.username}</span></h2>
+          {cohort.datasets.length === 0 ? <p className="note">No datasets assigned yet.</p> : null}
+          <div className="stack">
+            {cohort.datasets.map((ref) => {
+              const d = byId.get(ref.id);
+              if (!d || shown.has(d.id)) return null;
+              shown.add(d.id);
+              return <DatasetCases key={d.id} dataset={d} latest={latest} />;
+            })}
+          </div>
+        </section>
+      ))}
+    </div>
+  );
+}

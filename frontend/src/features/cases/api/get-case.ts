@@ -1,0 +1,40 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api-client';
+import type { ImageKind } from '@/lib/vocabulary';
+
+/** GET /api/cases/{id} */
+export type CaseImage = {
+  kind: ImageKind;
+  rows: number;
+  columns: number;
+  /** [dy, dx] in mm (DICOM Pixel Spacing order: row, column) */
+  pixel_spacing_mm: [number, number];
+  echo_times_ms: number[] | null;
+  field_strength_t: number | null;
+  units: 'ms' | 'a.u.' | string;
+};
+
+export type Case = {
+  id: number;
+  title: string;
+  dataset_id: number;
+  dataset_name: string;
+  created_at: string;
+  image: CaseImage;
+  n_expert_contours: number;
+  my_attempts: number;
+  /** true when THIS user may see the consensus contours now */
+  reference_available: boolean;
+};
+
+export function getCase(id: number, signal?: AbortSignal): Promise<Case> {
+  return api.get<Case>(`/api/cases/${id}`, signal);
+}
+
+export function useCase(id: number | null | undefined) {
+  return useQuery({
+    queryKey: ['case', id],
+    queryFn: ({ signal }) => getCase(id as number, signal),
+    enabled: typeof id === 'number',
+  });
+}

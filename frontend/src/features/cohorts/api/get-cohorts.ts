@@ -1,0 +1,22 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api-client';
+import type { UserRef } from '@/lib/vocabulary';
+
+/** GET /api/cohorts/ — the cohorts a supervisor runs, or a trainee belongs to. */
+export type Cohort = {
+  id: number;
+  name: string;
+  supervisor: UserRef;
+  trainees: UserRef[];
+  datasets: { id: number; name: string }[];
+};
+
+export const cohortsKey = ['cohorts'] as const;
+
+export function getCohorts(signal?: AbortSignal): Promise<Cohort[]> {
+  return api.get<Cohort[]>('/api/cohorts/', signal);
+}
+
+export function useCohorts() {
+  return useQuery({ queryKey: cohortsKey, queryFn: ({ signal }) => getCohorts(signal) });
+}

@@ -1,0 +1,22 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '@/lib/api-client';
+import type { DatasetInput } from './create-dataset';
+import { datasetsKey, type Dataset } from './get-datasets';
+
+/** PATCH /api/datasets/{id} (supervisor) */
+export type UpdateDatasetInput = { id: number } & Partial<DatasetInput>;
+
+export function updateDataset({ id, ...patch }: UpdateDatasetInput): Promise<Dataset> {
+  return api.patch<Dataset>(`/api/datasets/${id}`, patch);
+}
+
+export function useUpdateDataset() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: updateDataset,
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: datasetsKey });
+      void qc.invalidateQueries({ queryKey: ['cohorts'] });
+    },
+  });
+}

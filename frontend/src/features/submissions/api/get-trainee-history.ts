@@ -1,0 +1,19 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '@/lib/api-client';
+import type { UserRef } from '@/lib/vocabulary';
+import type { SubmissionSummary } from './get-submissions';
+
+/** GET /api/trainees/{id}/history (supervisor; a trainee only for self). */
+export type TraineeHistory = { trainee: UserRef; submissions: SubmissionSummary[] };
+
+export function getTraineeHistory(id: number, signal?: AbortSignal): Promise<TraineeHistory> {
+  return api.get<TraineeHistory>(`/api/trainees/${id}/history`, signal);
+}
+
+export function useTraineeHistory(id: number | null | undefined) {
+  return useQuery({
+    queryKey: ['trainee-history', id],
+    queryFn: ({ signal }) => getTraineeHistory(id as number, signal),
+    enabled: typeof id === 'number',
+  });
+}

@@ -1,0 +1,456 @@
+// MyoQA proxy: serves the built front-end, forwards /api to the Django backend,
+// and caps request body size and backend time. See README.md.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import express from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export const DEFAULTS = Object.freeze({
+  port: 8080,
+  host: '0.0.0.0',
+  backendUrl: 'http://127.0.0.1:8000',
+  staticDir: path.resolve(HERE, '..', 'frontend', 'dist'),
+  maxBodyBytes: 250 * 1024 * 1024, // 262144000: a DICOM series upload
+  proxyTimeoutMs: 120_000,
+});
+
+export const SECURITY_HEADERS = Object.freeze({
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
+    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
+    "frame-ancestors 'none'; form-action 'self'",
+});
+
+const MESSAGES = {
+  unreachable: 'The MyoQA server is not reachable.',
+  timeout: 'The server took too long to answer.',
+  notBuilt:
+    'The MyoQA front-end is not built. Run `npm run build` in frontend/ and reload this page.\n',
+};
+
+/** How long an over-limit upload is still read (and discarded) after the 413, so the client sees it. */
+const LINGER_MS = 5_000;
+/** How long a graceful shutdown waits for open requests before closing them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: parse and validate, failing loudly with the variable's name and the bad value.
+// ---------------------------------------------------------------------------------------------
+
+export class ConfigError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseInteger(name, raw, { min, max = Number.MAX_SAFE_INTEGER }) {
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+    throw new ConfigError(`${name} must be a whole number ${range}, got ${JSON.stringify(String(raw))}.`);
+  }
+  return value;
+}
+
+function parseBackendUrl(name, raw) {
+  let url;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http:// or https:// URL, got ${JSON.stringify(String(raw))}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must use http:// or https://, got ${JSON.stringify(String(raw))}.`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(
+      `${name} must not contain a query, a fragment or credentials, got ${JSON.stringify(String(raw))}.`,
+    );
+  }
+  return url.href.replace(/\/$/, '');
+}
+
+function parseStaticDir(name, raw) {
+  const text = String(raw).trim();
+  if (!text) throw new ConfigError(`${name} must not be empty.`);
+  const dir = path.resolve(text);
+  let stat;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return dir; // Not built yet: pages answer 503 until it is.
+  }
+  if (!stat.isDirectory()) {
+    throw new ConfigError(`${name} must be a directory, but ${dir} is not.`);
+  }
+  return dir;
+}
+
+function parseHost(name, raw) {
+  const text = String(raw).trim();
+  if (!text || /\s/.test(text)) {
+    throw new ConfigError(`${name} must be a host name or IP address, got ${JSON.stringify(String(raw))}.`);
+  }
+  return text;
+}
+
+/**
+ * Validate options (as from `loadConfig`) over the defaults.
+ * @throws {ConfigError} on a bad value.
+ */
+export function resolveOptions(options = {}) {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  return {
+    port: parseInteger('port', o.port, { min: 0, max: 65535 }),
+    host: parseHost('host', o.host),
+    backendUrl: parseBackendUrl('backendUrl', o.backendUrl),
+    staticDir: parseStaticDir('staticDir', o.staticDir),
+    maxBodyBytes: parseInteger('maxBodyBytes', o.maxBodyBytes, { min: 1 }),
+    proxyTimeoutMs: parseInteger('proxyTimeoutMs', o.proxyTimeoutMs, { min: 1, max: 2_147_483_647 }),
+    log: typeof o.log === 'function' ? o.log : (...args) => console.error(...args),
+  };
+}
+
+/**
+ * Read the configuration from environment variables. An unset variable takes its default; a set
+ * but empty or malformed one is an error.
+ * @throws {ConfigError} naming the variable and the bad value.
+ */
+export function loadConfig(env = process.env) {
+  const read = (name, parse, fallback) => {
+    const raw = env[name];
+    if (raw === undefined) return fallback;
+    if (String(raw).trim() === '') throw new ConfigError(`${name} is set but empty; unset it to use the default.`);
+    return parse(name, raw);
+  };
+  return {
+    port: read('PORT', (n, v) => parseInteger(n, v, { min: 0, max: 65535 }), DEFAULTS.port),
+    host: read('HOST', parseHost, DEFAULTS.host),
+    backendUrl: read('BACKEND_URL', parseBackendUrl, DEFAULTS.backendUrl),
+    staticDir: read('STATIC_DIR', parseStaticDir, DEFAULTS.staticDir),
+    maxBodyBytes: read('MAX_BODY_BYTES', (n, v) => parseInteger(n, v, { min: 1 }), DEFAULTS.maxBodyBytes),
+    proxyTimeoutMs: read(
+      'PROXY_TIMEOUT_MS',
+      (n, v) => parseInteger(n, v, { min: 1, max: 2_147_483_647 }),
+      DEFAULTS.proxyTimeoutMs,
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+export function formatMegabytes(bytes) {
+  const mb = bytes / (1024 * 1024);
+  return String(mb >= 1 ? Number(mb.toFixed(1)) : Number(mb.toPrecision(2)));
+}
+
+function sendJson(res, status, body) {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.destroy(); // too late for a status: cut the response short
+    return;
+  }
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(payload);
+}
+
+function isApiPath(pathname) {
+  return pathname === '/api' || pathname.startsWith('/api/');
+}
+
+const STATE = Symbol('myoqa.proxy.state');
+
+/** Per-request proxy bookkeeping: the upstream request, the deadline timer and what went wrong. */
+function stateOf(req) {
+  if (!req[STATE]) {
+    req[STATE] = { proxyReq: null, timer: null, tooLarge: false, timedOut: false };
+  }
+  return req[STATE];
+}
+
+function abortUpstream(state) {
+  clearTimeout(state.timer);
+  if (state.proxyReq && !state.proxyReq.destroyed) state.proxyReq.destroy();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Build the proxy (not listening yet).
+ *
+ * @param {object} [options] backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, log (defaults: DEFAULTS).
+ * @returns {http.Server} call `.listen()` on it; `server.myoqa` holds the resolved options.
+ * @throws {ConfigError} on a bad option.
+ */
+export function createServer(options = {}) {
+  const config = resolveOptions(options);
+  const { backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, log } = config;
+  const indexHtml = path.join(staticDir, 'index.html');
+  const assetsDir = path.join(staticDir, 'assets') + path.sep;
+  const tooLargeBody = { detail: `The upload is larger than the limit of ${formatMegabytes(maxBodyBytes)} MB.` };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // Security headers on every response (proxied ones included: see onProxyRes).
+  app.use((req, res, next) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    next();
+  });
+
+  app.get('/healthz', (req, res) => {
+    res.set('Cache-Control', 'no-store').type('text/plain').send('ok');
+  });
+
+  /** Answer 413 for an over-limit body, then read and discard the rest for a while so the client sees it. */
+  function rejectTooLarge(req, res) {
+    sendJson(res, 413, tooLargeBody);
+    req.resume();
+    if (!req.complete) {
+      const linger = setTimeout(() => req.socket.destroy(), LINGER_MS);
+      linger.unref();
+      req.once('end', () => clearTimeout(linger));
+      req.once('close', () => clearTimeout(linger));
+    }
+  }
+
+  // Body cap, announced size: reject before the backend is contacted.
+  app.use((req, res, next) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
+      rejectTooLarge(req, res);
+      return;
+    }
+    next();
+  });
+
+  // /api: set the forwarding headers, count the streamed body and start the deadline.
+  app.use((req, res, next) => {
+    if (!isApiPath(req.path)) {
+      next();
+      return;
+    }
+    const state = stateOf(req);
+
+    // This proxy is the edge: overwrite whatever the client claims. Host itself is kept as is.
+    const encrypted = Boolean(req.socket.encrypted);
+    req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    req.headers['x-forwarded-host'] = req.headers.host ?? '';
+    req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+    // Node already answered any "Expect: 100-continue"; do not ask the backend again.
+    delete req.headers.expect;
+
+    // The backend must answer within proxyTimeoutMs of the last byte exchanged with it.
+    state.timer = setTimeout(() => {
+      state.timedOut = true;
+      abortUpstream(state);
+      if (!state.proxyReq) sendJson(res, 504, { detail: MESSAGES.timeout });
+    }, proxyTimeoutMs);
+    state.timer.unref();
+    res.once('close', () => clearTimeout(state.timer));
+
+    // Count the body as it streams (chunked bodies have no Content-Length to check up front).
+    // The listener is added paused: data flows only once the proxy pipes the request upstream,
+    // and this listener sees every chunk.
+    let received = 0;
+    req.on('data', (chunk) => {
+      state.timer.refresh();
+      received += chunk.length;
+      if (received > maxBodyBytes && !state.tooLarge) {
+        state.tooLarge = true;
+        req.unpipe();
+        abortUpstream(state);
+        // The pipe pauses the request after a failed write; resume it after that.
+        setImmediate(() => rejectTooLarge(req, res));
+      }
+    });
+    // req.pause();
+    next();
+  });
+
+  const apiProxy = createProxyMiddleware({
+    target: backendUrl,
+    pathFilter: (pathname) => isApiPath(pathname),
+    changeOrigin: false, // keep the browser's Host: Django's CSRF origin check compares against it
+    xfwd: false, // set above, overwriting client-supplied values
+    // One connection per request ("Connection: close" upstream): no race with the backend closing
+    // an idle keep-alive connection just as it is reused.
+    agent: false,
+    on: {
+      proxyReq(proxyReq, req) {
+        const state = stateOf(req);
+        state.proxyReq = proxyReq;
+        if (state.tooLarge || state.timedOut) proxyReq.destroy();
+      },
+      proxyRes(proxyRes, req, res) {
+        const state = stateOf(req);
+        state.timer?.refresh();
+        proxyRes.on('data', () => state.timer?.refresh());
+        proxyRes.once('end', () => clearTimeout(state.timer));
+        res.once('close', () => {
+          if (!res.writableEnded) proxyRes.destroy();
+        });
+        // Our headers win over the backend's; do not reveal the backend's software.
+        for (const name of Object.keys(SECURITY_HEADERS)) delete proxyRes.headers[name.toLowerCase()];
+        delete proxyRes.headers['x-powered-by'];
+        delete proxyRes.headers.server;
+      },
+      error(err, req, res) {
+        const state = stateOf(req);
+        clearTimeout(state.timer);
+        if (state.tooLarge || res?.writableEnded) return; // answered already (413, or 504 before connecting)
+        if (typeof res?.writeHead !== 'function') return; // not an HTTP response (no WebSockets here)
+        if (state.timedOut) {
+          log(`proxy: ${req.method} ${req.originalUrl ?? req.url}: backend did not answer within ${proxyTimeoutMs} ms`);
+          sendJson(res, 504, { detail: MESSAGES.timeout });
+        } else {
+          log(`proxy: ${req.method} ${req.originalUrl ?? req.url}: backend error ${err.code ?? err.message}`);
+          sendJson(res, 502, { detail: MESSAGES.unreachable });
+        }
+      },
+    },
+  });
+  app.use(apiProxy);
+
+  // Static files: hashed assets cached for a year, everything else revalidated.
+  app.use(
+    express.static(staticDir, {
+      index: false,
+      redirect: false,
+      etag: true,
+      lastModified: true,
+      cacheControl: false,
+      setHeaders(res, filePath) {
+        res.setHeader(
+          'Cache-Control',
+          filePath.startsWith(assetsDir) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    }),
+  );
+
+  // SPA fallback: any other GET that is not /api and not a missing hashed asset gets index.html.
+  app.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path) || req.path.startsWith('/assets/')) {
+      next();
+      return;
+    }
+    res.sendFile(indexHtml, { cacheControl: false, headers: { 'Cache-Control': 'no-cache' } }, (err) => {
+      if (!err) return;
+      if (res.headersSent) return;
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR' || err.status === 404) {
+        res.status(503).set('Cache-Control', 'no-store').type('text/plain').send(MESSAGES.notBuilt);
+      } else {
+        next(err);
+      }
+    });
+  });
+
+  app.use((req, res) => {
+    sendJson(res, 404, { detail: 'Not found.' });
+  });
+
+  // eslint-disable-next-line no-unused-vars
+  app.use((err, req, res, next) => {
+    log(`proxy: ${req.method} ${req.originalUrl}: ${err.stack ?? err}`);
+    sendJson(res, err.status && err.status < 500 ? err.status : 500, { detail: 'Internal error in the proxy.' });
+  });
+
+  const server = http.createServer(app);
+  // Answer "Expect: 100-continue" ourselves so an over-limit upload is refused before it is sent.
+  server.on('checkContinue', (req, res) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > maxBodyBytes)) res.writeContinue();
+    app(req, res);
+  });
+  // Large uploads on slow links may take long: no cap on the whole request, only on idleness.
+  server.requestTimeout = 0;
+  server.timeout = Math.min(proxyTimeoutMs + 10_000, 2_147_483_647);
+  server.myoqa = config;
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run directly: node server.js
+// ---------------------------------------------------------------------------------------------
+
+function displayUrl(address) {
+  const { address: host, port } = address;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+export function start(config = loadConfig()) {
+  const server = createServer(config);
+  if (!fs.existsSync(path.join(server.myoqa.staticDir, 'index.html'))) {
+    console.error(
+      `warning: ${server.myoqa.staticDir} has no index.html; pages answer 503 until the front-end is built ` +
+        '(npm run build in frontend/).',
+    );
+  }
+  server.on('error', (err) => {
+    console.error(`MyoQA proxy cannot listen on ${config.host}:${config.port}: ${err.message}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    console.log(`MyoQA proxy ready on ${displayUrl(server.address())} (backend ${server.myoqa.backendUrl})`);
+  });
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    console.error(`MyoQA proxy stopping (${signal})`);
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      process.exit(0);
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return server;
+}
+
+function isMain() {
+  if (!process.argv[1]) return false;
+  try {
+    return import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  try {
+    start();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`MyoQA proxy: bad configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

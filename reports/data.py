@@ -1,0 +1,523 @@
+"""Plain data the PDF reports render, and the pure summaries computed from it (no Django, no ORM).
+
+The application fills these objects (``backend/progress/selectors.py``); :mod:`reports.trainee` and
+:mod:`reports.cohort` only read them. Every number a report prints is computed here or in
+:mod:`backend.cmr.reliability`, so tests can compare the PDF's text with the functions' results.
+
+Conventions
+-----------
+* Deltas are **trainee minus consensus**: ``delta_map_ms`` in ms (T1, T2 or T2*), ``delta_wall_thickness_mm`` in mm.
+* Time order is ``(created_at, attempt)``; attempts equal in both keep the order they were given in.
+* **Within tolerance** (:func:`attempt_within`) is judged with the report's :class:`Tolerances` (the ones printed on
+  the report): Dice ``>= dice``, ``|delta map| <= map_ms`` (only when the attempt has a map quantity),
+  ``|delta WT| <= wall_thickness_mm``; a value that was not measured (None) is not judged; an attempt with no
+  measured value keeps the application's ``within_tolerance`` flag (which may be None: "not measurable"). This
+  mirrors ``backend.submissions.selectors.tolerance_marks``.
+* **Accreditation** (:func:`accreditation_status`): a case *qualifies* when the trainee's last ``N`` submissions on
+  that case are all within tolerance (a case with fewer than ``N`` submissions does not qualify yet); the trainee
+  is accredited when at least ``M`` distinct cases qualify. ``N`` and ``M`` are :class:`AccreditationRule`'s
+  ``last_n`` and ``min_cases`` (the dataset's "the last N submissions within all tolerances on at least M distinct
+  cases").
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Callable, Iterable, Optional, Sequence
+
+MAP_QUANTITY_LABELS = {"t1_ms": "T1", "t2_ms": "T2", "t2star_ms": "T2*"}
+"""Display names of the map quantities (``Attempt.map_quantity``)."""
+
+
+def quantity_label(quantities: Iterable[str | None]) -> str:
+    """Display name of one or more map quantities: ``"T1"``, ``"T1/T2*"``; ``"map"`` when there is none.
+
+    Parameters
+    ----------
+    quantities : iterable of str or None
+        ``"t1_ms"``, ``"t2_ms"``, ``"t2star_ms"`` (None and unknown values are ignored).
+
+    Returns
+    -------
+    str
+    """
+    seen = [q for q in MAP_QUANTITY_LABELS if q in set(quantities)]
+    return "/".join(MAP_QUANTITY_LABELS[q] for q in seen) if seen else "map"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The data objects
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tolerances:
+    """The agreement a submission must reach to count as "within tolerance".
+
+    Attributes
+    ----------
+    dice : float
+        Minimum myocardial Dice (0..1).
+    map_ms : float
+        Maximum ``|trainee - consensus|`` of the myocardial map mean (T1, T2 or T2*), ms.
+    wall_thickness_mm : float
+        Maximum ``|trainee - consensus|`` of the mean wall thickness, mm.
+    """
+
+    dice: float
+    map_ms: float
+    wall_thickness_mm: float
+
+    def describe(self, quantity: str = "map") -> str:
+        """One line, e.g. ``"Dice ≥ 0.850, |ΔT1| ≤ 8.4 ms, |ΔWT| ≤ 1.5 mm"``.
+
+        Parameters
+        ----------
+        quantity : str
+            Display name of the map quantity (``"T1"``, ``"T2*"``, ``"map"``).
+        """
+        return (f"Dice ≥ {self.dice:.3f}, |Δ{quantity}| ≤ {self.map_ms:.1f} ms, "
+                f"|ΔWT| ≤ {self.wall_thickness_mm:.1f} mm")
+
+
+@dataclass(frozen=True)
+class AccreditationRule:
+    """"The last N submissions within all tolerances on at least M distinct cases" (module docstring).
+
+    Attributes
+    ----------
+    last_n : int
+        N, the number of most recent submissions on a case that must all be within tolerance (>= 1).
+    min_cases : int
+        M, the number of distinct cases that must qualify (>= 1).
+
+    Raises
+    ------
+    ValueError
+        ``last_n`` or ``min_cases`` below 1.
+    """
+
+    last_n: int
+    min_cases: int
+
+    def __post_init__(self) -> None:
+        if self.last_n < 1 or self.min_cases < 1:
+            raise ValueError(f"an accreditation rule needs last_n >= 1 and min_cases >= 1, "
+                             f"got last_n={self.last_n}, min_cases={self.min_cases}")
+
+    def describe(self) -> str:
+        """The rule as a sentence (printed on every report)."""
+        subs = "submission" if self.last_n == 1 else f"{self.last_n} submissions"
+        cases = "case" if self.min_cases == 1 else f"{self.min_cases} distinct cases"
+        return (f"Accredited when, on at least {cases}, the trainee's last {subs} on that case "
+                f"{'is' if self.last_n == 1 else 'are all'} within every tolerance.")
+
+
+@dataclass
+class Attempt:
+    """One evaluated submission of a trainee on a case.
+
+    Attributes
+    ----------
+    case_id, case_title : int, str
+    attempt : int
+        The application's attempt number on the case (1, 2, ...).
+    created_at : datetime
+        When the submission was made (timezone-aware UTC preferred; all attempts alike).
+    dice : float or None
+        Myocardial Dice (0..1).
+    hd_mm, hd95_mm, msd_mm : float or None
+        Hausdorff distance, its 95th-percentile version and the mean surface distance, mm (the worse of
+        endocardium and epicardium for HD / HD95, their mean for MSD, as the application fills them).
+    map_quantity : str or None
+        ``"t1_ms"``, ``"t2_ms"``, ``"t2star_ms"`` or None (no map on the case).
+    trainee_map_ms, consensus_map_ms, delta_map_ms : float or None
+        Myocardial mean of the map inside the trainee's / the consensus's myocardium, and their difference
+        (trainee - consensus), ms.
+    delta_wall_thickness_mm : float or None
+        Mean wall thickness, trainee - consensus, mm.
+    within_tolerance : bool or None
+        The application's verdict (used only when no value can be judged, see :func:`attempt_within`).
+    consensus_source : str
+        What the attempt was compared with (gold standard, CNN consensus, team average...).
+    overlay_png : bytes or None
+        The discrepancy overlay (PNG), attached for the attempts a report shows as thumbnails.
+    """
+
+    case_id: int
+    case_title: str
+    attempt: int
+    created_at: datetime
+    dice: Optional[float] = None
+    hd_mm: Optional[float] = None
+    hd95_mm: Optional[float] = None
+    msd_mm: Optional[float] = None
+    map_quantity: Optional[str] = None
+    trainee_map_ms: Optional[float] = None
+    consensus_map_ms: Optional[float] = None
+    delta_map_ms: Optional[float] = None
+    delta_wall_thickness_mm: Optional[float] = None
+    within_tolerance: Optional[bool] = None
+    consensus_source: str = ""
+    overlay_png: Optional[bytes] = None
+
+
+@dataclass
+class TraineeReportData:
+    """Everything a trainee's progress report shows.
+
+    Attributes
+    ----------
+    trainee_name, username : str
+    cohort_names, dataset_names, consensus_sources : list of str
+    period : (date, date) or None
+        First and last day covered; None: derived from the attempts.
+    tolerances : Tolerances
+    rule : AccreditationRule
+    attempts : list of Attempt
+        Evaluated submissions, any order (the report sorts them by time).
+    generated_at : datetime
+        Printed in UTC (a naive datetime is taken as UTC).
+    site_name : str
+        Shown in the footer.
+    """
+
+    trainee_name: str
+    username: str
+    cohort_names: list[str]
+    dataset_names: list[str]
+    consensus_sources: list[str]
+    period: Optional[tuple[date, date]]
+    tolerances: Tolerances
+    rule: AccreditationRule
+    attempts: list[Attempt]
+    generated_at: datetime
+    site_name: str = "MyoQA"
+
+
+@dataclass
+class CohortReportData:
+    """Everything a class (cohort) report shows: one :class:`TraineeReportData` per trainee.
+
+    Attributes
+    ----------
+    cohort_name, supervisor_name : str
+    dataset_names : list of str
+    tolerances : Tolerances
+    rule : AccreditationRule
+    trainees : list of TraineeReportData
+    generated_at : datetime
+    site_name : str
+    """
+
+    cohort_name: str
+    supervisor_name: str
+    dataset_names: list[str]
+    tolerances: Tolerances
+    rule: AccreditationRule
+    trainees: list[TraineeReportData]
+    generated_at: datetime
+    site_name: str = "MyoQA"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pure helpers
+# ---------------------------------------------------------------------------------------------------------------
+def _finite(v: float | None) -> bool:
+    return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def time_ordered(attempts: Sequence[Attempt]) -> list[Attempt]:
+    """The attempts sorted by ``(created_at, attempt)``; full ties keep their given order (stable sort)."""
+    return sorted(attempts, key=lambda a: (a.created_at, a.attempt))
+
+
+def by_case(attempts: Sequence[Attempt]) -> dict[int, list[Attempt]]:
+    """Attempts grouped by ``case_id`` (cases in order of ``case_id``), each group in time order."""
+    groups: dict[int, list[Attempt]] = {}
+    for a in time_ordered(attempts):
+        groups.setdefault(a.case_id, []).append(a)
+    return {k: groups[k] for k in sorted(groups)}
+
+
+def latest_per_case(attempts: Sequence[Attempt]) -> dict[int, Attempt]:
+    """The most recent attempt on each case, keyed by ``case_id`` (in ``case_id`` order)."""
+    return {k: v[-1] for k, v in by_case(attempts).items()}
+
+
+def attempt_index_on_case(attempts: Sequence[Attempt]) -> list[tuple[int, Attempt]]:
+    """``(k, attempt)`` pairs where ``k`` = 1 for the first attempt on its case, 2 for the second, ... (time order).
+
+    The rank is recomputed from the times, so gaps in ``Attempt.attempt`` (e.g. failed uploads) do not matter.
+    """
+    out = []
+    for group in by_case(attempts).values():
+        out.extend((i + 1, a) for i, a in enumerate(group))
+    return out
+
+
+def abs_or_none(v: float | None) -> float | None:
+    """``abs(v)``, or None when ``v`` is None or not finite."""
+    return abs(v) if _finite(v) else None
+
+
+def attempt_within(a: Attempt, tolerances: Tolerances) -> bool | None:
+    """Whether an attempt is within every tolerance that can be judged (module docstring).
+
+    Parameters
+    ----------
+    a : Attempt
+    tolerances : Tolerances
+
+    Returns
+    -------
+    bool or None
+        None when nothing could be judged and the application gave no verdict either.
+    """
+    marks = []
+    if _finite(a.dice):
+        marks.append(a.dice >= tolerances.dice)
+    if a.map_quantity in MAP_QUANTITY_LABELS and _finite(a.delta_map_ms):
+        marks.append(abs(a.delta_map_ms) <= tolerances.map_ms)
+    if _finite(a.delta_wall_thickness_mm):
+        marks.append(abs(a.delta_wall_thickness_mm) <= tolerances.wall_thickness_mm)
+    if not marks:
+        return a.within_tolerance
+    return all(marks)
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Latest, best and median of one metric over a trainee's attempts (None where no attempt has a value).
+
+    Attributes
+    ----------
+    latest : float or None
+        The value of the most recent attempt that has one.
+    best : float or None
+        Highest Dice; lowest HD95, ``|Δmap|``, ``|ΔWT|``.
+    median : float or None
+        Median over every attempt that has a value.
+    n : int
+        Attempts with a value.
+    """
+
+    latest: Optional[float]
+    best: Optional[float]
+    median: Optional[float]
+    n: int
+
+
+@dataclass(frozen=True)
+class TraineeSummary:
+    """A trainee's attempts in numbers (:func:`summarise`).
+
+    Attributes
+    ----------
+    cases_done : int
+        Distinct cases with at least one attempt.
+    attempts : int
+    attempts_within : int
+        Attempts within every tolerance (:func:`attempt_within` is True).
+    dice, hd95_mm, abs_delta_map_ms, abs_delta_wall_thickness_mm : MetricSummary
+        Myocardial Dice; HD95 in mm; ``|Δmap|`` in ms; ``|ΔWT|`` in mm.
+    map_quantities : tuple of str
+        The map quantities present (``"t1_ms"``, ...), in a fixed order.
+    first_at, last_at : datetime or None
+        Times of the first and last attempt.
+    """
+
+    cases_done: int
+    attempts: int
+    attempts_within: int
+    dice: MetricSummary
+    hd95_mm: MetricSummary
+    abs_delta_map_ms: MetricSummary
+    abs_delta_wall_thickness_mm: MetricSummary
+    map_quantities: tuple[str, ...] = field(default=())
+    first_at: Optional[datetime] = None
+    last_at: Optional[datetime] = None
+
+
+def _metric(ordered: Sequence[Attempt], get: Callable[[Attempt], float | None], higher_is_better: bool
+            ) -> MetricSummary:
+    vals = [v for v in (get(a) for a in ordered) if _finite(v)]
+    if not vals:
+        return MetricSummary(None, None, None, 0)
+    return MetricSummary(latest=float(vals[-1]), best=float(max(vals) if higher_is_better else min(vals)),
+                         median=float(statistics.median(vals)), n=len(vals))
+
+
+def summarise(attempts: Sequence[Attempt], tolerances: Tolerances) -> TraineeSummary:
+    """Counts and latest / best / median of Dice, HD95, ``|Δmap|`` and ``|ΔWT|`` over a trainee's attempts.
+
+    Parameters
+    ----------
+    attempts : sequence of Attempt
+        Any order; None and non-finite values are skipped metric by metric.
+    tolerances : Tolerances
+        Used to count the attempts within tolerance.
+
+    Returns
+    -------
+    TraineeSummary
+        With no attempts: zero counts and None everywhere.
+    """
+    ordered = time_ordered(attempts)
+    quantities = tuple(q for q in MAP_QUANTITY_LABELS if any(a.map_quantity == q for a in ordered))
+    return TraineeSummary(
+        cases_done=len({a.case_id for a in ordered}), attempts=len(ordered),
+        attempts_within=sum(1 for a in ordered if attempt_within(a, tolerances) is True),
+        dice=_metric(ordered, lambda a: a.dice, True),
+        hd95_mm=_metric(ordered, lambda a: a.hd95_mm, False),
+        abs_delta_map_ms=_metric(ordered, lambda a: abs_or_none(a.delta_map_ms) if a.map_quantity else None, False),
+        abs_delta_wall_thickness_mm=_metric(ordered, lambda a: abs_or_none(a.delta_wall_thickness_mm), False),
+        map_quantities=quantities,
+        first_at=ordered[0].created_at if ordered else None, last_at=ordered[-1].created_at if ordered else None)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of a trainee's per-case table (:func:`case_rows`).
+
+    Attributes
+    ----------
+    case_id, case_title : int, str
+    attempts : int
+    latest_dice, best_dice : float or None
+    latest_hd95_mm : float or None
+    latest_delta_map_ms : float or None
+        Signed, trainee - consensus, ms (of ``map_quantity``).
+    map_quantity : str or None
+    latest_delta_wall_thickness_mm : float or None
+        Signed, trainee - consensus, mm.
+    latest_within : bool or None
+        Whether the latest attempt is within every tolerance.
+    qualifies : bool
+        Whether the case counts towards accreditation (its last N attempts all within).
+    latest_at : datetime
+    """
+
+    case_id: int
+    case_title: str
+    attempts: int
+    latest_dice: Optional[float]
+    best_dice: Optional[float]
+    latest_hd95_mm: Optional[float]
+    latest_delta_map_ms: Optional[float]
+    map_quantity: Optional[str]
+    latest_delta_wall_thickness_mm: Optional[float]
+    latest_within: Optional[bool]
+    qualifies: bool
+    latest_at: datetime
+
+
+def _case_qualifies(group: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> bool:
+    return len(group) >= rule.last_n and all(attempt_within(a, tolerances) is True for a in group[-rule.last_n:])
+
+
+def case_rows(attempts: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> list[CaseRow]:
+    """The per-case table of a trainee: one row per case (in ``case_id`` order), values of the latest attempt.
+
+    Parameters
+    ----------
+    attempts : sequence of Attempt
+    tolerances : Tolerances
+    rule : AccreditationRule
+
+    Returns
+    -------
+    list of CaseRow
+    """
+    rows = []
+    for group in by_case(attempts).values():
+        last = group[-1]
+        dices = [a.dice for a in group if _finite(a.dice)]
+        rows.append(CaseRow(
+            case_id=last.case_id, case_title=last.case_title, attempts=len(group),
+            latest_dice=last.dice if _finite(last.dice) else None, best_dice=max(dices) if dices else None,
+            latest_hd95_mm=last.hd95_mm if _finite(last.hd95_mm) else None,
+            latest_delta_map_ms=last.delta_map_ms if (last.map_quantity and _finite(last.delta_map_ms)) else None,
+            map_quantity=last.map_quantity,
+            latest_delta_wall_thickness_mm=(last.delta_wall_thickness_mm if _finite(last.delta_wall_thickness_mm)
+                                            else None),
+            latest_within=attempt_within(last, tolerances), qualifies=_case_qualifies(group, tolerances, rule),
+            latest_at=last.created_at))
+    return rows
+
+
+@dataclass(frozen=True)
+class AccreditationStatus:
+    """Outcome of :func:`accreditation_status`.
+
+    Attributes
+    ----------
+    met : bool
+    cases_within : int
+        Cases whose last N submissions are all within tolerance.
+    required : int
+        M, the cases the rule requires.
+    explanation : str
+        A sentence with the numbers (printed in the report's status box).
+    """
+
+    met: bool
+    cases_within: int
+    required: int
+    explanation: str
+
+
+def accreditation_status(attempts: Sequence[Attempt], tolerances: Tolerances,
+                         rule: AccreditationRule) -> AccreditationStatus:
+    """Whether a trainee meets the accreditation rule (module docstring), with an explanation.
+
+    Parameters
+    ----------
+    attempts : sequence of Attempt
+        All the trainee's evaluated submissions (any order).
+    tolerances : Tolerances
+    rule : AccreditationRule
+
+    Returns
+    -------
+    AccreditationStatus
+    """
+    n, m = rule.last_n, rule.min_cases
+    groups = by_case(attempts)
+    last_word = "submission" if n == 1 else f"{n} submissions"
+    if not groups:
+        return AccreditationStatus(False, 0, m, f"Not met: no evaluated submissions yet ({m} qualifying "
+                                                f"case{'s' if m != 1 else ''} required).")
+    qualifying = [g[-1].case_title for g in groups.values() if _case_qualifies(g, tolerances, rule)]
+    too_few = sum(1 for g in groups.values() if len(g) < n)
+    outside = len(groups) - len(qualifying) - too_few
+    q = len(qualifying)
+    case_s = "case" if q == 1 else "cases"
+    head = (f"{q} {case_s} of {len(groups)} attempted {'has' if q == 1 else 'have'} the last {last_word} "
+            f"within every tolerance ({m} required)")
+    if q >= m:
+        return AccreditationStatus(True, q, m, f"Met: {head}.")
+    reasons = []
+    if outside:
+        reasons.append(f"{outside} case{'s' if outside != 1 else ''} with a recent submission outside tolerance")
+    if too_few:
+        reasons.append(f"{too_few} case{'s' if too_few != 1 else ''} with fewer than {last_word}")
+    missing = m - q
+    tail = (f"; {' and '.join(reasons)}" if reasons else "")
+    return AccreditationStatus(False, q, m, f"Not met: {head}{tail}; {missing} more qualifying "
+                                            f"case{'s' if missing != 1 else ''} needed.")
+
+
+def report_period(data: TraineeReportData) -> tuple[date, date] | None:
+    """``data.period`` or, when None, the first and last day of the attempts (None without attempts)."""
+    if data.period is not None:
+        return data.period
+    if not data.attempts:
+        return None
+    ordered = time_ordered(data.attempts)
+    return ordered[0].created_at.date(), ordered[-1].created_at.date()
+
+
+def as_utc(t: datetime) -> datetime:
+    """``t`` in UTC; a naive datetime is taken to be UTC already."""
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)

@@ -1,0 +1,350 @@
+"""The reports' charts, drawn with matplotlib's object-oriented API on the Agg canvas (no pyplot state: safe in
+worker threads), returned as PNG bytes. Colours are Okabe-Ito; tolerance regions are shaded green.
+
+Every function takes plain numbers (already selected and computed by the caller), so the numbers a caption prints
+are the numbers the chart shows.
+"""
+from __future__ import annotations
+
+import io
+import math
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .style import BLUE, GREY, ORANGE, SKY, TOL_FILL, VERMILLION
+
+DPI = 150
+"""Raster resolution of the charts (dots per inch of the printed size)."""
+
+_RC = {"font.family": "DejaVu Sans", "font.size": 7.5, "axes.titlesize": 8.5, "axes.labelsize": 7.5,
+       "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 6.5, "axes.spines.top": False,
+       "axes.spines.right": False, "axes.grid": True, "grid.color": "#e4e4e4", "grid.linewidth": 0.5,
+       "axes.axisbelow": True, "lines.linewidth": 1.2}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def _finite(values: Sequence[float | None]) -> np.ndarray:
+    a = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return a
+
+
+def _running_median(y: np.ndarray, window: int) -> np.ndarray:
+    out = np.full(y.shape, np.nan)
+    for i in range(y.size):
+        w = y[max(0, i - window + 1): i + 1]
+        w = w[np.isfinite(w)]
+        if w.size:
+            out[i] = np.median(w)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Trainee report
+# ---------------------------------------------------------------------------------------------------------------
+def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | None],
+                        abs_dmap_ms: Sequence[float | None], abs_dwt_mm: Sequence[float | None],
+                        within: Sequence[bool | None], *, tol_dice: float, tol_map_ms: float, tol_wt_mm: float,
+                        quantity: str, window: int = 5, width_in: float = 7.0) -> bytes:
+    """Four learning curves over the submissions in time order (x = 1, 2, ...).
+
+    Parameters
+    ----------
+    dice, hd95_mm, abs_dmap_ms, abs_dwt_mm : sequences of float or None, length n
+        Myocardial Dice; HD95 (mm); ``|Δmap|`` (ms); ``|ΔWT|`` (mm); None where not measured.
+    within : sequence of bool or None, length n
+        Marker colour: green within every tolerance, vermillion outside, grey not judged.
+    tol_dice, tol_map_ms, tol_wt_mm : float
+        Tolerances (shaded: the acceptable region).
+    quantity : str
+        Map quantity's display name (``"T1"``).
+    window : int
+        Length of the running median drawn over the points.
+
+    Returns
+    -------
+    bytes
+        PNG.
+    """
+    n = len(dice)
+    x = np.arange(1, n + 1)
+    colours = [TOL_FILL if w is True else (VERMILLION if w is False else GREY) for w in within]
+    panels = [("Myocardial Dice", "Dice", _finite(dice), (tol_dice, 1.0), f"tolerance ≥ {tol_dice:.3f}"),
+              ("HD95 (mm)", "HD95 (mm)", _finite(hd95_mm), None, "no tolerance set"),
+              (f"|Δ{quantity}| (ms)", f"|Δ{quantity}| (ms)", _finite(abs_dmap_ms), (0.0, tol_map_ms),
+               f"tolerance ≤ {tol_map_ms:.1f} ms"),
+              ("|ΔWT| (mm)", "|ΔWT| (mm)", _finite(abs_dwt_mm), (0.0, tol_wt_mm), f"tolerance ≤ {tol_wt_mm:.1f} mm")]
+    with _style():
+        fig = Figure(figsize=(width_in, 4.2), layout="constrained")
+        axes = fig.subplots(2, 2, sharex=True)
+        for ax, (title, ylabel, y, band, band_label) in zip(axes.ravel(), panels):
+            ax.set_title(title, loc="left")
+            ax.set_ylabel(ylabel)
+            ok = np.isfinite(y)
+            if band is not None:
+                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.13, lw=0, label=band_label)
+                ax.axhline(band[1] if band[0] == 0.0 else band[0], color=TOL_FILL, lw=0.9, ls="--")
+            if ok.any():
+                ax.plot(x[ok], y[ok], color=GREY, lw=0.6, alpha=0.6, zorder=2)
+                ax.scatter(x[ok], y[ok], s=14, c=[c for c, k in zip(colours, ok) if k], edgecolors="white",
+                           linewidths=0.4, zorder=3)
+                if ok.sum() >= 3:
+                    ax.plot(x, _running_median(y, window), color=BLUE, lw=1.5, zorder=4,
+                            label=f"running median of {window}")
+                lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+                if band is not None:
+                    lo, hi = min(lo, band[0] if band[0] != 0.0 else lo), max(hi, band[1] if band[1] != 1.0 else hi)
+                if title.startswith("Myocardial"):
+                    ax.set_ylim(max(0.0, lo - 0.03), min(1.0, hi + 0.02) + 0.005)
+                else:
+                    ax.set_ylim(0.0, hi * 1.12 + 1e-9)
+            else:
+                ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", va="center", color=GREY)
+            ax.legend(loc="best", frameon=False)
+        for ax in axes[1]:
+            ax.set_xlabel("submission number (time order)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
+        if n:
+            ax0 = axes[0, 0]
+            ax0.set_xlim(0.5, n + 0.5)
+        return _png(fig)
+
+
+def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bias: float, loa_low: float,
+                     loa_high: float, tolerance_ms: float, quantity: str, width_in: float = 5.6) -> bytes:
+    """Bland–Altman plot: ``trainee - consensus`` against their mean, with bias, limits and the tolerance band.
+
+    Parameters
+    ----------
+    trainee, consensus : sequences of float, length n
+        Paired myocardial means (ms).
+    bias, loa_low, loa_high : float
+        From :func:`backend.cmr.reliability.bland_altman` (limits may be NaN with one pair).
+    tolerance_ms : float
+        Shaded ``±tolerance`` band.
+    quantity : str
+        ``"T1"``, ``"T2"``, ``"T2*"``.
+
+    Returns
+    -------
+    bytes
+        PNG.
+    """
+    t = np.asarray(trainee, dtype=float)
+    c = np.asarray(consensus, dtype=float)
+    mean, diff = (t + c) / 2.0, t - c
+    with _style():
+        fig = Figure(figsize=(width_in, 3.4), layout="constrained")
+        ax = fig.add_subplot()
+        ax.axhspan(-tolerance_ms, tolerance_ms, color=TOL_FILL, alpha=0.12, lw=0,
+                   label=f"tolerance ±{tolerance_ms:.1f} ms")
+        ax.axhline(0.0, color=GREY, lw=0.6)
+        ax.scatter(mean, diff, s=22, color=BLUE, edgecolors="white", linewidths=0.5, zorder=3,
+                   label="case (latest submission)")
+        ax.axhline(bias, color=ORANGE, lw=1.4, label="bias (mean difference)")
+        labels = [(bias, f"bias {bias:+.1f} ms", ORANGE)]
+        if math.isfinite(loa_low) and math.isfinite(loa_high):
+            ax.axhline(loa_low, color=VERMILLION, lw=1.0, ls="--", label="95 % limits of agreement")
+            ax.axhline(loa_high, color=VERMILLION, lw=1.0, ls="--")
+            labels += [(loa_high, f"+1.96 SD {loa_high:+.1f} ms", VERMILLION),
+                       (loa_low, f"−1.96 SD {loa_low:+.1f} ms", VERMILLION)]
+        spread = [abs(v) for v in (loa_low, loa_high, tolerance_ms, *diff) if math.isfinite(v)]
+        lim = 1.2 * max(spread + [1.0])
+        ax.set_ylim(-lim, lim)
+        # Labels just right of the axes, at their line's height, nudged apart when closer than 7 % of the range.
+        placed: list[float] = []
+        for y, text, colour in sorted(labels, key=lambda r: r[0]):
+            yy = y
+            for p in placed:
+                if abs(yy - p) < 0.14 * lim:
+                    yy = p + 0.14 * lim
+            placed.append(yy)
+            ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(1.015, yy),
+                        textcoords=("axes fraction", "data"), ha="left", va="center", fontsize=7, color=colour,
+                        annotation_clip=False)
+        if mean.size:
+            pad = max(5.0, 0.08 * float(np.ptp(mean)))
+            ax.set_xlim(float(mean.min()) - pad, float(mean.max()) + pad)
+        ax.set_xlabel(f"mean of trainee and consensus myocardial {quantity} (ms)")
+        ax.set_ylabel(f"trainee − consensus {quantity} (ms)")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False)
+        return _png(fig)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cohort report
+# ---------------------------------------------------------------------------------------------------------------
+def box_plots_png(names: Sequence[str], dice: Sequence[Sequence[float]], hd95_mm: Sequence[Sequence[float]],
+                  dmap_ms: Sequence[Sequence[float]], dwt_mm: Sequence[Sequence[float]], *, tol_dice: float,
+                  tol_map_ms: float, tol_wt_mm: float, quantity: str, width_in: float = 7.0) -> bytes:
+    """Horizontal box plots, one row per trainee, four panels (Dice, HD95, Δmap, ΔWT) sharing the names.
+
+    Parameters
+    ----------
+    names : sequence of str, length t
+        Trainee labels (top to bottom).
+    dice, hd95_mm, dmap_ms, dwt_mm : sequences (length t) of sequences of float
+        Each trainee's values (all their attempts); Δ values signed (trainee - consensus).
+    tol_dice, tol_map_ms, tol_wt_mm : float
+    quantity : str
+
+    Returns
+    -------
+    bytes
+        PNG; the height grows with the number of trainees (0.22 in per row).
+    """
+    t = len(names)
+    height = 1.1 + 0.22 * max(t, 3)
+    panels = [("Dice", dice, (tol_dice, None)), ("HD95 (mm)", hd95_mm, None),
+              (f"Δ{quantity} (ms)", dmap_ms, (-tol_map_ms, tol_map_ms)), ("ΔWT (mm)", dwt_mm, (-tol_wt_mm, tol_wt_mm))]
+    with _style():
+        fig = Figure(figsize=(width_in, height), layout="constrained")
+        axes = fig.subplots(1, 4, sharey=True, gridspec_kw={"width_ratios": [1.1, 1, 1, 1]})
+        pos = np.arange(t)[::-1] + 1.0
+        for ax, (label, values, band) in zip(axes, panels):
+            data = [np.asarray([v for v in vs if v is not None and math.isfinite(v)], dtype=float)
+                    for vs in values]
+            filled = [(p, d) for p, d in zip(pos, data) if d.size]
+            if band is not None:
+                lo, hi = band
+                if hi is None:
+                    ax.axvspan(lo, 1.0, color=TOL_FILL, alpha=0.12, lw=0)
+                    ax.axvline(lo, color=TOL_FILL, lw=1.0, ls="--")
+                else:
+                    ax.axvspan(lo, hi, color=TOL_FILL, alpha=0.12, lw=0)
+                    ax.axvline(lo, color=TOL_FILL, lw=1.0, ls="--")
+                    ax.axvline(hi, color=TOL_FILL, lw=1.0, ls="--")
+                    ax.axvline(0.0, color=GREY, lw=0.5)
+            if filled:
+                ax.boxplot([d for _, d in filled], positions=[p for p, _ in filled], orientation="horizontal",
+                           widths=0.6, patch_artist=True, showfliers=True,
+                           boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
+                           medianprops={"color": "#000000", "linewidth": 1.1},
+                           whiskerprops={"linewidth": 0.6}, capprops={"linewidth": 0.6},
+                           flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION,
+                                       "markeredgewidth": 0})
+            ax.set_title(label, loc="left")
+            ax.grid(axis="y", visible=False)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        axes[0].set_yticks(pos, [str(n) for n in names])
+        axes[0].set_ylim(0.4, t + 0.6)
+        return _png(fig)
+
+
+def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, float, int]]], *, tol_dice: float,
+                             tol_map_ms: float, tol_wt_mm: float, quantity: str, width_in: float = 7.0) -> bytes:
+    """The class learning curve: median and inter-quartile band per attempt index on a case.
+
+    Parameters
+    ----------
+    stats : dict
+        ``{"dice"|"hd95"|"dmap"|"dwt": [(attempt_index, q25, median, q75, n), ...]}`` (``dmap``, ``dwt`` of
+        absolute deltas).
+    tol_dice, tol_map_ms, tol_wt_mm : float
+    quantity : str
+
+    Returns
+    -------
+    bytes
+        PNG.
+    """
+    panels = [("dice", "Myocardial Dice", (tol_dice, 1.0)), ("hd95", "HD95 (mm)", None),
+              ("dmap", f"|Δ{quantity}| (ms)", (0.0, tol_map_ms)), ("dwt", "|ΔWT| (mm)", (0.0, tol_wt_mm))]
+    with _style():
+        fig = Figure(figsize=(width_in, 4.4), layout="constrained")
+        axes = fig.subplots(2, 2, sharex=True)
+        for ax, (key, title, band) in zip(axes.ravel(), panels):
+            rows = stats.get(key) or []
+            ax.set_title(title, loc="left")
+            if band is not None:
+                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.12, lw=0, label="tolerance")
+            if rows:
+                k = np.array([r[0] for r in rows], dtype=float)
+                q25, med, q75 = (np.array([r[i] for r in rows], dtype=float) for i in (1, 2, 3))
+                ax.fill_between(k, q25, q75, color=SKY, alpha=0.45, lw=0, label="inter-quartile range")
+                ax.plot(k, med, "-o", color=BLUE, ms=3.5, label="median")
+                top = float(np.nanmax(q75))
+                bottom = float(np.nanmin(q25))
+                if key == "dice":
+                    ax.set_ylim(max(0.0, min(bottom, tol_dice) - 0.03), 1.0)
+                else:
+                    hi = max(top, band[1] if band else 0.0)
+                    ax.set_ylim(0.0, hi * 1.2 + 1e-9)
+            else:
+                ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", va="center", color=GREY)
+            ax.legend(loc="best", frameon=False)
+        ks = sorted({r[0] for rows in stats.values() for r in rows})
+        counts = {r[0]: r[4] for r in stats.get("dice") or []}
+        for ax in axes[1]:
+            ax.set_xlabel("attempt on the case (1st, 2nd, ...); n = submissions with a Dice")
+            if ks:
+                ax.set_xticks(ks, [f"{k}\nn={counts[k]}" if k in counts else str(k) for k in ks])
+        return _png(fig)
+
+
+def case_agreement_png(titles: Sequence[str], dice: Sequence[Sequence[float]], cv_percent: Sequence[float],
+                       *, tol_dice: float, quantity: str, width_in: float = 7.0) -> bytes:
+    """Per case, across trainees (latest attempts): Dice box plots and the CV of the myocardial map mean.
+
+    Parameters
+    ----------
+    titles : sequence of str, length c
+    dice : sequences (length c) of sequences of float
+        Each trainee's latest myocardial Dice on the case.
+    cv_percent : sequence of float, length c
+        CV (%) of the trainees' myocardial means on the case (NaN: fewer than 2 trainees).
+    tol_dice : float
+    quantity : str
+
+    Returns
+    -------
+    bytes
+        PNG; 0.2 in per case.
+    """
+    c = len(titles)
+    height = 1.0 + 0.2 * max(c, 3)
+    pos = np.arange(c)[::-1] + 1.0
+    with _style():
+        fig = Figure(figsize=(width_in, height), layout="constrained")
+        ax1, ax2 = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.3, 1]})
+        ax1.axvspan(tol_dice, 1.0, color=TOL_FILL, alpha=0.12, lw=0)
+        ax1.axvline(tol_dice, color=TOL_FILL, lw=1.0, ls="--")
+        data = [np.asarray([v for v in d if v is not None and math.isfinite(v)], dtype=float) for d in dice]
+        filled = [(p, d) for p, d in zip(pos, data) if d.size]
+        if filled:
+            ax1.boxplot([d for _, d in filled], positions=[p for p, _ in filled], orientation="horizontal",
+                        widths=0.6, patch_artist=True,
+                        boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
+                        medianprops={"color": "#000000", "linewidth": 1.1}, whiskerprops={"linewidth": 0.6},
+                        capprops={"linewidth": 0.6},
+                        flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION,
+                                    "markeredgewidth": 0})
+        ax1.set_title("Myocardial Dice across trainees (latest attempt)", loc="left")
+        cv = np.asarray(cv_percent, dtype=float)
+        ok = np.isfinite(cv)
+        ax2.barh(pos[ok], cv[ok], height=0.6, color=ORANGE)
+        for p, v in zip(pos[~ok], cv[~ok]):
+            ax2.text(0.0, p, " n < 2", va="center", fontsize=6, color=GREY)
+        ax2.set_title(f"CV of myocardial {quantity} across trainees (%)", loc="left")
+        ax2.set_xlim(0.0, (float(np.nanmax(cv)) * 1.15 if ok.any() else 1.0) + 1e-9)
+        for ax in (ax1, ax2):
+            ax.grid(axis="y", visible=False)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax1.set_yticks(pos, [str(t) for t in titles])
+        ax1.set_ylim(0.4, c + 0.6)
+        return _png(fig)
