@@ -37,7 +37,7 @@ from backend.cmr.reliability import ICCResult, coefficient_of_variation, icc_2_1
 
 from . import figures
 from .data import (MAP_QUANTITY_LABELS, CohortReportData, TraineeReportData, TraineeSummary, abs_or_none,
-                   accreditation_status, as_utc, attempt_index_on_case, by_case, latest_per_case, quantity_label,
+                   accreditation_status, as_utc, attempt_index_on_case, by_case, quantity_label,
                    report_period, summarise)
 from .style import (FRAME_WIDTH, MARGIN, PAGE_SIZE, esc, figure, fmt_datetime_utc, fmt_dice, fmt_dice_near, fmt_num,
                     key_value_table, numbered_canvas, styles, table, truncate)
@@ -359,8 +359,8 @@ def _box_plots(data: CohortReportData, quantity: str, fig_no: int) -> tuple[list
             [[a.delta_map_ms if a.map_quantity else None for a in t.attempts] for t in chunk],
             [[a.delta_wall_thickness_mm for a in t.attempts] for t in chunk],
             tol_dice=tol.dice, tol_map_ms=tol.map_ms, tol_wt_mm=tol.wall_thickness_mm, quantity=quantity)
-        part = f" (trainees {j * BOX_ROWS_PER_FIGURE + 1}–{j * BOX_ROWS_PER_FIGURE + len(chunk)})" \
-            if len(chunks) > 1 else ""
+        lo, hi = j * BOX_ROWS_PER_FIGURE + 1, j * BOX_ROWS_PER_FIGURE + len(chunk)
+        part = "" if len(chunks) == 1 else (f" (trainees {lo}–{hi})" if hi > lo else f" (trainee {lo})")
         caption = (f"Figure {fig_no}. Box plots per trainee{part} over all their submissions: myocardial Dice "
                    f"(unitless), HD95 (mm), Δ{esc(quantity)} = trainee − consensus myocardial mean (ms, signed) and "
                    "ΔWT = trainee − consensus mean wall thickness (mm, signed). Box: inter-quartile range; line: "
@@ -425,13 +425,15 @@ def _agreement(data: CohortReportData, cases: list[CaseAgreement], fig_no: int) 
                 f" (range {fmt_num(min(cvs), 2)}–{fmt_num(max(cvs), 2)} %, {len(cvs)} cases with at least 2 "
                 "trainees).", st["body"]))
     qlabel = quantity_label(c.quantity for c in cases)
-    chunks = [cases[i:i + CASE_ROWS_PER_FIGURE] for i in range(0, len(cases), CASE_ROWS_PER_FIGURE)]
+    has_values = any(c.dice or math.isfinite(c.cv_percent) for c in cases)
+    chunks = [cases[i:i + CASE_ROWS_PER_FIGURE] for i in range(0, len(cases), CASE_ROWS_PER_FIGURE)] \
+        if has_values else []
     for j, chunk in enumerate(chunks):
         png = figures.case_agreement_png([truncate(c.case_title, 26) for c in chunk], [c.dice for c in chunk],
                                          [c.cv_percent for c in chunk], tol_dice=data.tolerances.dice,
                                          quantity=qlabel)
-        part = f" (cases {j * CASE_ROWS_PER_FIGURE + 1}–{j * CASE_ROWS_PER_FIGURE + len(chunk)})" \
-            if len(chunks) > 1 else ""
+        lo, hi = j * CASE_ROWS_PER_FIGURE + 1, j * CASE_ROWS_PER_FIGURE + len(chunk)
+        part = "" if len(chunks) == 1 else (f" (cases {lo}–{hi})" if hi > lo else f" (case {lo})")
         caption = (f"Figure {fig_no}. Per case{part}, across trainees (each trainee's latest submission): box plots "
                    f"of the myocardial Dice (unitless; green: within the tolerance ≥ {data.tolerances.dice:.3f}) and "
                    f"the coefficient of variation (CV = 100 · SD / mean, %) of the trainees' myocardial "

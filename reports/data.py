@@ -108,7 +108,7 @@ class AccreditationRule:
     def describe(self) -> str:
         """The rule as a sentence (printed on every report)."""
         subs = "submission" if self.last_n == 1 else f"{self.last_n} submissions"
-        cases = "case" if self.min_cases == 1 else f"{self.min_cases} distinct cases"
+        cases = "1 case" if self.min_cases == 1 else f"{self.min_cases} distinct cases"
         return (f"Accredited when, on at least {cases}, the trainee's last {subs} on that case "
                 f"{'is' if self.last_n == 1 else 'are all'} within every tolerance.")
 

@@ -3,6 +3,10 @@ worker threads), returned as PNG bytes. Colours are Okabe-Ito; tolerance regions
 
 Every function takes plain numbers (already selected and computed by the caller), so the numbers a caption prints
 are the numbers the chart shows.
+
+Styling is applied with ``matplotlib.rc_context`` around each figure. rcParams are process-wide: two threads drawing
+at once could see each other's context end and draw part of a chart in matplotlib's default style (cosmetic only;
+Celery's prefork workers are processes, so this does not arise there).
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from typing import Iterator, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from .style import BLUE, GREY, ORANGE, SKY, TOL_FILL, VERMILLION
@@ -39,9 +45,9 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _finite(values: Sequence[float | None]) -> np.ndarray:
-    a = np.array([np.nan if v is None else v for v in values], dtype=float)
-    return a
+def _as_float(values: Sequence[float | None]) -> np.ndarray:
+    """A float array with NaN for None."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
 def _running_median(y: np.ndarray, window: int) -> np.ndarray:
@@ -84,44 +90,50 @@ def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | 
     n = len(dice)
     x = np.arange(1, n + 1)
     colours = [TOL_FILL if w is True else (VERMILLION if w is False else GREY) for w in within]
-    panels = [("Myocardial Dice", "Dice", _finite(dice), (tol_dice, 1.0), f"tolerance ≥ {tol_dice:.3f}"),
-              ("HD95 (mm)", "HD95 (mm)", _finite(hd95_mm), None, "no tolerance set"),
-              (f"|Δ{quantity}| (ms)", f"|Δ{quantity}| (ms)", _finite(abs_dmap_ms), (0.0, tol_map_ms),
-               f"tolerance ≤ {tol_map_ms:.1f} ms"),
-              ("|ΔWT| (mm)", "|ΔWT| (mm)", _finite(abs_dwt_mm), (0.0, tol_wt_mm), f"tolerance ≤ {tol_wt_mm:.1f} mm")]
+    panels = [(f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", "Dice", _as_float(dice), (tol_dice, 1.0)),
+              ("HD95 (mm; no tolerance)", "HD95 (mm)", _as_float(hd95_mm), None),
+              (f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", f"|Δ{quantity}| (ms)", _as_float(abs_dmap_ms),
+               (0.0, tol_map_ms)),
+              (f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", "|ΔWT| (mm)", _as_float(abs_dwt_mm), (0.0, tol_wt_mm))]
     with _style():
-        fig = Figure(figsize=(width_in, 4.2), layout="constrained")
+        fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
-        for ax, (title, ylabel, y, band, band_label) in zip(axes.ravel(), panels):
+        for i, (ax, (title, ylabel, y, band)) in enumerate(zip(axes.ravel(), panels)):
             ax.set_title(title, loc="left")
             ax.set_ylabel(ylabel)
             ok = np.isfinite(y)
             if band is not None:
-                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.13, lw=0, label=band_label)
+                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.13, lw=0)
                 ax.axhline(band[1] if band[0] == 0.0 else band[0], color=TOL_FILL, lw=0.9, ls="--")
             if ok.any():
                 ax.plot(x[ok], y[ok], color=GREY, lw=0.6, alpha=0.6, zorder=2)
                 ax.scatter(x[ok], y[ok], s=14, c=[c for c, k in zip(colours, ok) if k], edgecolors="white",
                            linewidths=0.4, zorder=3)
                 if ok.sum() >= 3:
-                    ax.plot(x, _running_median(y, window), color=BLUE, lw=1.5, zorder=4,
-                            label=f"running median of {window}")
+                    ax.plot(x, _running_median(y, window), color=BLUE, lw=1.5, zorder=4)
                 lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
-                if band is not None:
-                    lo, hi = min(lo, band[0] if band[0] != 0.0 else lo), max(hi, band[1] if band[1] != 1.0 else hi)
-                if title.startswith("Myocardial"):
+                if i == 0:
+                    lo = min(lo, tol_dice)
                     ax.set_ylim(max(0.0, lo - 0.03), min(1.0, hi + 0.02) + 0.005)
                 else:
+                    hi = max(hi, band[1]) if band is not None else hi
                     ax.set_ylim(0.0, hi * 1.12 + 1e-9)
             else:
                 ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", va="center", color=GREY)
-            ax.legend(loc="best", frameon=False)
         for ax in axes[1]:
             ax.set_xlabel("submission number (time order)")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
+            if n <= 12:
+                ax.set_xticks(np.arange(1, n + 1))
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
         if n:
-            ax0 = axes[0, 0]
-            ax0.set_xlim(0.5, n + 0.5)
+            axes[0, 0].set_xlim(0.5, n + 0.5)
+        handles = [Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
+                   Line2D([], [], color=BLUE, lw=1.5, label=f"running median of {window}"),
+                   Line2D([], [], ls="", marker="o", color=TOL_FILL, label="submission within every tolerance"),
+                   Line2D([], [], ls="", marker="o", color=VERMILLION, label="outside a tolerance"),
+                   Line2D([], [], ls="", marker="o", color=GREY, label="not judged")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False)
         return _png(fig)
 
 
@@ -177,6 +189,7 @@ def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bi
             ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(1.015, yy),
                         textcoords=("axes fraction", "data"), ha="left", va="center", fontsize=7, color=colour,
                         annotation_clip=False)
+        mean = mean[np.isfinite(mean)]
         if mean.size:
             pad = max(5.0, 0.08 * float(np.ptp(mean)))
             ax.set_xlim(float(mean.min()) - pad, float(mean.max()) + pad)
@@ -263,8 +276,10 @@ def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, floa
     bytes
         PNG.
     """
-    panels = [("dice", "Myocardial Dice", (tol_dice, 1.0)), ("hd95", "HD95 (mm)", None),
-              ("dmap", f"|Δ{quantity}| (ms)", (0.0, tol_map_ms)), ("dwt", "|ΔWT| (mm)", (0.0, tol_wt_mm))]
+    panels = [("dice", f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", (tol_dice, 1.0)),
+              ("hd95", "HD95 (mm; no tolerance)", None),
+              ("dmap", f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", (0.0, tol_map_ms)),
+              ("dwt", f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", (0.0, tol_wt_mm))]
     with _style():
         fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
@@ -272,12 +287,12 @@ def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, floa
             rows = stats.get(key) or []
             ax.set_title(title, loc="left")
             if band is not None:
-                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.12, lw=0, label="tolerance")
+                ax.axhspan(band[0], band[1], color=TOL_FILL, alpha=0.12, lw=0)
             if rows:
                 k = np.array([r[0] for r in rows], dtype=float)
                 q25, med, q75 = (np.array([r[i] for r in rows], dtype=float) for i in (1, 2, 3))
-                ax.fill_between(k, q25, q75, color=SKY, alpha=0.45, lw=0, label="inter-quartile range")
-                ax.plot(k, med, "-o", color=BLUE, ms=3.5, label="median")
+                ax.fill_between(k, q25, q75, color=SKY, alpha=0.45, lw=0)
+                ax.plot(k, med, "-o", color=BLUE, ms=3.5)
                 top = float(np.nanmax(q75))
                 bottom = float(np.nanmin(q25))
                 if key == "dice":
@@ -287,13 +302,16 @@ def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, floa
                     ax.set_ylim(0.0, hi * 1.2 + 1e-9)
             else:
                 ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", va="center", color=GREY)
-            ax.legend(loc="best", frameon=False)
         ks = sorted({r[0] for rows in stats.values() for r in rows})
         counts = {r[0]: r[4] for r in stats.get("dice") or []}
         for ax in axes[1]:
-            ax.set_xlabel("attempt on the case (1st, 2nd, ...); n = submissions with a Dice")
+            ax.set_xlabel("attempt on the case (n: submissions)")
             if ks:
                 ax.set_xticks(ks, [f"{k}\nn={counts[k]}" if k in counts else str(k) for k in ks])
+        handles = [Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
+                   Patch(color=SKY, alpha=0.6, label="inter-quartile range"),
+                   Line2D([], [], color=BLUE, marker="o", ms=3.5, label="median")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         return _png(fig)
 
 

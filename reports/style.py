@@ -202,7 +202,8 @@ def table(rows: Sequence[Sequence[object]], col_widths: Sequence[float] | None =
                 out.append(v)
         body.append(out)
     t = Table(body, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
-    cmds = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),
+    cmds = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),
             ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_BG),
             ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
             ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),

@@ -11,6 +11,7 @@ Every page has the footer ``MyoQA · <trainee> · page N of M · generated YYYY-
 from __future__ import annotations
 
 import io
+import math
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -97,7 +98,8 @@ def learning_curves(data: TraineeReportData) -> list:
         tol_dice=data.tolerances.dice, tol_map_ms=data.tolerances.map_ms,
         tol_wt_mm=data.tolerances.wall_thickness_mm, quantity=q)
     first, last = ordered[0].created_at, ordered[-1].created_at
-    caption = (f"Figure 1. Learning curves over the {len(ordered)} submissions in time order (x: submission number, "
+    subs = "submission" if len(ordered) == 1 else "submissions"
+    caption = (f"Figure 1. Learning curves over the {len(ordered)} {subs} in time order (x: submission number, "
                f"{as_utc(first):%Y-%m-%d} to {as_utc(last):%Y-%m-%d}, all cases): myocardial Dice (unitless, 0–1), "
                f"HD95 in mm, |Δ{esc(q)}| = |trainee − consensus myocardial mean {esc(q)}| in ms, and "
                "|ΔWT| = |trainee − consensus mean wall thickness| in mm. Green shading: within tolerance (dashed "
@@ -136,14 +138,18 @@ def per_case_table(data: TraineeReportData) -> list:
             table(body, widths, align_right_from=1, extra=extra)]
 
 
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
+
+
 def bland_altman_section(data: TraineeReportData, figure_no: int) -> tuple[list, int]:
     """One Bland–Altman plot per map quantity present (latest submission per case with both means)."""
     st = styles()
     heading = Paragraph("Agreement of the myocardial map value with the consensus", st["h1"])
     out: list = []
     latest = latest_per_case([a for a in data.attempts
-                              if a.map_quantity in MAP_QUANTITY_LABELS and a.trainee_map_ms is not None
-                              and a.consensus_map_ms is not None])
+                              if a.map_quantity in MAP_QUANTITY_LABELS and _finite(a.trainee_map_ms)
+                              and _finite(a.consensus_map_ms)])
     if not latest:
         out += [heading, Paragraph("No submission has both a trainee and a consensus myocardial map value, so "
                                    "there is no Bland–Altman plot.", st["body"])]
@@ -174,7 +180,7 @@ def bland_altman_section(data: TraineeReportData, figure_no: int) -> tuple[list,
 def thumbnails(data: TraineeReportData, figure_no: int) -> list:
     """The overlays of the (up to) three submissions with the lowest Dice that have one."""
     st = styles()
-    with_overlay = [a for a in time_ordered(data.attempts) if a.overlay_png and a.dice is not None]
+    with_overlay = [a for a in time_ordered(data.attempts) if a.overlay_png and _finite(a.dice)]
     worst = sorted(with_overlay, key=lambda a: a.dice)[:N_THUMBNAILS]
     if not worst:
         return []
@@ -190,8 +196,10 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
     grid = Table([imgs, caps], colWidths=[cell_w + 2 * mm] * N_THUMBNAILS, hAlign="LEFT")
     grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
                               ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
-    caption = (f"Figure {figure_no}. The {len(worst)} largest discrepancies: the submissions with the lowest "
-               "myocardial Dice that have an overlay. The trainee's contours (yellow) over the consensus (blue, "
+    what = ("The largest discrepancy: the submission with the lowest myocardial Dice that has an overlay."
+            if len(worst) == 1 else f"The {len(worst)} largest discrepancies: the submissions with the lowest "
+            "myocardial Dice that have an overlay.")
+    caption = (f"Figure {figure_no}. {what} The trainee's contours (yellow) over the consensus (blue, "
                "dashed) on the map; red: myocardium only in the trainee's contour (over-contoured); green: only in "
                "the consensus (missed). Distances in mm.")
     return [KeepTogether([Paragraph("Largest discrepancies", st["h1"]), grid,

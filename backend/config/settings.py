@@ -64,6 +64,7 @@ SESSION_COOKIE_SECURE = env_bool("MYOQA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Uploads: stored outside any web root under generated names; only authorised views serve them.
+STATIC_URL = "/static/"  # Django serves no static files itself; the proxy serves the front-end
 MEDIA_ROOT = Path(env_str("MYOQA_MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000

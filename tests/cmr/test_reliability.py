@@ -11,6 +11,9 @@ from backend.cmr.reliability import (bland_altman, coefficient_of_variation, coe
                                      icc_2_1)
 from tests.conftest import REPO
 
+# pingouin 0.7 calls a pandas method pandas 3.1 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+
 # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.
 SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
                          dtype=float)

@@ -15,10 +15,12 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync'],
 });
+let page;
 try {
   // --- Supervisor: log in, add the case to the dataset ------------------------------------------------------------
   const sup = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  let page = await sup.newPage();
+  page = await sup.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') log('console: ' + m.text()); });
   page.setDefaultTimeout(20000);
   await page.goto(BASE + '/');
   await page.getByTestId('login-username').fill(env.SUPERVISOR);
@@ -73,12 +75,19 @@ try {
 
   // --- Supervisor: the cohort overview ------------------------------------------------------------------------------
   page = await sup.newPage();
-  await page.goto(BASE + `/cohorts/${env.COHORT_ID}/overview`);
+  await page.goto(BASE + `/cohorts/${env.COHORT_ID}`);
   await page.getByTestId('overview-table').waitFor();
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${ART}/supervisor-overview.png`, fullPage: true });
   log('overview shown');
   process.stdout.write('E2E OK ' + JSON.stringify(seen) + '\n');
+} catch (err) {
+  // Leave evidence for the test report: a screenshot and the page's text.
+  if (page) {
+    await page.screenshot({ path: `${ART}/failure.png`, fullPage: true }).catch(() => {});
+    log('page text at failure: ' + (await page.innerText('body').catch(() => '')).slice(0, 2000));
+  }
+  throw err;
 } finally {
   await browser.close();
 }

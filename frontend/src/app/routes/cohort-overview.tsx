@@ -2,12 +2,15 @@ import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { useCohortOverview } from '@/features/cohorts/api/get-cohort-overview';
 import { OverviewMatrix } from '@/features/cohorts/components/overview-matrix';
+import { ReportButton } from '@/features/reports/components/report-button';
 import { errorMessage } from '@/lib/api-client';
+import { useCurrentUser } from '../layout';
 
 /** A cohort at a glance: trainees × cases. */
 export default function CohortOverviewRoute() {
   const { cohortId } = useParams();
   const id = Number(cohortId);
+  const user = useCurrentUser();
   const overview = useCohortOverview(id);
   if (overview.isPending) return <Loading what="Loading the cohort" />;
   if (overview.isError) return <ErrorBox title="The cohort could not be opened">{errorMessage(overview.error)}</ErrorBox>;
@@ -16,6 +19,7 @@ export default function CohortOverviewRoute() {
     <div className="stack">
       <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {o.cohort.name}</nav>
       <h1>{o.cohort.name}: overview</h1>
+      {user.role === 'supervisor' ? <ReportButton kind="cohort" cohortId={o.cohort.id} label="Class report (PDF)" /> : null}
       <p className="muted">
         Each cell shows the latest and the best myocardium Dice (and Hausdorff distance) of a trainee on a case:
         <span className="legend-inline"><span className="mark mark-ok">✓ within</span> all tolerances,

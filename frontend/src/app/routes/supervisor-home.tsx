@@ -6,6 +6,8 @@ import { useCohorts } from '@/features/cohorts/api/get-cohorts';
 import { CohortsPanel } from '@/features/cohorts/components/cohorts-panel';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
 import { DatasetForm } from '@/features/datasets/components/dataset-form';
+import { accreditationRule } from '@/features/datasets/lib/accreditation';
+import { ReportButton } from '@/features/reports/components/report-button';
 import { errorMessage } from '@/lib/api-client';
 import { CONSENSUS_SOURCE_LABEL, FEEDBACK_MODE_LABEL } from '@/lib/vocabulary';
 
@@ -38,6 +40,10 @@ function DatasetCard({ dataset, cohorts, automaticAvailable, onAddCase }: {
           <dd>Dice ≥ {dataset.tolerance_dice} · |Δ map| ≤ {dataset.tolerance_map_ms} <span className="unit">ms</span> ·
             |Δ wall thickness| ≤ {dataset.tolerance_wall_thickness_mm} <span className="unit">mm</span></dd>
         </div>
+        <div>
+          <dt>Accreditation</dt>
+          <dd data-testid={`dataset-accreditation-${dataset.id}`}>{accreditationRule(dataset)}</dd>
+        </div>
       </dl>
       {dataset.consensus_source === 'automatic' && !dataset.automatic_consensus_available ? (
         <ErrorBox>No automatic consensus model is active yet: submissions to this dataset cannot be compared until one is.</ErrorBox>
@@ -65,7 +71,9 @@ export default function SupervisorHome() {
     <div className="stack">
       <h1>Supervisor</h1>
       <div className="grid-sidebar">
-        <CohortsPanel />
+        <CohortsPanel extra={(c) => (
+          <ReportButton kind="cohort" cohortId={c.id} label="Class report (PDF)" testIdSuffix={`cohort-${c.id}`} />
+        )} />
         <section aria-labelledby="datasets-heading" className="panel">
           <h2 id="datasets-heading">Datasets</h2>
           <details className="card">

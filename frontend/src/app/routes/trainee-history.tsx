@@ -1,6 +1,7 @@
 import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
+import { ReportButton } from '@/features/reports/components/report-button';
 import { HistoryView } from '@/features/submissions/components/history-view';
 import { errorMessage } from '@/lib/api-client';
 import { personName } from '@/lib/vocabulary';
@@ -19,6 +20,9 @@ export default function TraineeHistoryRoute() {
     <div className="stack">
       <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {self ? 'My progress' : personName(history.data.trainee)}</nav>
       <h1>{self ? 'My progress' : `Progress of ${personName(history.data.trainee)}`}</h1>
+      {user.role === 'supervisor' ? (
+        <ReportButton kind="trainee" traineeId={history.data.trainee.id} label="Trainee report (PDF)" />
+      ) : null}
       <HistoryView history={history.data} />
     </div>
   );

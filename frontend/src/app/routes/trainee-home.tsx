@@ -5,6 +5,7 @@ import { ToleranceMark } from '@/components/tolerance-mark';
 import { useCases } from '@/features/cases/api/get-cases';
 import { useCohorts } from '@/features/cohorts/api/get-cohorts';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
+import { ReportButton } from '@/features/reports/components/report-button';
 import type { SubmissionSummary } from '@/features/submissions/api/get-submissions';
 import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
 import { attemptDice, diceWithin } from '@/features/submissions/lib/summary';
@@ -88,6 +89,10 @@ export default function TraineeHome() {
         Download a case’s image, draw the endocardium and epicardium in your usual software, and upload the contours
         for immediate feedback against the consensus.
       </p>
+      <section className="card" aria-label="Progress report">
+        <p className="muted small">A PDF summary of your attempts and tolerances so far, for your accreditation file.</p>
+        <ReportButton kind="trainee" traineeId={user.id} label="Download my progress report (PDF)" />
+      </section>
       {cohorts.isPending || datasets.isPending ? <Loading what="Loading your cohorts" /> : null}
       {cohorts.isError ? <ErrorBox>{errorMessage(cohorts.error)}</ErrorBox> : null}
       {datasets.isError ? <ErrorBox>{errorMessage(datasets.error)}</ErrorBox> : null}

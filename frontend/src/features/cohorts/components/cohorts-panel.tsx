@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { errorMessage } from '@/lib/api-client';
@@ -70,7 +70,10 @@ function AddTraineeForm({ cohortId }: { cohortId: number }) {
   );
 }
 
-function CohortCard({ cohort }: { cohort: Cohort }) {
+/** Extra content the app composes into each cohort card (e.g. a class-report button from another feature). */
+export type CohortExtra = (cohort: Cohort) => ReactNode;
+
+function CohortCard({ cohort, extra }: { cohort: Cohort; extra?: CohortExtra }) {
   const remove = useRemoveTrainee();
   return (
     <section className="card" aria-labelledby={`cohort-${cohort.id}`}>
@@ -83,6 +86,7 @@ function CohortCard({ cohort }: { cohort: Cohort }) {
       <p className="muted">
         Datasets: {cohort.datasets.length ? cohort.datasets.map((d) => d.name).join(', ') : 'none yet'}
       </p>
+      {extra ? extra(cohort) : null}
       {cohort.trainees.length === 0 ? (
         <p className="note">No trainees yet.</p>
       ) : (
@@ -120,7 +124,7 @@ function CohortCard({ cohort }: { cohort: Cohort }) {
 }
 
 /** The supervisor's cohorts: create one, add and remove trainees, open the overview. */
-export function CohortsPanel() {
+export function CohortsPanel({ extra }: { extra?: CohortExtra } = {}) {
   const cohorts = useCohorts();
   return (
     <section aria-labelledby="cohorts-heading" className="panel">
@@ -130,7 +134,7 @@ export function CohortsPanel() {
       {cohorts.isError ? <ErrorBox>{errorMessage(cohorts.error)}</ErrorBox> : null}
       {cohorts.data?.length === 0 ? <p className="note">No cohorts yet: create one above.</p> : null}
       <div className="stack">
-        {cohorts.data?.map((c) => <CohortCard key={c.id} cohort={c} />)}
+        {cohorts.data?.map((c) => <CohortCard key={c.id} cohort={c} extra={extra} />)}
       </div>
     </section>
   );

@@ -13,6 +13,8 @@ export type DatasetInput = {
   tolerance_dice: number;
   tolerance_map_ms: number;
   tolerance_wall_thickness_mm: number;
+  accreditation_last_n: number;
+  accreditation_min_cases: number;
 };
 
 export function createDataset(input: DatasetInput): Promise<Dataset> {

@@ -16,6 +16,9 @@ export type Dataset = {
   tolerance_dice: number;
   tolerance_map_ms: number;
   tolerance_wall_thickness_mm: number;
+  /** Accredited when the last N submissions are within all tolerances on at least M distinct cases (default 3, 3). */
+  accreditation_last_n: number;
+  accreditation_min_cases: number;
 };
 
 export const datasetsKey = ['datasets'] as const;

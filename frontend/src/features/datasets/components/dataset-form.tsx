@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorBox } from '@/components/error-box';
 import { errorMessage } from '@/lib/api-client';
-import { CONSENSUS_SOURCE_LABEL, DEFAULT_TOLERANCE, type ConsensusSource, type FeedbackMode } from '@/lib/vocabulary';
+import {
+  CONSENSUS_SOURCE_LABEL, DEFAULT_ACCREDITATION, DEFAULT_TOLERANCE, type ConsensusSource, type FeedbackMode,
+} from '@/lib/vocabulary';
 import { useCreateDataset, type DatasetInput } from '../api/create-dataset';
 import type { Dataset } from '../api/get-datasets';
 import { useUpdateDataset } from '../api/update-dataset';
@@ -27,10 +29,12 @@ function initial(d?: Dataset): DatasetInput {
     tolerance_dice: d?.tolerance_dice ?? DEFAULT_TOLERANCE.dice,
     tolerance_map_ms: d?.tolerance_map_ms ?? DEFAULT_TOLERANCE.map_ms,
     tolerance_wall_thickness_mm: d?.tolerance_wall_thickness_mm ?? DEFAULT_TOLERANCE.wall_thickness_mm,
+    accreditation_last_n: d?.accreditation_last_n ?? DEFAULT_ACCREDITATION.last_n,
+    accreditation_min_cases: d?.accreditation_min_cases ?? DEFAULT_ACCREDITATION.min_cases,
   };
 }
 
-/** Create or edit a dataset: cohorts, consensus source, feedback mode and tolerances. */
+/** Create or edit a dataset: cohorts, consensus source, feedback mode, tolerances and the accreditation rule. */
 export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Props) {
   const [form, setForm] = useState<DatasetInput>(() => initial(dataset));
   const create = useCreateDataset();
@@ -124,6 +128,26 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
             <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-wt"
               value={form.tolerance_wall_thickness_mm}
               onChange={(e) => set('tolerance_wall_thickness_mm', e.target.valueAsNumber)} />
+          </label>
+        </div>
+      </fieldset>
+      <fieldset className="field">
+        <legend>Accreditation rule</legend>
+        <p className="hint" id={`${uid}-accr`}>
+          Accredited when the last N submissions are within all tolerances on at least M distinct cases.
+        </p>
+        <div className="grid-3">
+          <label className="field">
+            <span>Last N submissions</span>
+            <input type="number" step="1" min="1" required data-testid="dataset-accreditation-last-n"
+              aria-describedby={`${uid}-accr`} value={form.accreditation_last_n}
+              onChange={(e) => set('accreditation_last_n', e.target.valueAsNumber)} />
+          </label>
+          <label className="field">
+            <span>On at least M distinct cases</span>
+            <input type="number" step="1" min="1" required data-testid="dataset-accreditation-min-cases"
+              aria-describedby={`${uid}-accr`} value={form.accreditation_min_cases}
+              onChange={(e) => set('accreditation_min_cases', e.target.valueAsNumber)} />
           </label>
         </div>
       </fieldset>
