@@ -283,7 +283,7 @@ export function createServer(options = {}) {
         setImmediate(() => rejectTooLarge(req, res));
       }
     });
-    // req.pause();
+    req.pause();
     next();
   });
 

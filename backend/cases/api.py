@@ -8,6 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.core.api import FILE_RENDERERS
+
 from backend.accounts.models import Cohort
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
 from backend.cmr.dicom import image_from_bytes
@@ -128,6 +130,8 @@ class CaseDetailView(APIView):
 
 
 class CaseDicomView(APIView):
+    renderer_classes = FILE_RENDERERS
+
     def get(self, request, case_id: int):
         c = selectors.case_get(user=request.user, case_id=case_id)
         ext = ".zip" if c.dicom_file.content_type == "application/zip" else ".dcm"
@@ -136,6 +140,8 @@ class CaseDicomView(APIView):
 
 
 class CasePixelsView(APIView):
+    renderer_classes = FILE_RENDERERS
+
     def get(self, request, case_id: int):
         c = selectors.case_get(user=request.user, case_id=case_id)
         frame = image_from_bytes(file_read(c.image_file)).display_frame()

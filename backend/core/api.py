@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from rest_framework import status
+from rest_framework import renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,6 +20,27 @@ class UploadError(CMRError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class BinaryRenderer(renderers.BaseRenderer):
+    """Lets views that return files (DICOM, float32 pixels, PNG, PDF) accept any ``Accept`` header.
+
+    DRF negotiates the renderer before the view runs; with only the JSON renderer a browser asking for
+    ``application/octet-stream`` would get a 406. Error bodies from these views are still JSON.
+    """
+
+    media_type = "*/*"
+    format = None
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        import json
+
+        return json.dumps(data).encode() if data is not None else b""
+
+
+FILE_RENDERERS = [renderers.JSONRenderer, BinaryRenderer]
 
 
 def exception_handler(exc, context):

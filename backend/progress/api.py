@@ -7,6 +7,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.core.api import FILE_RENDERERS
+
 from backend.accounts import selectors as account_selectors
 from backend.core.storage import file_path
 
@@ -48,6 +50,8 @@ class ReportDetailView(APIView):
 
 
 class ReportPdfView(APIView):
+    renderer_classes = FILE_RENDERERS
+
     def get(self, request, job_id: int):
         j = selectors.report_job_get(user=request.user, job_id=job_id)
         if j.file is None:

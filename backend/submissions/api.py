@@ -7,6 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.core.api import FILE_RENDERERS
+
 from backend.accounts.api import user_out
 from backend.cases import selectors as case_selectors
 from backend.cases.models import FeedbackMode
@@ -87,6 +89,8 @@ class SubmissionDetailView(APIView):
 
 
 class SubmissionOverlayView(APIView):
+    renderer_classes = FILE_RENDERERS
+
     def get(self, request, submission_id: int):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
         if s.overlay_file is None:

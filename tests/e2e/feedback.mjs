@@ -50,6 +50,16 @@ try {
   await page.getByTestId('metric-epicardium-hausdorff').waitFor({ timeout: 60000 });
   await page.getByTestId('image-canvas').waitFor();
   await page.waitForTimeout(800); // let the canvas draw
+  if (await page.getByText('could not be shown').count()) throw new Error('the image view shows an error');
+  // The canvas holds the image: some pixels are neither black nor empty.
+  const lit = await page.getByTestId('image-canvas').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;
+    return n;
+  });
+  log(`canvas pixels lit: ${lit}`);
+  if (lit < 1000) throw new Error('the image canvas is empty');
   const read = async (id) => (await page.getByTestId(id).first().innerText()).trim();
   const seen = {
     myocardium_dice: await read('metric-myocardium-dice'),

@@ -79,3 +79,10 @@ def test_a_series_case_downloads_as_a_zip_of_echoes(supervisor, dataset, phantom
     assert r.json()["image"]["kind"] == "t2star_series" and len(r.json()["image"]["echo_times_ms"]) == len(files)
     z = zipfile.ZipFile(io.BytesIO(b"".join(c.get(f"/api/cases/{r.json()['id']}/dicom").streaming_content)))
     assert len(z.namelist()) == len(files)
+
+
+def test_file_endpoints_answer_whatever_the_browser_accepts(case, supervisor):
+    c = ApiClient(supervisor)
+    for url in (f"/api/cases/{case.pk}/pixels", f"/api/cases/{case.pk}/dicom"):
+        for accept in ("application/octet-stream", "*/*", "application/dicom"):
+            assert c.get(url, HTTP_ACCEPT=accept).status_code == 200, (url, accept)

@@ -10,6 +10,9 @@ import { useUpdateDataset } from '../api/update-dataset';
 
 export const NO_AUTOMATIC_CONSENSUS = 'No automatic consensus model is active yet';
 
+/** A cleared number input gives NaN: show it empty (the field is required) rather than pass NaN to React. */
+const numValue = (v: number) => (Number.isNaN(v) ? '' : v);
+
 type Props = {
   cohorts: { id: number; name: string }[];
   /** Whether a CNN consensus model is active (from any dataset's automatic_consensus_available). */
@@ -116,17 +119,17 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
           <label className="field">
             <span>Dice at least</span>
             <input type="number" step="0.01" min="0" max="1" required data-testid="dataset-tolerance-dice"
-              value={form.tolerance_dice} onChange={(e) => set('tolerance_dice', e.target.valueAsNumber)} />
+              value={numValue(form.tolerance_dice)} onChange={(e) => set('tolerance_dice', e.target.valueAsNumber)} />
           </label>
           <label className="field">
             <span>|Δ map| at most (ms)</span>
             <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-map"
-              value={form.tolerance_map_ms} onChange={(e) => set('tolerance_map_ms', e.target.valueAsNumber)} />
+              value={numValue(form.tolerance_map_ms)} onChange={(e) => set('tolerance_map_ms', e.target.valueAsNumber)} />
           </label>
           <label className="field">
             <span>|Δ wall thickness| at most (mm)</span>
             <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-wt"
-              value={form.tolerance_wall_thickness_mm}
+              value={numValue(form.tolerance_wall_thickness_mm)}
               onChange={(e) => set('tolerance_wall_thickness_mm', e.target.valueAsNumber)} />
           </label>
         </div>
@@ -140,13 +143,13 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
           <label className="field">
             <span>Last N submissions</span>
             <input type="number" step="1" min="1" required data-testid="dataset-accreditation-last-n"
-              aria-describedby={`${uid}-accr`} value={form.accreditation_last_n}
+              aria-describedby={`${uid}-accr`} value={numValue(form.accreditation_last_n)}
               onChange={(e) => set('accreditation_last_n', e.target.valueAsNumber)} />
           </label>
           <label className="field">
             <span>On at least M distinct cases</span>
             <input type="number" step="1" min="1" required data-testid="dataset-accreditation-min-cases"
-              aria-describedby={`${uid}-accr`} value={form.accreditation_min_cases}
+              aria-describedby={`${uid}-accr`} value={numValue(form.accreditation_min_cases)}
               onChange={(e) => set('accreditation_min_cases', e.target.valueAsNumber)} />
           </label>
         </div>
