@@ -30,7 +30,7 @@ class BinaryRenderer(renderers.BaseRenderer):
     """
 
     media_type = "*/*"
-    format = None
+    format = "bin"
     charset = None
     render_style = "binary"
 

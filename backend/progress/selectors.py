@@ -9,6 +9,7 @@ from backend.cases.models import Dataset
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
 from backend.submissions.selectors import tolerance_marks
+from backend.submissions.services import overlay_get_or_render
 from reports.data import AccreditationRule, Attempt, CohortReportData, Tolerances, TraineeReportData
 
 from .models import ReportJob
@@ -65,12 +66,14 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
     cohorts = cohorts if cohorts is not None else list(trainee.cohorts.all())
     datasets = _datasets_of(trainee, cohorts)
     subs = list(Submission.objects.filter(trainee=trainee, case__dataset__in=datasets, status=EvaluationStatus.DONE)
-                .select_related("case", "case__dataset", "overlay_file").order_by("created_at", "id"))
+                .select_related("case", "case__dataset", "case__image_file", "contours_file", "reference",
+                                   "reference__contours_file", "overlay_file").order_by("created_at", "id"))
     attempts = [_attempt(s) for s in subs]
-    worst = sorted((i for i, a in enumerate(attempts) if a.dice is not None and subs[i].overlay_file_id),
+    worst = sorted((i for i, a in enumerate(attempts) if a.dice is not None),
                    key=lambda i: attempts[i].dice)[:N_THUMBNAILS]
     for i in worst:
-        attempts[i].overlay_png = file_read(subs[i].overlay_file)
+        f = overlay_get_or_render(submission=subs[i])
+        attempts[i].overlay_png = file_read(f) if f is not None else None
     first = datasets[0] if datasets else None
     tol = Tolerances(dice=first.tolerance_dice if first else 0.85, map_ms=first.tolerance_map_ms if first else 8.4,
                      wall_thickness_mm=first.tolerance_wall_thickness_mm if first else 1.5)

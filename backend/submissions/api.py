@@ -40,7 +40,7 @@ def submission_out(s: Submission, user) -> dict:
         "reference_contours": ref_polys,
         "result": s.result,
         "tolerance": selectors.tolerance_marks(s.result, case.dataset),
-        "overlay_url": f"/api/submissions/{s.pk}/overlay.png" if s.overlay_file_id else None,
+        "overlay_url": f"/api/submissions/{s.pk}/overlay.png" if s.status == EvaluationStatus.DONE else None,
         "analysis_seconds": s.analysis_seconds,
     }
 
@@ -93,6 +93,7 @@ class SubmissionOverlayView(APIView):
 
     def get(self, request, submission_id: int):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
-        if s.overlay_file is None:
+        f = services.overlay_get_or_render(submission=s)
+        if f is None:
             return Response({"detail": "The overlay is not ready yet."}, status=status.HTTP_404_NOT_FOUND)
-        return FileResponse(open(file_path(s.overlay_file), "rb"), content_type="image/png")
+        return FileResponse(open(file_path(f), "rb"), content_type="image/png")

@@ -13,7 +13,8 @@ from .models import EvaluationStatus, Submission
 
 def submission_list(*, user: User) -> QuerySet[Submission]:
     """A trainee's own submissions; a supervisor's: submissions to cases of datasets they created."""
-    qs = Submission.objects.select_related("case", "case__dataset", "trainee")
+    qs = Submission.objects.select_related("case", "case__dataset", "trainee", "contours_file", "reference",
+                                           "reference__contours_file", "overlay_file")
     if user.is_trainee:
         return qs.filter(trainee=user)
     return qs.filter(case__dataset__created_by=user)

@@ -17,11 +17,12 @@ from backend.cases.selectors import current_reference
 from backend.cases.services import reference_store
 from backend.cmr.assessment import assess, to_json_ready
 from backend.cmr.consensus import consensus
-from backend.cmr.contours import contour_set_from_bytes, contour_set_to_bytes
+from backend.cmr.contours import contour_set_from_bytes, contour_set_to_bytes, lv_regions, wall_contours
 from backend.cmr.dicom import image_from_bytes
 from backend.cmr.errors import CMRError
 from backend.cmr.overlay import render_overlay
 from backend.core.api import UploadError
+from backend.core.models import StoredFile
 from backend.core.storage import file_read, file_store, staged_files
 
 from .models import EvaluationStatus, Submission
@@ -152,7 +153,8 @@ def evaluation_run(*, submission_id: int) -> Submission:
     """Evaluate a submission against its case's consensus; idempotent (a finished evaluation is left alone).
 
     Reads the parsed image and contours stored at upload time (nothing is re-parsed), runs
-    :func:`backend.cmr.assessment.assess`, renders the overlay and records the consensus used.
+    :func:`backend.cmr.assessment.assess` and records the consensus used. The overlay PNG is not on this path (the
+    feedback page draws the contours itself): :func:`overlay_get_or_render` makes it on first request.
     """
     with transaction.atomic():
         sub = Submission.objects.select_for_update(of=("self",)).select_related(
@@ -174,16 +176,8 @@ def evaluation_run(*, submission_id: int) -> Submission:
 
             iron = iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
         result = assess(image, trainee_cs, ref_cs, iron_table=iron)
-        show_ref = ref is not None and (case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL)
-        png = render_overlay(image.display_frame(), pixel_spacing_mm=image.pixel_spacing_mm,
-                             trainee=(result.trainee.endo, result.trainee.epi), trainee_regions=result.trainee.regions,
-                             reference=(result.reference.endo, result.reference.epi) if show_ref else None,
-                             reference_regions=result.reference.regions if show_ref else None, units=image.units,
-                             title=f"{case.title}: attempt {sub.attempt}")
         elapsed = time.perf_counter() - t0
         with staged_files(), transaction.atomic():
-            sub.overlay_file = file_store(png, content_type="image/png",
-                                          download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
             sub.result = to_json_ready(result.payload)
             sub.reference = ref
             sub.consensus_source = ref.kind if ref else ""
@@ -205,3 +199,35 @@ def _fail(sub: Submission, message: str) -> None:
     Submission.objects.filter(pk=sub.pk).update(status=EvaluationStatus.FAILED, error=message,
                                                 finished_at=timezone.now())
     sub.refresh_from_db()
+
+
+def overlay_get_or_render(*, submission: Submission) -> StoredFile | None:
+    """The discrepancy overlay PNG of an evaluated submission, rendered and stored on first request.
+
+    In reveal mode (and for practice) the consensus contours and the discrepancy are drawn; in score-only mode only
+    the trainee's contours. Returns None while the evaluation is not done.
+    """
+    sub = submission
+    if sub.overlay_file_id:
+        return sub.overlay_file
+    if sub.status != EvaluationStatus.DONE:
+        return None
+    case = sub.case
+    image = image_from_bytes(file_read(case.image_file))
+    trainee_cs = contour_set_from_bytes(file_read(sub.contours_file))
+    ref = sub.reference
+    show_ref = ref is not None and (case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL)
+    shape = (case.rows, case.columns)
+    t_endo, t_epi = wall_contours(trainee_cs, shape)
+    ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if show_ref else None
+    png = render_overlay(image.display_frame(), pixel_spacing_mm=image.pixel_spacing_mm, trainee=(t_endo, t_epi),
+                         trainee_regions=lv_regions(trainee_cs, shape),
+                         reference=wall_contours(ref_cs, shape) if ref_cs else None,
+                         reference_regions=lv_regions(ref_cs, shape) if ref_cs else None, units=image.units,
+                         title=f"{case.title}: attempt {sub.attempt}")
+    with staged_files(), transaction.atomic():
+        f = file_store(png, content_type="image/png",
+                       download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
+        Submission.objects.filter(pk=sub.pk, overlay_file__isnull=True).update(overlay_file=f)
+    sub.refresh_from_db(fields=["overlay_file"])
+    return sub.overlay_file

@@ -1,4 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api } from '@/lib/api-client';
 import type { ContourPair, FeedbackMode, SubmissionStatus, UserRef } from '@/lib/vocabulary';
 
@@ -99,7 +100,8 @@ export type Submission = {
   overlay_url: string | null;
 };
 
-export const POLL_INTERVAL_MS = 1000;
+/** The evaluation takes well under a second: poll briskly so the feedback appears as soon as it is ready. */
+export const POLL_INTERVAL_MS = 300;
 
 export function isPending(status: string | undefined): boolean {
   return status === 'queued' || status === 'running';
@@ -111,13 +113,20 @@ export function getSubmission(id: number, signal?: AbortSignal): Promise<Submiss
 
 export const submissionKey = (id: number) => ['submission', id] as const;
 
-/** Polls every second while the evaluation is queued or running; stops once it is done or failed. */
+/** Polls every 300 ms while the evaluation is queued or running; stops once it is done or failed. */
 export function useSubmission(id: number, { pollIntervalMs = POLL_INTERVAL_MS }: { pollIntervalMs?: number } = {}) {
-  return useQuery({
+  const qc = useQueryClient();
+  const query = useQuery({
     queryKey: submissionKey(id),
     queryFn: ({ signal }) => getSubmission(id, signal),
-    refetchInterval: (query) => (isPending(query.state.data?.status) ? pollIntervalMs : false),
+    refetchInterval: (q) => (isPending(q.state.data?.status) ? pollIntervalMs : false),
     refetchIntervalInBackground: true,
     staleTime: 0,
   });
+  // When the evaluation finishes, lists of attempts (this case's, the history) show stale statuses: refresh them.
+  const status = query.data?.status;
+  useEffect(() => {
+    if (status === 'done' || status === 'failed') void qc.invalidateQueries({ queryKey: ['submissions'] });
+  }, [status, qc]);
+  return query;
 }

@@ -37,6 +37,19 @@ describe('ValuesTable', () => {
     expect(screen.getAllByText('Moderate iron overload')).toHaveLength(2);
   });
 
+  it('shows a magnitude image signal in a.u. without a tolerance mark', () => {
+    const r = assessment();
+    r.trainee.map = { quantity: 'signal', mean: 106.6, sd: 83.4, median: 83, iqr: 50, n_pixels: 999 };
+    r.reference!.map = { quantity: 'signal', mean: 91.4, sd: 52.6, median: 83, iqr: 40, n_pixels: 669 };
+    r.delta = { ...r.delta!, map_mean: 15.2, map_quantity: 'signal' };
+    const tol = { dice: 0.85, map_ms: 8.4, wall_thickness_mm: 1.5, within: { dice: null, map: null, wall_thickness: null, all: null } };
+    render(<ValuesTable result={r} tolerance={tol} />);
+    expect(screen.getByTestId('value-map-mean-trainee')).toHaveTextContent('106.6');
+    expect(screen.getByTestId('value-row-map-mean')).toHaveTextContent('a.u.');
+    expect(screen.getByTestId('value-row-map-mean')).not.toHaveTextContent('ms');
+    expect(screen.queryByTestId('value-map-mean-mark')).toBeNull();
+  });
+
   it('shows only the trainee column without a consensus', () => {
     const r = assessment();
     r.reference = null;

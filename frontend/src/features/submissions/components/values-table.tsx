@@ -51,10 +51,13 @@ export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; 
   const quantity = tm?.quantity ?? rm?.quantity ?? result.delta?.map_quantity ?? null;
   const q = quantity ? (QUANTITY_LABEL[quantity] ?? quantity) : null;
   const isT2star = quantity === 't2star_ms';
+  // A magnitude image has signal intensity (a.u.), not a relaxation time: no unit in ms, no tolerance mark.
+  const isSignal = quantity === 'signal';
+  const mapUnit = isSignal ? 'a.u.' : 'ms';
 
   const mapDelta = isNum(result.delta?.map_mean) ? result.delta.map_mean : diff(tm?.mean, rm?.mean);
   const serverMap = tolerance?.within?.map;
-  const mapWithin = typeof serverMap === 'boolean' ? serverMap : absWithin(mapDelta, tolerance?.map_ms);
+  const mapWithin = isSignal ? null : typeof serverMap === 'boolean' ? serverMap : absWithin(mapDelta, tolerance?.map_ms);
   const wtT = t.wall_thickness_mm;
   const wtR = r?.wall_thickness_mm ?? null;
   const wtDelta = isNum(result.delta?.wall_thickness_mm) ? result.delta.wall_thickness_mm : diff(wtT?.mean, wtR?.mean);
@@ -64,9 +67,9 @@ export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; 
   const rows: Row[] = [];
   if (q && (tm || rm)) {
     rows.push({ key: 'map-mean', label: <>Myocardial {q} mean{isT2star ? <span className="muted small"> (fit of the mean signal)</span> : null}</>,
-      trainee: tm?.mean, reference: rm?.mean, delta: mapDelta, decimals: 1, unit: 'ms', within: mapWithin, marked: true });
-    rows.push({ key: 'map-sd', label: <>{q} SD</>, trainee: tm?.sd, reference: rm?.sd, delta: diff(tm?.sd, rm?.sd), decimals: 1, unit: 'ms', sub: true });
-    rows.push({ key: 'map-median', label: <>{q} median</>, trainee: tm?.median, reference: rm?.median, delta: diff(tm?.median, rm?.median), decimals: 1, unit: 'ms', sub: true });
+      trainee: tm?.mean, reference: rm?.mean, delta: mapDelta, decimals: 1, unit: mapUnit, within: mapWithin, marked: !isSignal });
+    rows.push({ key: 'map-sd', label: <>{q} SD</>, trainee: tm?.sd, reference: rm?.sd, delta: diff(tm?.sd, rm?.sd), decimals: 1, unit: mapUnit, sub: true });
+    rows.push({ key: 'map-median', label: <>{q} median</>, trainee: tm?.median, reference: rm?.median, delta: diff(tm?.median, rm?.median), decimals: 1, unit: mapUnit, sub: true });
     if (isT2star) {
       rows.push({ key: 'r2star', label: <>R2*</>, trainee: tm?.r2star_per_s, reference: rm?.r2star_per_s,
         delta: diff(tm?.r2star_per_s, rm?.r2star_per_s), decimals: 1, unit: 's⁻¹', sub: true });
@@ -93,7 +96,7 @@ export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; 
         <caption>
           {hasRef ? 'Your values beside the consensus' : 'Your values (no consensus for this image)'}
           {hasRef && tolerance ? (
-            <span className="muted small"> · tolerance |Δ{q ?? ' map'}| ≤ {tolerance.map_ms} ms, |Δ wall thickness| ≤ {tolerance.wall_thickness_mm} mm</span>
+            <span className="muted small"> · tolerance {isSignal ? '' : <>|Δ{q ?? ' map'}| ≤ {tolerance.map_ms} ms, </>}|Δ wall thickness| ≤ {tolerance.wall_thickness_mm} mm</span>
           ) : null}
         </caption>
         <thead>
