@@ -358,7 +358,7 @@ def case_agreement_png(titles: Sequence[str], dice: Sequence[Sequence[float]], c
         ax2.barh(pos[ok], cv[ok], height=0.6, color=ORANGE)
         for p, v in zip(pos[~ok], cv[~ok]):
             ax2.text(0.0, p, " n < 2", va="center", fontsize=6, color=GREY)
-        ax2.set_title(f"CV of myocardial {quantity} across trainees (%)", loc="left")
+        ax2.set_title(f"CV of {quantity} across trainees (%)", loc="left")
         ax2.set_xlim(0.0, (float(np.nanmax(cv)) * 1.15 if ok.any() else 1.0) + 1e-9)
         for ax in (ax1, ax2):
             ax.grid(axis="y", visible=False)

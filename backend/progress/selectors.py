@@ -5,7 +5,7 @@ from datetime import datetime, timezone as dt_timezone
 from typing import Callable
 
 from backend.accounts.models import Cohort, User
-from backend.cases.models import Dataset
+from backend.cases.models import Dataset, ReferenceKind
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
 from backend.submissions.selectors import tolerance_marks
@@ -50,7 +50,8 @@ def _attempt(s: Submission) -> Attempt:
                    delta_map_ms=d.get("map_mean") if quantity else None,
                    delta_wall_thickness_mm=d.get("wall_thickness_mm"),
                    within_tolerance=tolerance_marks(s.result, s.case.dataset)["within"]["all"],
-                   consensus_source=s.consensus_source, overlay_png=None)
+                   consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
+                   overlay_png=None)
 
 
 def _datasets_of(trainee: User, cohorts: list[Cohort]) -> list[Dataset]:
@@ -82,7 +83,7 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
     period = (subs[0].created_at.date(), subs[-1].created_at.date()) if subs else None
     return TraineeReportData(trainee_name=trainee.full_name, username=trainee.username,
                              cohort_names=[c.name for c in cohorts], dataset_names=[d.name for d in datasets],
-                             consensus_sources=sorted({d.get_consensus_source_display() for d in datasets}),
+                             consensus_sources=sorted({a.consensus_source for a in attempts if a.consensus_source}),
                              period=period, tolerances=tol, rule=rule, attempts=attempts,
                              generated_at=datetime.now(dt_timezone.utc))
 
