@@ -48,6 +48,8 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIR
               "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
 AUTH_USER_MODEL = "accounts.User"
 
+if "DATABASE_URL" not in __import__("os").environ:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite database lives there
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'myoqa.sqlite3'}"), conn_max_age=env_int("MYOQA_DB_CONN_MAX_AGE", 60))

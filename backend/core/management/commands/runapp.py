@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from .seed_demo import DEMO_ACCOUNTS
+from .seed_demo import CLASSMATES, DEMO_ACCOUNTS
 
 
 def _wait_http(url: str, timeout: float) -> bool:
@@ -87,6 +87,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo accounts (username / password):")
             for u, p, role, name in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {role.label.lower():<10} {u:<11} / {p:<17} {name}")
+            self.stdout.write(f"  (and {len(CLASSMATES)} classmates with earlier attempts: "
+                              f"{', '.join(u for u, _, _ in CLASSMATES)}, password <username>-demo)")
             self.stdout.flush()
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)

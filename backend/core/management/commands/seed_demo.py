@@ -26,6 +26,9 @@ from backend.cmr.savwrite import sav_bytes
 DEMO_ACCOUNTS = (("supervisor", "supervisor-demo", Role.SUPERVISOR, "Dr Sam Supervisor"),
                  ("trainee1", "trainee1-demo", Role.TRAINEE, "Dr Ada Trainee"),
                  ("trainee2", "trainee2-demo", Role.TRAINEE, "Dr Ben Trainee"))
+# Classmates with earlier attempts, so the class report has a class to show (same password rule: <name>-demo).
+CLASSMATES = (("trainee3", "Dr Cleo Trainee", 0.1), ("trainee4", "Dr Dev Trainee", 0.45),
+              ("trainee5", "Dr Eva Trainee", 0.3), ("trainee6", "Dr Finn Trainee", 0.05))
 
 
 def _sav(endo: np.ndarray, epi: np.ndarray) -> bytes:
@@ -70,8 +73,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present.")
             return
         users = {u: user_create(username=u, password=p, role=r, full_name=n) for u, p, r, n in DEMO_ACCOUNTS}
+        users.update({u: user_create(username=u, password=f"{u}-demo", role=Role.TRAINEE, full_name=n)
+                      for u, n, _ in CLASSMATES})
         cohort = cohort_create(supervisor=users["supervisor"], name="Demo cohort 2026")
-        for t in ("trainee1", "trainee2"):
+        skills = {"trainee1": 0.35, "trainee2": 0.2, **{u: s for u, _, s in CLASSMATES}}
+        for t in skills:
             cohort_add_trainee(cohort=cohort, username=t)
         ds = dataset_create(user=users["supervisor"], name="Native T1 mapping (synthetic, 1.5 T)", cohorts=[cohort],
                             description="Synthetic MOLLI-like native T1 maps with gold-standard contours.")
@@ -85,7 +91,7 @@ class Command(BaseCommand):
                 case = case_create(user=users["supervisor"], dataset=ds, title=f"Mid-ventricular T1, case {k + 1}",
                                    image_files=[SimpleUploadedFile(dcm.name, dcm.read_bytes())],
                                    gold_standard=SimpleUploadedFile("gold.sav", _sav(ph.endocardium, ph.epicardium)))
-                for ti, (t, base) in enumerate((("trainee1", 0.35), ("trainee2", 0.2))):
+                for ti, (t, base) in enumerate(skills.items()):
                     for a in range(opt["attempts"]):
                         skill = min(0.97, base + 0.25 * a + rng.uniform(0, 0.1))
                         endo, epi = attempt_contours(ph, skill, rng)
