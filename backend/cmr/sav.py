@@ -522,6 +522,16 @@ def _parse_sav(path: str, compressed: bool, workdir: str | None, max_uncompresse
     return {str(k).upper(): v for k, v in raw.items()}
 
 
+def _size_and_head(p: Path) -> tuple[int, bytes]:
+    """The file's size and its first 132 bytes (enough to tell SAV, npy, PNG and text apart)."""
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            return size, f.read(132)
+    except OSError as exc:
+        raise InvalidContourError(f"The contour file could not be opened ({exc.strerror}).") from None
+
+
 def read_sav_variables(path: str | os.PathLike[str], *, max_bytes: int = 20_000_000,
                        max_uncompressed_bytes: int = 100_000_000, timeout_s: float = 10.0) -> dict[str, Any]:
     """Read all variables of an IDL SAV file, bounded in size, decompressed size, time and memory.
@@ -553,12 +563,7 @@ def read_sav_variables(path: str | os.PathLike[str], *, max_bytes: int = 20_000_
         damaged or truncated, too much memory declared, or the parse took longer than ``timeout_s``.
     """
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        with open(p, "rb") as f:
-            head = f.read(132)
-    except OSError as exc:
-        raise InvalidContourError(f"The contour file could not be opened ({exc.strerror}).") from None
+    size, head = _size_and_head(p)
     if size == 0:
         raise InvalidContourError("The contour file is empty (0 bytes); upload the IDL SAV file again.")
     if size > max_bytes:
@@ -1076,12 +1081,7 @@ def read_contours(path: str | os.PathLike[str], *, image_shape: tuple[int, int] 
     """
     merge_name_patterns(names)  # a configuration error surfaces before any file is read
     p = Path(path)
-    try:
-        size = p.stat().st_size
-        with open(p, "rb") as f:
-            head = f.read(132)
-    except OSError as exc:
-        raise InvalidContourError(f"The contour file could not be opened ({exc.strerror}).") from None
+    size, head = _size_and_head(p)
     if size > max_bytes:
         raise InvalidContourError(
             f"The contour file is {_mb(size)}, over the {_mb(max_bytes)} limit; an IDL SAV contour file is usually "

@@ -6,6 +6,15 @@ import uuid
 from django.db import models
 
 
+class JobStatus(models.TextChoices):
+    """Where a background job (an evaluation, a report) stands; the UI shows it and updates by itself."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class StoredFile(models.Model):
     """One file in the media store. ``path`` is generated (never the uploader's name) and relative to MEDIA_ROOT."""
 

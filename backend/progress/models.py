@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 
 from backend.accounts.models import Cohort, User
-from backend.core.models import StoredFile
+from backend.core.models import JobStatus, StoredFile
 
 
 class ReportKind(models.TextChoices):
@@ -12,11 +12,8 @@ class ReportKind(models.TextChoices):
     COHORT = "cohort", "Class (cohort) report"
 
 
-class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+ReportStatus = JobStatus
+"""Where a report job stands (queued, running, done, failed)."""
 
 
 class ReportJob(models.Model):

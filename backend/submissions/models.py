@@ -5,16 +5,11 @@ from django.db import models
 
 from backend.accounts.models import User
 from backend.cases.models import Case, ReferenceContour
-from backend.core.models import StoredFile
+from backend.core.models import JobStatus, StoredFile
 
 
-class EvaluationStatus(models.TextChoices):
-    """Where an evaluation stands; the UI shows it and updates by itself."""
-
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+EvaluationStatus = JobStatus
+"""Where an evaluation stands (queued, running, done, failed)."""
 
 
 class Submission(models.Model):
