@@ -42,7 +42,12 @@ Surface distances (:func:`contour_distances`, :func:`mask_distances`)
     exactly the segments of :func:`backend.cmr.contours.mask_to_contours` (face-connected foreground), i.e.
     half-way between inside and outside pixel centres; they are extracted as an unordered segment set with a
     vectorised marching squares, because joining them into polygons is not needed and costs more than the
-    distances. MedPy measures between the centres of boundary pixels (4-connected erosion) and surface-distance
+    distances. Both boundaries then live on one lattice: every segment is one of six shapes inside its cell, so the
+    sample distances of an A segment to a B segment depend only on the two shapes and the cell offset; they are
+    tabulated once per (spacing, step) and gathered (:func:`_lattice_directed`, same proof of completeness, same
+    exact point-to-segment values; every segment gets the sample count of the longest shape, so the bound above
+    holds unchanged). Cases the table does not cover (curves more than about 12 pixels apart) take the generic
+    path. MedPy measures between the centres of boundary pixels (4-connected erosion) and surface-distance
     between the centres of mixed 2x2 neighbourhoods, so the three agree up to about a pixel
     (``tests/cmr/test_metrics.py`` derives and asserts the tolerances).
 
@@ -740,6 +745,12 @@ def _surface_distances_mm(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np
     a = _Segments(*_subdivide(a0, a1, max_len))
     b = _Segments(*_subdivide(b0, b1, max_len))
     (dab, wa), (dba, wb) = _sampled_distances([a, b], [b, a], step)
+    return _summarise(dab, wa, dba, wb, flags)
+
+
+def _summarise(dab: np.ndarray, wa: np.ndarray, dba: np.ndarray, wb: np.ndarray,
+               flags: list[str]) -> SurfaceDistances:
+    """HD, HD95 and MSD from the weighted sample distances of both directions."""
     la, lb = float(wa.sum()), float(wb.sum())
     hd_ab, hd_ba = float(dab.max()), float(dba.max())
     p_ab = _weighted_percentile(dab, wa, HD_PERCENTILE)
@@ -842,7 +853,9 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
     -----
     Both masks are first cropped to the bounding box of their union (the boundaries lie within half a pixel of
     it), so the cost grows with the structures' perimeter, not with the image size, and no distance transform is
-    computed. The marching squares is vectorised over the crop (:func:`_mask_segments_mm`).
+    computed. The marching squares is vectorised over the crop (:func:`_mask_segments_mm`); the distances use the
+    lattice tables (:func:`_lattice_distances`), or the generic path of :func:`contour_distances` when a segment
+    cannot be proven from them. Both give the exact distances of the same kind of midpoint samples.
     """
     a = np.asarray(a_mask, dtype=bool)
     b = np.asarray(b_mask, dtype=bool)
@@ -858,8 +871,15 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
                               scale, step, flags)
     cols = np.flatnonzero(a[rows[0]:rows[-1] + 1].any(axis=0) | b[rows[0]:rows[-1] + 1].any(axis=0))
     crop = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    a0, a1 = _mask_segments_mm(a[crop], scale)
-    b0, b1 = _mask_segments_mm(b[crop], scale)
+    ac, bc = a[crop], b[crop]
+    if ac.any() and bc.any():
+        fast = _lattice_distances(ac, bc, dx, dy, step)
+        if fast is not None:
+            (dab, wa), (dba, wb) = fast
+            n = dab.shape[1]
+            return _summarise(dab.ravel(), np.repeat(wa, n), dba.ravel(), np.repeat(wb, n), flags)
+    a0, a1 = _mask_segments_mm(ac, scale)
+    b0, b1 = _mask_segments_mm(bc, scale)
     return _from_segments(a0, a1, b0, b1, scale, step, flags)
 
 
@@ -898,6 +918,153 @@ def _mask_segments_mm(mask: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
     s1 = np.concatenate([base + _MS_END[cc, 0], base[saddle] + _MS_END[cc[saddle], 1]])
     return s0 * scale, s1 * scale
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# Raster fast path: both boundaries live on the same lattice
+# ---------------------------------------------------------------------------------------------------------------
+# A marching-squares segment is one of six shapes inside its cell (the unordered pair of edge midpoints it joins),
+# so the sample distances of an A segment to a B segment depend only on (shape A, shape B, cell offset): they are
+# tabulated once per (spacing, step) and gathered, instead of being computed pair by pair.
+_NAMES = {_LEFT: "L", _RIGHT: "R", _TOP: "T", _BOTTOM: "B"}
+_SHAPES = ("LR", "BT", "LT", "RT", "BL", "BR")        # sorted endpoint names of each shape
+_SHAPE_ENDS = np.array([[(0.0, 0.5), (1.0, 0.5)], [(0.5, 0.0), (0.5, 1.0)], [(0.5, 0.0), (0.0, 0.5)],
+                        [(0.5, 0.0), (1.0, 0.5)], [(0.5, 1.0), (0.0, 0.5)], [(0.5, 1.0), (1.0, 0.5)]])  # (x, y)
+_MS_SHAPE = np.zeros((16, 2), dtype=np.intp)
+for _code, _segs in _CASES.items():
+    for _i, (_p, _q) in enumerate(_segs):
+        _MS_SHAPE[_code, _i] = _SHAPES.index("".join(sorted(_NAMES[_p] + _NAMES[_q])))
+
+_LATTICE_K = 10
+"""Nearest target midpoints fetched per lattice segment (completeness is then proven, :func:`_lattice_directed`)."""
+
+_LATTICE_K2 = 30
+"""Second fetch, for the lattice segments the first did not settle; still unsettled: the generic path."""
+
+_LATTICE_MAX_OFFSET = 12
+"""Largest cell offset tabulated (pixels); pairs farther apart fall back to the generic path."""
+
+_LATTICE_MAX_TABLE = 1 << 21
+"""Largest table (distances) built; a finer step or coarser pixel than that allows takes the generic path."""
+
+_TABLES: dict = {}
+"""Tables by (dx, dy, step, reach); at most 8 kept."""
+
+
+def _lattice_table(dx: float, dy: float, step: float, reach: int):
+    """Distances (mm) from the ``n`` midpoint samples of each shape in cell (0, 0) to each shape in every cell
+    within ``reach``: array (6, 6, 2 reach + 1, 2 reach + 1, n), and its minimum and maximum over the samples."""
+    key = (dx, dy, step, reach)
+    hit = _TABLES.get(key)
+    if hit is not None:
+        return hit
+    scale = np.array([dx, dy])
+    ends = _SHAPE_ENDS * scale                                              # (6, 2, 2) mm
+    length = np.hypot(*(ends[:, 1] - ends[:, 0]).T)
+    n = int(max(1, math.ceil(float(length.max()) / step - 1e-9)))
+    f = (np.arange(n) + 0.5) / n
+    pts = ends[:, 0, None, :] + f[None, :, None] * (ends[:, 1] - ends[:, 0])[:, None, :]   # (6, n, 2)
+    off = np.arange(-reach, reach + 1)
+    oy, ox = np.meshgrid(off * dy, off * dx, indexing="ij")                # (D, D): row offset, column offset
+    s0x = ends[None, :, 0, 0, None, None] + ox                             # (1, 6, D, D)
+    s0y = ends[None, :, 0, 1, None, None] + oy
+    vx = (ends[:, 1, 0] - ends[:, 0, 0])[None, :, None, None]
+    vy = (ends[:, 1, 1] - ends[:, 0, 1])[None, :, None, None]
+    inv = 1.0 / (vx * vx + vy * vy)
+    px = pts[:, None, None, None, :, 0]                                    # (6, 1, 1, 1, n)
+    py = pts[:, None, None, None, :, 1]
+    wx = px - s0x[..., None]
+    wy = py - s0y[..., None]
+    t = np.clip((wx * vx[..., None] + wy * vy[..., None]) * inv[..., None], 0.0, 1.0)
+    d = np.hypot(wx - t * vx[..., None], wy - t * vy[..., None])           # (6, 6, D, D, n)
+    flat = np.ascontiguousarray(d.reshape(-1, n))
+    out = (flat, flat.min(axis=1), flat.max(axis=1), n, length / n)
+    if len(_TABLES) >= 8:
+        _TABLES.clear()
+    _TABLES[key] = out
+    return out
+
+
+def _lattice_segments(mask: np.ndarray):
+    """Marching-squares segments of a mask as (cell row, cell column, shape) arrays (see _mask_segments_mm)."""
+    m = np.pad(np.asarray(mask, dtype=np.uint8), 1)
+    code = m[:-1, :-1] | (m[:-1, 1:] << 1) | (m[1:, :-1] << 2) | (m[1:, 1:] << 3)
+    r, c = np.nonzero((code != 0) & (code != 15))
+    cc = code[r, c]
+    saddle = (cc == 6) | (cc == 9)
+    rr = np.concatenate([r, r[saddle]])
+    cl = np.concatenate([c, c[saddle]])
+    shape = np.concatenate([_MS_SHAPE[cc, 0], _MS_SHAPE[cc[saddle], 1]])
+    return rr, cl, shape
+
+
+def _lattice_directed(qa, tb, mids_a, tree_b, table, reach, gap, minsp):
+    """Sample distances of lattice segments ``qa`` to the segments ``tb``: (P, n) array, or None if not proven.
+
+    Candidates: the ``K`` nearest target midpoints of each segment's midpoint (:data:`_LATTICE_K`, then
+    :data:`_LATTICE_K2` for the segments not settled). A segment is settled when its best candidate's largest
+    sample distance ``U`` is below ``min(d_K, reach * pixel) - gap``: a target segment not fetched has its midpoint
+    at least ``d_K`` from the segment's midpoint, one fetched but more than ``reach`` cells away (not tabulated) at
+    least ``reach`` pixels, and ``gap`` covers the two half-lengths, so neither can come nearer than ``U`` to any
+    sample. Candidates whose smallest sample distance exceeds ``U`` are dropped; the rest are minimised sample by
+    sample, so the result equals brute force over every target segment at every sample.
+    """
+    flat, tmin, tmax, n, _ = table
+    ra, ca, sa = qa
+    rb, cb, sb = tb
+    D = 2 * reach + 1
+    key_b = (sb * D + rb) * D + cb                       # idx = key_b + key_a: ((sa * 6 + sb) D + dr + R) D + dc + R
+    key_a = sa * (6 * D * D) - ra * D - ca + reach * (D + 1)
+    far = reach * minsp
+    n_b = len(rb)
+    out = np.empty((len(ra), n))
+    todo = np.arange(len(ra))
+    for k_req in (_LATTICE_K, _LATTICE_K2):
+        k = min(k_req, n_b)
+        dk, ik = tree_b.query(mids_a[todo], k=k)
+        dk = dk.reshape(len(todo), k)
+        ik = ik.reshape(len(todo), k)
+        inside = dk < far                                 # midpoints that close are within `reach` cells
+        idx = np.where(inside, key_b[ik] + key_a[todo, None], 0)
+        hi = np.where(inside, tmax[idx], np.inf)
+        upper = hi.min(axis=1)
+        limit = np.minimum(dk[:, -1], far) if k < n_b else np.where(inside[:, -1], np.inf, far)
+        ok = upper < limit - gap
+        keep = (tmin[idx] <= upper[:, None]) & inside
+        order = np.argsort(~keep, axis=1, kind="stable")[:, :max(1, int(keep.sum(axis=1).max()))]
+        first = np.take_along_axis(idx, order[:, :1], axis=1)
+        cols = np.where(np.take_along_axis(keep, order, axis=1), np.take_along_axis(idx, order, axis=1), first)
+        d = flat[cols[:, 0]]
+        for j in range(1, cols.shape[1]):
+            np.minimum(d, flat[cols[:, j]], out=d)
+        out[todo[ok]] = d[ok]
+        todo = todo[~ok]
+        if todo.size == 0:
+            return out
+    return None
+
+
+def _lattice_distances(a: np.ndarray, b: np.ndarray, dx: float, dy: float, step: float):
+    """Sample distances and weights of both directions between two non-empty cropped masks by the tabulated
+    lattice distances (:func:`_lattice_directed`), or None when a segment is not proven (generic path then)."""
+    qa = _lattice_segments(a)
+    qb = _lattice_segments(b)
+    scale = np.array([dx, dy])
+    mid = _SHAPE_ENDS.mean(axis=1)                                          # (6, 2) (x, y)
+    mids_a = (np.column_stack([qa[1], qa[0]]) + mid[qa[2]]) * scale
+    mids_b = (np.column_stack([qb[1], qb[0]]) + mid[qb[2]]) * scale
+    tree_a, tree_b = cKDTree(mids_a), cKDTree(mids_b)
+    gap = max(dx, dy) * (1.0 + 1e-9) + 1e-9                                 # two half-lengths of the longest shape
+    minsp = min(dx, dy) * (1.0 - 1e-9)
+    n = math.ceil(max(dx, dy) / step)
+    for reach in (8, _LATTICE_MAX_OFFSET):
+        if 36 * (2 * reach + 1) ** 2 * n > _LATTICE_MAX_TABLE:
+            return None
+        table = _lattice_table(dx, dy, step, reach)
+        dab = _lattice_directed(qa, qb, mids_a, tree_b, table, reach, gap, minsp)
+        dba = None if dab is None else _lattice_directed(qb, qa, mids_b, tree_a, table, reach, gap, minsp)
+        if dba is not None:
+            return (dab, table[4][qa[2]]), (dba, table[4][qb[2]])
+    return None
 
 # ---------------------------------------------------------------------------------------------------------------
 # Left-ventricle agreement (the payload of ``assess``)
