@@ -16,6 +16,6 @@ COPY proxy/package.json proxy/package-lock.json proxy/
 RUN cd proxy && npm ci --omit=dev
 COPY . .
 COPY --from=frontend /src/frontend/dist frontend/dist
-RUN useradd --create-home myoqa && mkdir -p /data/media && chown -R myoqa /data
+RUN useradd --create-home myoqa && mkdir -p /data/media /data/models && chown -R myoqa /data
 USER myoqa
 EXPOSE 8000 8080

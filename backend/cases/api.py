@@ -20,8 +20,10 @@ from .models import ConsensusSource, Dataset, FeedbackMode, ReferenceKind
 
 
 def automatic_consensus_available() -> bool:
-    """True when a consensus CNN model is active (the consensus-model issue supplies it; none yet)."""
-    return False
+    """True when a consensus CNN model is active (a supervisor activated one after seeing its model card)."""
+    from backend.cnn.selectors import active_model
+
+    return active_model() is not None
 
 
 def dataset_out(d: Dataset) -> dict:
@@ -43,7 +45,7 @@ def case_out(c, user) -> dict:
             "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
             "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
             "reference_available": selectors.reference_visible(user=user, case=c)
-            and selectors.current_reference(case=c) is not None}
+            and selectors.current_reference(case=c, user=user) is not None}
 
 
 class DatasetIn(serializers.Serializer):
@@ -157,7 +159,7 @@ class CaseReferenceView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, case_id: int):
         c = selectors.case_get(user=request.user, case_id=case_id)
-        ref = selectors.current_reference(case=c)
+        ref = selectors.current_reference(case=c, user=request.user)
         if ref is None or not selectors.reference_visible(user=request.user, case=c):
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         polys = contour_set_polygons(contour_set_from_bytes(file_read(ref.contours_file)), (c.rows, c.columns))

@@ -36,6 +36,7 @@ class IngestedImage:
     content_type: str
     download_ext: str
     pixel_sha256: str
+    patient_pseudonym: str = ""
 
 
 def pixel_hash(image: CMRImage) -> str:
@@ -113,14 +114,15 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
     if not kept:
         raise UploadError("The image could not be read again for de-identification.", field)
     kept.sort(key=lambda ds: float(ds.get("EchoTime", 0) or 0))
+    pseudonym = mapper.patient_id(str(kept[0].get("PatientID", "")))
     if len(kept) == 1:
         return IngestedImage(image, _deidentified_bytes(kept[0], mapper), "application/dicom", ".dcm",
-                             pixel_hash(image))
+                             pixel_hash(image), pseudonym)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for i, ds in enumerate(kept, 1):
             z.writestr(f"echo-{i:02d}.dcm", _deidentified_bytes(ds, mapper))
-    return IngestedImage(image, buf.getvalue(), "application/zip", ".zip", pixel_hash(image))
+    return IngestedImage(image, buf.getvalue(), "application/zip", ".zip", pixel_hash(image), pseudonym)
 
 
 def ingest_contours(upload: UploadedFile | None, *, image_shape: tuple[int, int], field: str,

@@ -75,6 +75,8 @@ class Case(models.Model):
     field_strength_t = models.FloatField(null=True, blank=True)
     units = models.CharField(max_length=10)
     pixel_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the float64 pixel array, to recognise the image")
+    patient_pseudonym = models.CharField(max_length=64, blank=True,
+                                         help_text="de-identified Patient ID: keeps a patient's images in one fold")
     dicom_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
     image_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+",
                                    help_text="the parsed image (npz), read by evaluations")

@@ -40,16 +40,22 @@ def case_get(*, user: User, case_id: int) -> Case:
     return case_list(user=user).get(pk=case_id)
 
 
-def current_reference(*, case: Case) -> ReferenceContour | None:
-    """The consensus a new evaluation of ``case`` uses, per the dataset's consensus source (None when absent)."""
+def current_reference(*, case: Case, user: User | None = None) -> ReferenceContour | None:
+    """The consensus a new evaluation of ``case`` uses, per the dataset's consensus source (None when absent).
+
+    An automatic (CNN) consensus is made per submission, from the trainee's own contour: for a trainee ``user``
+    only the one of their latest submission is theirs to see.
+    """
     if case.dataset is None:
         kinds = [ReferenceKind.AUTOMATIC]
     else:
         kinds = {ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
                  ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
                  ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC]}[case.dataset.consensus_source]
-    return (ReferenceContour.objects.filter(case=case, kind__in=kinds).select_related("contours_file")
-            .order_by("-version", "-id").first())
+    qs = ReferenceContour.objects.filter(case=case, kind__in=kinds).select_related("contours_file")
+    if user is not None and user.is_trainee and kinds == [ReferenceKind.AUTOMATIC]:
+        qs = qs.filter(evaluations__trainee=user)
+    return qs.order_by("-version", "-id").first()
 
 
 def reference_visible(*, user: User, case: Case) -> bool:

@@ -85,6 +85,7 @@ def case_from_ingested(*, ing: IngestedImage, title: str, user: User, dataset: D
                 pixel_spacing_dx_mm=img.pixel_spacing_mm[1],
                 echo_times_ms=list(img.echo_times_ms) if img.echo_times_ms else None,
                 field_strength_t=img.field_strength_t, units=img.units, pixel_sha256=ing.pixel_sha256,
+                patient_pseudonym=ing.patient_pseudonym,
                 dicom_file=file_store(ing.dicom_bytes, content_type=ing.content_type,
                                       download_name=f"myoqa-case{ing.download_ext}"),
                 image_file=file_store(image_to_bytes(img), content_type="application/x-npz"),

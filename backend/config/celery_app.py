@@ -9,4 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 
 app = Celery("myoqa")
 app.config_from_object("backend.config.celery_policy")
-app.autodiscover_tasks(["backend.submissions", "backend.progress"])
+app.autodiscover_tasks(["backend.submissions", "backend.progress", "backend.cnn"])

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "backend.cases",
     "backend.submissions",
     "backend.progress",
+    "backend.cnn",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -92,6 +93,14 @@ CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery-broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("MYOQA_CELERY_EAGER", False)
 CELERY_TASK_TIME_LIMIT_S = env_int("MYOQA_TASK_TIME_LIMIT_S", 300)
 CELERY_WORKER_CONCURRENCY = env_int("MYOQA_WORKER_CONCURRENCY", 2)
+# Training a consensus model takes hours on a CPU: its own time limit (the broker's visibility timeout is above it).
+CELERY_TRAINING_TIME_LIMIT_S = env_int("MYOQA_TRAINING_TIME_LIMIT_S", 8 * 3600)
+
+# --- Consensus CNN (backend/cnn, ml/) ----------------------------------------------------------------------------
+# Model folders (model.keras + model_card.json), one per version; shared by web and the ml workers.
+MODEL_ROOT = Path(env_str("MYOQA_MODEL_ROOT", str(VAR_DIR / "models")))
+# Load the active model when a worker child starts (set on the workers that consume the "ml" queue).
+ML_PRELOAD = env_bool("MYOQA_ML_PRELOAD", False)
 
 # --- Analysis core -----------------------------------------------------------------------------------------------
 # Site-specific SAV variable names, merged over backend.cmr.sav.DEFAULT_NAME_PATTERNS, e.g.

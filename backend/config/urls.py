@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.accounts import api as accounts
 from backend.cases import api as cases
+from backend.cnn import api as cnn
 from backend.progress import api as progress
 from backend.submissions import api as submissions
 
@@ -30,6 +31,12 @@ urlpatterns = [
     path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
     path("api/submissions/<int:submission_id>/overlay.png", submissions.SubmissionOverlayView.as_view()),
     path("api/practice/", submissions.PracticeView.as_view()),
+    path("api/consensus-models/", cnn.ModelListView.as_view()),
+    path("api/consensus-models/deactivate", cnn.ModelDeactivateView.as_view()),
+    path("api/consensus-models/<int:model_id>", cnn.ModelDetailView.as_view()),
+    path("api/consensus-models/<int:model_id>/activate", cnn.ModelActivateView.as_view()),
+    path("api/training-runs/", cnn.TrainingRunListView.as_view()),
+    path("api/training-runs/<int:run_id>", cnn.TrainingRunDetailView.as_view()),
     path("api/reports/", progress.ReportListView.as_view()),
     path("api/reports/<int:job_id>", progress.ReportDetailView.as_view()),
     path("api/reports/<int:job_id>/pdf", progress.ReportPdfView.as_view()),

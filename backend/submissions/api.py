@@ -34,7 +34,9 @@ def submission_out(s: Submission, user) -> dict:
         "created_at": s.created_at, "attempt": s.attempt, "practice": case.dataset_id is None,
         "status": s.status, "error": s.error or None, "feedback_mode": mode,
         "consensus": ({"source": s.consensus_source, "version": s.consensus_version,
-                       "contributors": len(s.consensus_contributors)} if s.consensus_source else None),
+                       "contributors": len(s.consensus_contributors),
+                       "model_version": s.consensus_model.version if s.consensus_model_id else None}
+                      if s.consensus_source else None),
         "consensus_note": s.consensus_note or None,
         "contours": contour_set_polygons(contour_set_from_bytes(file_read(s.contours_file)), shape),
         "reference_contours": ref_polys,

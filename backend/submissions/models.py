@@ -5,6 +5,7 @@ from django.db import models
 
 from backend.accounts.models import User
 from backend.cases.models import Case, ReferenceContour
+from backend.cnn.models import ConsensusModel
 from backend.core.models import JobStatus, StoredFile
 
 
@@ -36,6 +37,9 @@ class Submission(models.Model):
     consensus_version = models.PositiveIntegerField(null=True, blank=True)
     consensus_contributors = models.JSONField(default=list, blank=True)
     consensus_note = models.CharField(max_length=300, blank=True)
+    consensus_model = models.ForeignKey(ConsensusModel, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="evaluations",
+                                        help_text="the CNN version of an automatic consensus")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     analysis_seconds = models.FloatField(null=True, blank=True)

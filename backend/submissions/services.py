@@ -79,10 +79,24 @@ def _store_submission(*, trainee: User, case: Case, contours: UploadedFile, cs) 
                      contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"))
     sub.full_clean()
     sub.save()
+    _queue_evaluation(sub)
+    return sub
+
+
+def _queue_evaluation(sub: Submission) -> None:
+    """On commit: the automatic consensus first (``ml`` queue) when the case uses it and a model is active, which
+    then queues the evaluation; otherwise the evaluation at once."""
+    from backend.cnn.selectors import active_model
+    from backend.cnn.services import uses_automatic_consensus
+
+    if uses_automatic_consensus(sub.case) and active_model() is not None:
+        from backend.cnn.tasks import automatic_consensus
+
+        transaction.on_commit(lambda: automatic_consensus.delay(sub.pk))
+        return
     from .tasks import evaluate_submission
 
     transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
-    return sub
 
 
 def practice_submission_create(*, trainee: User, image_files: Sequence[UploadedFile],
@@ -134,19 +148,20 @@ def _team_consensus(case: Case) -> tuple[ReferenceContour | None, str]:
     return ref, ""
 
 
-def _consensus_for(case: Case) -> tuple[ReferenceContour | None, str]:
-    if case.dataset is None:
-        ref = current_reference(case=case)
-        return ref, "" if ref else "No automatic consensus model is active: only your own values are shown."
-    src = case.dataset.consensus_source
-    if src == ConsensusSource.TEAM_AVERAGE:
+def _consensus_for(sub: Submission) -> tuple[ReferenceContour | None, str]:
+    """The consensus an evaluation uses, and a note for the trainee when there is none (or it is automatic)."""
+    case = sub.case
+    if case.dataset is None or case.dataset.consensus_source == ConsensusSource.AUTOMATIC:
+        # The automatic consensus is per submission (the trainee's contour is the CNN's 4th channel): the ml task
+        # stored it as this submission's reference, with a note on the model's own accuracy.
+        ref = sub.reference if sub.reference_id and sub.reference.kind == ReferenceKind.AUTOMATIC else None
+        default = ("No automatic consensus model is active: only your own values are shown." if case.dataset is None
+                   else "No automatic consensus model is active yet: only your own values are shown.")
+        return ref, sub.consensus_note or ("" if ref else default)
+    if case.dataset.consensus_source == ConsensusSource.TEAM_AVERAGE:
         return _team_consensus(case)
     ref = current_reference(case=case)
-    if ref is None:
-        note = ("No automatic consensus model is active yet: only your own values are shown."
-                if src == ConsensusSource.AUTOMATIC else "This case has no gold-standard contours yet.")
-        return None, note
-    return ref, ""
+    return ref, "" if ref else "This case has no gold-standard contours yet."
 
 
 def evaluation_run(*, submission_id: int) -> Submission:
@@ -158,7 +173,7 @@ def evaluation_run(*, submission_id: int) -> Submission:
     """
     with transaction.atomic():
         sub = Submission.objects.select_for_update(of=("self",)).select_related(
-            "case", "case__dataset", "case__image_file", "contours_file").get(pk=submission_id)
+            "case", "case__dataset", "case__image_file", "contours_file", "reference").get(pk=submission_id)
         if sub.status in (EvaluationStatus.DONE, EvaluationStatus.FAILED):
             return sub
         sub.status, sub.started_at = EvaluationStatus.RUNNING, timezone.now()
@@ -166,7 +181,7 @@ def evaluation_run(*, submission_id: int) -> Submission:
     t0 = time.perf_counter()
     try:
         case = sub.case
-        ref, note = _consensus_for(case)
+        ref, note = _consensus_for(sub)
         image = image_from_bytes(file_read(case.image_file))
         trainee_cs = contour_set_from_bytes(file_read(sub.contours_file))
         ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if ref else None

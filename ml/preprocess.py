@@ -1,0 +1,234 @@
+"""Preprocessing of the consensus CNN: an image and a trainee's contours -> the 224 x 224 x 4 input, and back.
+
+The paper's input (eriksen sec. VI-B): the image as R, G, B plus the trainee's contour mask as the 4th channel,
+"resized 224 x 224 x 4". MyoQA resamples a **square crop centred on the trainee's epicardium** rather than the whole
+field of view, so the myocardium fills the input (a 256-pixel Sunnybrook frame at 1.37 mm would put a 10 mm wall at
+about 6 input pixels; the crop puts it at about 20). The geometry of the crop is kept in :class:`Geometry`, so
+the output maps back exactly onto the image grid.
+
+* Crop: centre = centroid of the trainee's epicardial region; side = ``FOV_FACTOR`` x the largest extent of the
+  trainee's epicardium in mm, clamped to ``[MIN_FOV_MM, MAX_FOV_MM]``; square in mm (an anisotropic pixel spacing
+  gives a rectangle in pixels). Points outside the image read as 0.
+* Image: bilinear resampling (``scipy.ndimage.map_coordinates``, order 1), then intensity normalisation to 0..1
+  between the 1st and 99th percentiles of the crop (robust to a few hot pixels and to units: a T1 map in ms, a
+  T2 map in ms, a cine magnitude in a.u. all arrive as 0..1); the same grey image in R, G and B.
+* Masks (the trainee's contour channel, the training target): the polygons are transformed to the 224 grid and
+  rasterised there at pixel centres (no interpolation of a binary mask).
+
+Every constant here is recorded in the model card (:func:`preprocessing_spec`) so a model is always used with the
+preprocessing it was trained with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from backend.cmr.contours import ContourSet, polygon_to_mask, ring_mask, wall_contours
+from backend.cmr.errors import InvalidContourError
+
+INPUT_SIZE = 224
+"""Side of the network's input and output in pixels (eriksen: 224 x 224 x 4, output 50,176 = 224 x 224)."""
+FOV_FACTOR = 2.0
+"""Crop side / largest extent of the trainee's epicardium."""
+MIN_FOV_MM = 64.0
+MAX_FOV_MM = 240.0
+PERCENTILES = (1.0, 99.0)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the 224 x 224 input lies on the image.
+
+    Attributes
+    ----------
+    centre_xy : (x, y)
+        Crop centre in image pixel coordinates (x = column, y = row).
+    fov_mm : float
+        Side of the square crop in mm.
+    pixel_spacing_mm : (dy, dx)
+        The image's Pixel Spacing.
+    image_shape : (rows, columns)
+    size : int
+        Input side in pixels (224).
+    """
+
+    centre_xy: tuple[float, float]
+    fov_mm: float
+    pixel_spacing_mm: tuple[float, float]
+    image_shape: tuple[int, int]
+    size: int = INPUT_SIZE
+
+    @property
+    def step_px(self) -> tuple[float, float]:
+        """Size of one input pixel in image pixels, ``(along x, along y)``."""
+        mm = self.fov_mm / self.size
+        return mm / self.pixel_spacing_mm[1], mm / self.pixel_spacing_mm[0]
+
+    def to_input(self, points: np.ndarray) -> np.ndarray:
+        """Image ``(x, y)`` pixel coordinates, shape (N, 2) -> input-grid ``(u, v)`` coordinates, shape (N, 2)."""
+        sx, sy = self.step_px
+        c = (self.size - 1) / 2.0
+        p = np.asarray(points, dtype=np.float64)
+        return np.column_stack([(p[:, 0] - self.centre_xy[0]) / sx + c, (p[:, 1] - self.centre_xy[1]) / sy + c])
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`to_input`: input-grid ``(u, v)`` -> image ``(x, y)`` pixel coordinates."""
+        sx, sy = self.step_px
+        c = (self.size - 1) / 2.0
+        p = np.asarray(points, dtype=np.float64)
+        return np.column_stack([(p[:, 0] - c) * sx + self.centre_xy[0], (p[:, 1] - c) * sy + self.centre_xy[1]])
+
+    def as_dict(self) -> dict:
+        """JSON-ready description (recorded with each automatic consensus)."""
+        return {"centre_xy": list(self.centre_xy), "fov_mm": self.fov_mm,
+                "pixel_spacing_mm": list(self.pixel_spacing_mm), "image_shape": list(self.image_shape),
+                "size": self.size}
+
+
+def preprocessing_spec() -> dict:
+    """The preprocessing constants, for the model card."""
+    return {"input_size": INPUT_SIZE, "crop": "square in mm, centred on the trainee's epicardial region",
+            "fov_factor": FOV_FACTOR, "min_fov_mm": MIN_FOV_MM, "max_fov_mm": MAX_FOV_MM,
+            "image_resampling": "bilinear (scipy.ndimage.map_coordinates, order 1), 0 outside the image",
+            "intensity": f"percentiles {PERCENTILES[0]:g}-{PERCENTILES[1]:g} of the crop -> 0..1, grey in R, G, B",
+            "masks": "polygons transformed to the input grid, rasterised at pixel centres"}
+
+
+def _walls(cs: ContourSet, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    endo, epi = wall_contours(cs, shape)
+    if endo is None or epi is None:
+        raise InvalidContourError("The automatic consensus needs both walls: an endocardium and an epicardium.")
+    return endo, epi
+
+
+def geometry_for(cs: ContourSet, *, image_shape: tuple[int, int], pixel_spacing_mm: tuple[float, float]) -> Geometry:
+    """The crop geometry for a trainee's contour set.
+
+    Parameters
+    ----------
+    cs : ContourSet
+        The trainee's contours (polygons or masks).
+    image_shape : (rows, columns)
+    pixel_spacing_mm : (dy, dx), mm
+
+    Returns
+    -------
+    Geometry
+
+    Raises
+    ------
+    InvalidContourError
+        A wall is missing.
+    """
+    _, epi = _walls(cs, image_shape)
+    dy, dx = float(pixel_spacing_mm[0]), float(pixel_spacing_mm[1])
+    mm = epi * (dx, dy)
+    extent = float(max(np.ptp(mm[:, 0]), np.ptp(mm[:, 1])))
+    fov = float(np.clip(FOV_FACTOR * extent, MIN_FOV_MM, MAX_FOV_MM))
+    whole = polygon_to_mask(epi, image_shape)
+    if whole.any():
+        r, c = np.nonzero(whole)
+        centre = (float(c.mean()), float(r.mean()))
+    else:
+        centre = (float(epi[:, 0].mean()), float(epi[:, 1].mean()))
+    return Geometry(centre_xy=centre, fov_mm=fov, pixel_spacing_mm=(dy, dx), image_shape=tuple(image_shape))
+
+
+def resample_image(frame: np.ndarray, g: Geometry) -> np.ndarray:
+    """The image under the crop, normalised to 0..1.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (rows, columns)
+        Any units (ms, a.u.).
+    g : Geometry
+
+    Returns
+    -------
+    ndarray of float32, shape (224, 224), values in 0..1
+    """
+    n = g.size
+    v, u = np.mgrid[0:n, 0:n].astype(np.float64)
+    xy = g.to_image(np.column_stack([u.ravel(), v.ravel()]))
+    out = ndimage.map_coordinates(np.asarray(frame, dtype=np.float64), [xy[:, 1], xy[:, 0]], order=1,
+                                  mode="constant", cval=0.0).reshape(n, n)
+    lo, hi = np.percentile(out, PERCENTILES)
+    if not np.isfinite(hi - lo) or hi - lo <= 0:
+        return np.zeros((n, n), dtype=np.float32)
+    return np.clip((out - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+
+
+def ring_on_input(cs: ContourSet, g: Geometry) -> np.ndarray:
+    """A contour set's myocardium rasterised on the input grid.
+
+    Parameters
+    ----------
+    cs : ContourSet
+    g : Geometry
+
+    Returns
+    -------
+    ndarray of bool, shape (224, 224)
+
+    Raises
+    ------
+    InvalidContourError
+        A wall is missing.
+    """
+    endo, epi = _walls(cs, g.image_shape)
+    return ring_mask(g.to_input(endo), g.to_input(epi), (g.size, g.size))
+
+
+def model_input(frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tuple[float, float],
+                geometry: Geometry | None = None) -> tuple[np.ndarray, Geometry]:
+    """The network's input for one image and one trainee contour set.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (rows, columns)
+        The display frame (a map, a cine frame, the first echo of a T2* series).
+    trainee : ContourSet
+    pixel_spacing_mm : (dy, dx), mm
+    geometry : Geometry, optional
+        Reuse a crop (e.g. to build a training target on the same grid); default from ``trainee``.
+
+    Returns
+    -------
+    x : ndarray of float32, shape (224, 224, 4)
+        Channels R, G, B (the normalised image three times) and the trainee's myocardium mask (0/1).
+    geometry : Geometry
+
+    Raises
+    ------
+    InvalidContourError
+        A wall is missing.
+    """
+    frame = np.asarray(frame)
+    g = geometry or geometry_for(trainee, image_shape=frame.shape, pixel_spacing_mm=pixel_spacing_mm)
+    img = resample_image(frame, g)
+    ring = ring_on_input(trainee, g).astype(np.float32)
+    return np.stack([img, img, img, ring], axis=-1), g
+
+
+def output_to_image(prob: np.ndarray, g: Geometry) -> np.ndarray:
+    """Map a 224 x 224 output (probability of myocardium) back onto the image grid (bilinear).
+
+    Parameters
+    ----------
+    prob : ndarray, shape (224, 224) or (50176,)
+        Values in 0..1.
+    g : Geometry
+
+    Returns
+    -------
+    ndarray of float32, shape ``g.image_shape``
+        0 outside the crop.
+    """
+    p = np.asarray(prob, dtype=np.float64).reshape(g.size, g.size)
+    rows, cols = g.image_shape
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float64)
+    uv = g.to_input(np.column_stack([xx.ravel(), yy.ravel()]))
+    out = ndimage.map_coordinates(p, [uv[:, 1], uv[:, 0]], order=1, mode="constant", cval=0.0)
+    return out.reshape(rows, cols).astype(np.float32)

@@ -1,0 +1,388 @@
+"""Train the consensus CNN, with cross-validation split by patient, and write the model and its model card.
+
+Command line::
+
+    python -m ml.train --data ../shared/data/scd-sunnybrook --patients SC-HF-I-1 --holdout SC-HF-I-2 \\
+        --phantoms 60 --head unet --folds 3 --epochs 20 --out var/models/unet
+
+writes ``OUT/model.keras``, ``OUT/model_card.json`` and ``OUT/model_card.md`` (data, split, per-fold and held-out
+Dice / HD / MSD, training time, library versions, the preprocessing and post-processing constants) and prints its
+progress. ``--data`` is a folder in the layout of ``../shared/data/scd-sunnybrook`` (its contours in the sibling
+``-sav`` folder, or ``--contours``); without ``--data`` only phantoms are used. The application calls :func:`train`
+directly with the cases of its datasets.
+
+Cross-validation (eriksen: three-fold): the training patients are split into folds by patient
+(:func:`ml.data.patient_folds`); one model per fold is trained on the other folds and evaluated on its fold's cases
+through the whole inference pipeline; then the delivered model is trained on all training patients. Patients named
+in ``--holdout`` are never trained on; the model is evaluated on them at the end, per simulated error kind
+(:func:`ml.evaluate.evaluate_cases`).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from backend.cmr.errors import CMRError
+
+from .data import ERROR_KINDS, Case, build_samples, load_sunnybrook_layout, patient_folds, phantom_cases
+from .evaluate import evaluate_cases, summarise
+from .infer import CARD_FILE, MODEL_FILE, Predictor
+from .postprocess import postprocessing_spec
+from .preprocess import preprocessing_spec
+
+Progress = Callable[[float, str], None]
+"""progress(fraction done 0..1, message)"""
+
+
+@dataclass
+class TrainConfig:
+    """What to train and how.
+
+    Attributes
+    ----------
+    head : {"dense", "unet"}
+    width : float
+        Filter multiplier of VGG-16 (1.0 = the paper's).
+    epochs : int
+    batch_size : int
+    folds : int
+        Cross-validation folds (0 or 1: none; the paper used 3).
+    variants : int
+        Trainee-like samples per case and epoch pool (see :func:`ml.data.build_samples`).
+    learning_rate : float or None
+        None: the head's default (:data:`ml.model.OPTIMISER`).
+    seed : int
+    eval_kinds : list of str
+        Error kinds of the fold and held-out evaluations.
+    """
+
+    head: str = "unet"
+    width: float = 1.0
+    epochs: int = 20
+    batch_size: int = 8
+    folds: int = 3
+    variants: int = 14
+    learning_rate: float | None = None
+    seed: int = 0
+    eval_kinds: list = field(default_factory=lambda: list(ERROR_KINDS))
+
+
+def _versions() -> dict:
+    import keras
+    import scipy
+    import tensorflow as tf
+
+    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "machine": platform.machine(),
+            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+
+
+def _progress_callback(report: Progress, label: str, start: int, total: int, steps: int):
+    """A Keras callback reporting the batches done over the whole run (all folds and the final fit)."""
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            done = start + self.epoch * steps + batch + 1
+            loss = (logs or {}).get("loss", float("nan"))
+            report(done / total, f"{label}: epoch {self.epoch + 1}, batch {batch + 1}/{steps}, loss {loss:.4f}")
+
+    return ProgressCallback()
+
+
+def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, total: int):
+    from .model import build_model, compile_model
+    import keras
+
+    keras.utils.set_random_seed(cfg.seed)
+    model = compile_model(build_model(cfg.head, width=cfg.width), cfg.head, learning_rate=cfg.learning_rate)
+    steps = int(np.ceil(len(samples) / cfg.batch_size))
+    cb = _progress_callback(report, label, start, total, steps)
+    hist = model.fit(samples.x, samples.y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True,
+                     verbose=0, callbacks=[cb])
+    return model, [float(v) for v in hist.history["loss"]]
+
+
+def _predict_fn(model):
+    p = Predictor(model)
+    return lambda frame, trainee, spacing: p.predict(frame, trainee, pixel_spacing_mm=spacing).consensus.contours
+
+
+def _clean(obj):
+    """JSON-ready: NaN -> None, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: Sequence[Case] = (),
+          progress: Progress | None = None, data_description: str = "") -> dict:
+    """Train (with cross-validation by patient), evaluate on the held-out cases and write the model folder.
+
+    Parameters
+    ----------
+    cases : sequence of Case
+        Training cases (real and/or phantoms), with expert contours.
+    cfg : TrainConfig
+    out : path
+        Folder to write ``model.keras``, ``model_card.json`` and ``model_card.md`` into (created).
+    holdout : sequence of Case
+        Held-out cases (other patients), evaluated at the end per error kind.
+    progress : callable (fraction, message), optional
+    data_description : str
+        Where the cases came from, for the card.
+
+    Returns
+    -------
+    dict
+        The model card.
+
+    Raises
+    ------
+    ValueError
+        No training cases, a holdout patient also among the training cases, or fewer patients than folds.
+    """
+    if not cases:
+        raise ValueError("no training cases")
+    train_patients = sorted({c.patient for c in cases})
+    overlap = {c.patient for c in holdout} & set(train_patients)
+    if overlap:
+        raise ValueError(f"patients {sorted(overlap)} are both in training and held out")
+    report = progress or (lambda f, m: None)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    report(0.0, f"building samples from {len(cases)} case(s)")
+    samples = build_samples(cases, variants=cfg.variants, seed=cfg.seed)
+    folds = patient_folds(samples.patient, cfg.folds, seed=cfg.seed) if cfg.folds >= 2 else []
+    steps_per_run = [int(np.ceil((len(samples) - len(v)) / cfg.batch_size)) * cfg.epochs for v in folds]
+    steps_per_run.append(int(np.ceil(len(samples) / cfg.batch_size)) * cfg.epochs)
+    total = sum(steps_per_run)
+    start = 0
+    fold_results = []
+    for k, val in enumerate(folds):
+        tr = np.setdiff1d(np.arange(len(samples)), val)
+        t0 = time.perf_counter()
+        model, losses = _fit(samples.subset(tr), cfg, report, f"fold {k + 1}/{len(folds)}", start, total)
+        start += steps_per_run[k]
+        val_patients = sorted(set(samples.patient[val]))
+        val_cases = [c for c in cases if c.patient in val_patients]
+        ev = evaluate_cases(_predict_fn(model), val_cases, kinds=cfg.eval_kinds, seed=cfg.seed + 100 + k)
+        fold_results.append({"fold": k + 1, "validation_patients": val_patients, "n_train_samples": int(len(tr)),
+                             "final_loss": losses[-1], "seconds": time.perf_counter() - t0,
+                             "model_vs_expert": ev["overall"].get("model"),
+                             "trainee_vs_expert": ev["overall"].get("trainee"),
+                             "model_closer_dice": ev["overall"].get("model_closer_dice"),
+                             "per_kind": {kk: {"model": v.get("model"), "trainee": v.get("trainee")}
+                                          for kk, v in ev["per_kind"].items()}})
+        report(start / total, f"fold {k + 1}: model vs expert Dice {ev['overall'].get('model', {}).get('dice', 0):.3f}")
+        del model
+    t0 = time.perf_counter()
+    model, losses = _fit(samples, cfg, report, "final model", start, total)
+    final_seconds = time.perf_counter() - t0
+    report(0.99, "evaluating")
+    holdout_result = None
+    if holdout:
+        ev = evaluate_cases(_predict_fn(model), holdout, kinds=cfg.eval_kinds, seed=cfg.seed + 999)
+        holdout_result = {"patients": sorted({c.patient for c in holdout}), "n_cases": len(holdout),
+                          "per_kind": ev["per_kind"], "overall": ev["overall"],
+                          "exact_never_silently_worse": _exact_check(ev["rows"])}
+    # Latency of one image through the whole pipeline, the model loaded (median of 5 after a warm-up). An
+    # undertrained model may find no plausible myocardium: the time to that answer is still the latency.
+    probe = holdout[0] if holdout else cases[0]
+    p = Predictor(model)
+    lat = []
+    for _ in range(6):
+        t0 = time.perf_counter()
+        try:
+            p.predict(probe.frame, probe.experts[0], pixel_spacing_mm=probe.pixel_spacing_mm)
+        except CMRError:
+            pass
+        lat.append(time.perf_counter() - t0)
+    lat = lat[1:]
+    model.save(out / MODEL_FILE)
+    from .model import LOSS, OPTIMISER
+
+    created = dt.datetime.now(dt.timezone.utc)
+    card = {
+        "version": f"{cfg.head}-w{cfg.width:g}-{created.strftime('%Y%m%dT%H%M%SZ')}",
+        "created_at": created.isoformat(),
+        "head": cfg.head, "width": cfg.width,
+        "architecture": ("VGG-16 (13 conv, from scratch) on 224x224x4; " +
+                         ("global average pooling -> unit normalisation (0..1) -> dense 50,176 (sigmoid) -> "
+                          "224x224 (eriksen sec. VI-B)" if cfg.head == "dense" else
+                          "U-Net decoder with skip connections from each VGG block (t1-t2-mapping-segmentation)")),
+        "parameters": int(model.count_params()),
+        "optimiser": {"name": "Nadam", **OPTIMISER[cfg.head],
+                      **({"learning_rate": cfg.learning_rate} if cfg.learning_rate else {})},
+        "loss": LOSS[cfg.head], "config": asdict(cfg),
+        "data": {"description": data_description, "n_cases": len(cases),
+                 "n_real_cases": sum(1 for c in cases if c.source != "phantom"),
+                 "n_phantom_cases": sum(1 for c in cases if c.source == "phantom"),
+                 "train_patients": [p_ for p_ in train_patients if not p_.startswith("phantom-")],
+                 "n_phantom_patients": sum(1 for p_ in train_patients if p_.startswith("phantom-")),
+                 "n_samples": len(samples), "error_kinds": list(ERROR_KINDS),
+                 "split": "by patient (never by frame)"},
+        "cross_validation": fold_results,
+        "holdout": holdout_result,
+        "final_loss": losses[-1], "loss_curve": losses,
+        "training_seconds": time.perf_counter() - t_start, "final_fit_seconds": final_seconds,
+        "inference_seconds": {"median": float(np.median(lat)), "max": float(np.max(lat)),
+                              "what": "one image, preprocessing + network + post-processing, model loaded"},
+        "libraries": _versions(),
+        "preprocessing": preprocessing_spec(), "postprocessing": postprocessing_spec(),
+    }
+    card = _clean(card)
+    (out / CARD_FILE).write_text(json.dumps(card, indent=2))
+    (out / "model_card.md").write_text(card_summary(card))
+    report(1.0, f"done: {out / MODEL_FILE}")
+    return card
+
+
+def _exact_check(rows: Sequence[dict]) -> dict:
+    ex = [r for r in rows if r["kind"] == "exact"]
+    return {"n": len(ex), "model_dice_min": min((r["model"]["dice"] for r in ex), default=None),
+            "model_hd_max_mm": max((r["model"]["hd_mm"] for r in ex if np.isfinite(r["model"]["hd_mm"])),
+                                   default=None)}
+
+
+def _fmt(v, nd=3) -> str:
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def card_summary(card: dict) -> str:
+    """The readable summary of a model card (Markdown).
+
+    Parameters
+    ----------
+    card : dict, from :func:`train`
+
+    Returns
+    -------
+    str
+    """
+    d = card["data"]
+    lines = [f"# Consensus model {card['version']}", "",
+             f"- Head: **{card['head']}** ({card['architecture']}), width x{card['width']:g}, "
+             f"{card['parameters']:,} parameters",
+             f"- Optimiser: Nadam lr {card['optimiser']['learning_rate']}, beta1 {card['optimiser']['beta_1']}, "
+             f"beta2 {card['optimiser']['beta_2']}; loss {card['loss']}; {card['config']['epochs']} epochs, "
+             f"batch {card['config']['batch_size']}",
+             f"- Data: {d['description'] or 'cases with expert contours'}; {d['n_real_cases']} real case(s) of "
+             f"{', '.join(d['train_patients']) or 'no real patient'}, {d['n_phantom_cases']} phantom(s); "
+             f"{d['n_samples']} samples; split {d['split']}",
+             f"- Training time {card['training_seconds'] / 60:.1f} min on {card['libraries']['machine']} "
+             f"({'GPU ' + ', '.join(card['libraries']['gpus']) if card['libraries']['gpus'] else 'CPU'}); "
+             f"inference {card['inference_seconds']['median'] * 1000:.0f} ms per image (median)",
+             f"- Libraries: TensorFlow {card['libraries']['tensorflow']}, Keras {card['libraries']['keras']}, "
+             f"NumPy {card['libraries']['numpy']}, Python {card['libraries']['python']}", ""]
+    if card["cross_validation"]:
+        lines += ["## Cross-validation (by patient)", "",
+                  "| fold | validation patients | model Dice | model HD mm | model MSD mm | trainee Dice |",
+                  "|---|---|---|---|---|---|"]
+        for f in card["cross_validation"]:
+            m, t = f.get("model_vs_expert") or {}, f.get("trainee_vs_expert") or {}
+            pats = ", ".join(f["validation_patients"][:4]) + (" ..." if len(f["validation_patients"]) > 4 else "")
+            lines.append(f"| {f['fold']} | {pats} | {_fmt(m.get('dice'))} | {_fmt(m.get('hd_mm'), 2)} | "
+                         f"{_fmt(m.get('msd_mm'), 2)} | {_fmt(t.get('dice'))} |")
+        lines.append("")
+    h = card.get("holdout")
+    if h:
+        lines += [f"## Held out: {', '.join(h['patients'])} ({h['n_cases']} frames)", "",
+                  "| error kind | n | trainee Dice | model Dice | trainee HD mm | model HD mm | model closer (Dice) |"
+                  " model closer (HD) |", "|---|---|---|---|---|---|---|---|"]
+        for k, v in list(h["per_kind"].items()) + [("all", h["overall"])]:
+            if not v.get("n"):
+                continue
+            lines.append(f"| {k} | {v['n']} | {_fmt(v['trainee']['dice'])} | {_fmt(v['model']['dice'])} | "
+                         f"{_fmt(v['trainee']['hd_mm'], 2)} | {_fmt(v['model']['hd_mm'], 2)} | "
+                         f"{_fmt(v['model_closer_dice'], 2)} | {_fmt(v['model_closer_hd'], 2)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``python -m ml.train`` command; returns the exit status (2 for bad arguments or data)."""
+    ap = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, action="append", default=[],
+                    help="folder in the layout of ../shared/data/scd-sunnybrook (repeatable)")
+    ap.add_argument("--contours", type=Path, default=None, help="its SAV folder (default: DATA-sav)")
+    ap.add_argument("--patients", default=None, help="comma-separated patients to train on (default: all but --holdout)")
+    ap.add_argument("--holdout", default="", help="comma-separated patients to hold out and evaluate on")
+    ap.add_argument("--phantoms", type=int, default=0, help="synthetic phantom cases to add (pre-training data)")
+    ap.add_argument("--head", choices=["dense", "unet"], default="unet")
+    ap.add_argument("--width", type=float, default=1.0, help="VGG-16 filter multiplier (1 = the paper's)")
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--variants", type=int, default=14, help="trainee-like samples per case")
+    ap.add_argument("--learning-rate", type=float, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args(argv)
+    holdout_ids = [p for p in a.holdout.split(",") if p]
+    train_ids = [p for p in a.patients.split(",") if p] if a.patients else None
+    cases: list[Case] = []
+    holdout: list[Case] = []
+    try:
+        for d in a.data:
+            all_cases = load_sunnybrook_layout(d, a.contours)
+            holdout += [c for c in all_cases if c.patient in holdout_ids]
+            cases += [c for c in all_cases if c.patient not in holdout_ids
+                      and (train_ids is None or c.patient in train_ids)]
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if holdout_ids and not holdout:
+        print(f"error: no case of the held-out patients {holdout_ids} in {[str(d) for d in a.data]}", file=sys.stderr)
+        return 2
+    if a.phantoms:
+        cases += phantom_cases(a.phantoms, seed=a.seed)
+    if not cases:
+        print("error: no training cases: give --data and/or --phantoms", file=sys.stderr)
+        return 2
+    cfg = TrainConfig(head=a.head, width=a.width, epochs=a.epochs, batch_size=a.batch_size, folds=a.folds,
+                      variants=a.variants, learning_rate=a.learning_rate, seed=a.seed)
+    last = [0.0, -1.0]
+
+    def progress(frac: float, msg: str) -> None:
+        now = time.perf_counter()
+        if now - last[1] >= 5 or frac >= 1.0 or "fold" in msg and "Dice" in msg:
+            el = now - t0
+            eta = f", ETA {el / frac * (1 - frac) / 60:.1f} min" if frac > 0.01 else ""
+            print(f"[{100 * frac:5.1f} %] {msg} ({el / 60:.1f} min{eta})", flush=True)
+            last[1] = now
+
+    desc = "; ".join(str(d) for d in a.data) + (f" + {a.phantoms} phantoms" if a.phantoms else "")
+    t0 = time.perf_counter()
+    try:
+        card = train(cases, cfg, a.out, holdout=holdout, progress=progress, data_description=desc)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(card_summary(card))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
