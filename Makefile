@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NPM    ?= npm
 
-.PHONY: run test test-python test-node bench demo-assess frontend clean
+.PHONY: run test test-python test-node bench demo-assess demo-model frontend clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,17 @@ demo-assess: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_t2star.py
+	$(PY) bench/bench_consensus.py
+
+# The demo consensus CNN: trained on the shared Sunnybrook data (SC-HF-I-1, SC-HF-I-2 held out) and phantoms, on the
+# CPU (about an hour on 2 cores; DEMO_MODEL_ARGS overrides the settings), then registered and activated in the app.
+SHARED_DATA ?= ../shared/data
+DEMO_MODEL_ARGS ?= --head unet --width 0.25 --folds 3 --epochs 8 --variants 8 --phantoms 18
+demo-model: $(VENV)/.runtime
+	$(PY) -m ml.train --data $(SHARED_DATA)/scd-sunnybrook --patients SC-HF-I-1 --holdout SC-HF-I-2 \
+		$(DEMO_MODEL_ARGS) --out var/models/demo-train
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py register_model var/models/demo-train --activate
 
 clean:
 	rm -rf $(VENV) var .pytest_cache frontend/node_modules frontend/dist proxy/node_modules tests/e2e/node_modules

@@ -62,9 +62,14 @@ class Predictor:
     """
 
     def __init__(self, model, card: dict | None = None) -> None:
+        import tensorflow as tf
+
         self.model = model
         self.card = dict(card or {})
         self._lock = threading.Lock()
+        # One traced graph for any batch size (eager calls re-dispatch every layer on each image).
+        self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                    input_signature=[tf.TensorSpec((None, 224, 224, 4), tf.float32)])
 
     @classmethod
     def load(cls, folder: str | Path) -> "Predictor":
@@ -115,7 +120,7 @@ class Predictor:
         ndarray of float32, shape (n, 224, 224), values in 0..1
         """
         with self._lock:
-            return np.asarray(self.model(x, training=False), dtype=np.float32)
+            return np.asarray(self._forward(np.asarray(x, dtype=np.float32)), dtype=np.float32)
 
     def predict(self, frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tuple[float, float]) -> Prediction:
         """The automatic consensus of one image.

@@ -271,7 +271,7 @@ def _fmt(v, nd=3) -> str:
 
 
 def card_summary(card: dict) -> str:
-    """The readable summary of a model card (Markdown).
+    """The readable summary of a model card (Markdown); parts the card lacks are left out.
 
     Parameters
     ----------
@@ -281,42 +281,51 @@ def card_summary(card: dict) -> str:
     -------
     str
     """
-    d = card["data"]
-    lines = [f"# Consensus model {card['version']}", "",
-             f"- Head: **{card['head']}** ({card['architecture']}), width x{card['width']:g}, "
-             f"{card['parameters']:,} parameters",
-             f"- Optimiser: Nadam lr {card['optimiser']['learning_rate']}, beta1 {card['optimiser']['beta_1']}, "
-             f"beta2 {card['optimiser']['beta_2']}; loss {card['loss']}; {card['config']['epochs']} epochs, "
-             f"batch {card['config']['batch_size']}",
-             f"- Data: {d['description'] or 'cases with expert contours'}; {d['n_real_cases']} real case(s) of "
-             f"{', '.join(d['train_patients']) or 'no real patient'}, {d['n_phantom_cases']} phantom(s); "
-             f"{d['n_samples']} samples; split {d['split']}",
-             f"- Training time {card['training_seconds'] / 60:.1f} min on {card['libraries']['machine']} "
-             f"({'GPU ' + ', '.join(card['libraries']['gpus']) if card['libraries']['gpus'] else 'CPU'}); "
-             f"inference {card['inference_seconds']['median'] * 1000:.0f} ms per image (median)",
-             f"- Libraries: TensorFlow {card['libraries']['tensorflow']}, Keras {card['libraries']['keras']}, "
-             f"NumPy {card['libraries']['numpy']}, Python {card['libraries']['python']}", ""]
-    if card["cross_validation"]:
+    d, opt, cfg = card.get("data") or {}, card.get("optimiser") or {}, card.get("config") or {}
+    lib, inf = card.get("libraries") or {}, card.get("inference_seconds") or {}
+    lines = [f"# Consensus model {card.get('version', '?')}", "",
+             f"- Head: **{card.get('head', '?')}** ({card.get('architecture', '')}), width x{card.get('width', 1):g}, "
+             f"{card.get('parameters', 0):,} parameters"]
+    if opt:
+        lines.append(f"- Optimiser: {opt.get('name', 'Nadam')} lr {opt.get('learning_rate')}, beta1 "
+                     f"{opt.get('beta_1')}, beta2 {opt.get('beta_2')}; loss {card.get('loss')}; "
+                     f"{cfg.get('epochs')} epochs, batch {cfg.get('batch_size')}")
+    if d.get("n_cases") is not None:
+        lines.append(f"- Data: {d.get('description') or 'cases with expert contours'}; {d.get('n_real_cases', 0)} "
+                     f"real case(s) of {', '.join(d.get('train_patients') or []) or 'no real patient'}, "
+                     f"{d.get('n_phantom_cases', 0)} phantom(s); {d.get('n_samples', 0)} samples; "
+                     f"split {d.get('split', '?')}")
+    if card.get("training_seconds") is not None:
+        lines.append(f"- Training time {card['training_seconds'] / 60:.1f} min on {lib.get('machine', '?')} "
+                     f"({'GPU ' + ', '.join(lib['gpus']) if lib.get('gpus') else 'CPU'})")
+    if inf.get("median") is not None:
+        lines.append(f"- Inference {inf['median'] * 1000:.0f} ms per image (median, model loaded)")
+    if lib:
+        lines.append(f"- Libraries: TensorFlow {lib.get('tensorflow')}, Keras {lib.get('keras')}, "
+                     f"NumPy {lib.get('numpy')}, Python {lib.get('python')}")
+    lines.append("")
+    if card.get("cross_validation"):
         lines += ["## Cross-validation (by patient)", "",
                   "| fold | validation patients | model Dice | model HD mm | model MSD mm | trainee Dice |",
                   "|---|---|---|---|---|---|"]
         for f in card["cross_validation"]:
             m, t = f.get("model_vs_expert") or {}, f.get("trainee_vs_expert") or {}
-            pats = ", ".join(f["validation_patients"][:4]) + (" ..." if len(f["validation_patients"]) > 4 else "")
-            lines.append(f"| {f['fold']} | {pats} | {_fmt(m.get('dice'))} | {_fmt(m.get('hd_mm'), 2)} | "
+            vp = f.get("validation_patients") or []
+            pats = ", ".join(vp[:4]) + (" ..." if len(vp) > 4 else "")
+            lines.append(f"| {f.get('fold')} | {pats} | {_fmt(m.get('dice'))} | {_fmt(m.get('hd_mm'), 2)} | "
                          f"{_fmt(m.get('msd_mm'), 2)} | {_fmt(t.get('dice'))} |")
         lines.append("")
-    h = card.get("holdout")
-    if h:
-        lines += [f"## Held out: {', '.join(h['patients'])} ({h['n_cases']} frames)", "",
+    h = card.get("holdout") or {}
+    if h.get("per_kind"):
+        lines += [f"## Held out: {', '.join(h.get('patients') or [])} ({h.get('n_cases')} frames)", "",
                   "| error kind | n | trainee Dice | model Dice | trainee HD mm | model HD mm | model closer (Dice) |"
                   " model closer (HD) |", "|---|---|---|---|---|---|---|---|"]
-        for k, v in list(h["per_kind"].items()) + [("all", h["overall"])]:
+        for k, v in list(h["per_kind"].items()) + [("all", h.get("overall") or {})]:
             if not v.get("n"):
                 continue
             lines.append(f"| {k} | {v['n']} | {_fmt(v['trainee']['dice'])} | {_fmt(v['model']['dice'])} | "
                          f"{_fmt(v['trainee']['hd_mm'], 2)} | {_fmt(v['model']['hd_mm'], 2)} | "
-                         f"{_fmt(v['model_closer_dice'], 2)} | {_fmt(v['model_closer_hd'], 2)} |")
+                         f"{_fmt(v.get('model_closer_dice'), 2)} | {_fmt(v.get('model_closer_hd'), 2)} |")
         lines.append("")
     return "\n".join(lines)
 

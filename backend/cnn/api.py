@@ -26,10 +26,7 @@ def model_out(m: ConsensusModel, *, full: bool = False) -> dict:
         from ml.train import card_summary
 
         out["card"] = card
-        try:
-            out["summary_markdown"] = card_summary(card)
-        except (KeyError, TypeError):
-            out["summary_markdown"] = ""
+        out["summary_markdown"] = card_summary(card)
     return out
 
 

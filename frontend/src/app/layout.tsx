@@ -43,6 +43,7 @@ function Header({ user }: { user: User }) {
           <NavLink to="/" end>Home</NavLink>
           {user.role === 'trainee' ? <NavLink to="/practice">Practice</NavLink> : null}
           {user.role === 'trainee' ? <NavLink to={`/trainees/${user.id}`}>My progress</NavLink> : null}
+          {user.role === 'supervisor' ? <NavLink to="/consensus-models" data-testid="nav-consensus-models">Consensus models</NavLink> : null}
         </nav>
         <div className="user-box">
           <span className="user-name" data-testid="current-user">{user.full_name || user.username}</span>

@@ -12,6 +12,8 @@ const FeedbackRoute = lazy(() => import('./routes/feedback'));
 const PracticeRoute = lazy(() => import('./routes/practice'));
 const CohortOverviewRoute = lazy(() => import('./routes/cohort-overview'));
 const TraineeHistoryRoute = lazy(() => import('./routes/trainee-history'));
+const ConsensusModelsRoute = lazy(() => import('./routes/consensus-models'));
+const ConsensusModelRoute = lazy(() => import('./routes/consensus-model'));
 
 export function AppRoutes() {
   return (
@@ -25,6 +27,8 @@ export function AppRoutes() {
           <Route path="practice" element={<PracticeRoute />} />
           <Route path="cohorts/:cohortId" element={<CohortOverviewRoute />} />
           <Route path="trainees/:traineeId" element={<TraineeHistoryRoute />} />
+          <Route path="consensus-models" element={<ConsensusModelsRoute />} />
+          <Route path="consensus-models/:modelId" element={<ConsensusModelRoute />} />
           <Route path="*" element={<NotFoundRoute />} />
         </Route>
       </Routes>

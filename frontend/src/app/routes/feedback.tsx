@@ -3,22 +3,31 @@ import { ErrorBox, Loading, Note } from '@/components/error-box';
 import { ToleranceMark } from '@/components/tolerance-mark';
 import { useSubmission, type Submission } from '@/features/submissions/api/get-submission';
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
+import { ConsensusInfo } from '@/features/submissions/components/consensus-info';
 import { MetricsTable } from '@/features/submissions/components/metrics-table';
 import { SubmissionStatusLine } from '@/features/submissions/components/submission-status';
 import { ValuesTable } from '@/features/submissions/components/values-table';
 import { ImageViewer } from '@/features/viewer/components/image-viewer';
 import { errorMessage } from '@/lib/api-client';
 import { fmtDate } from '@/lib/format';
-import { CONSENSUS_SOURCE_LABEL, personName } from '@/lib/vocabulary';
+import { personName } from '@/lib/vocabulary';
 import { useCurrentUser } from '../layout';
 
 export const SCORE_ONLY_NOTE =
   'Score-only mode: the consensus contours are not shown for this dataset. Your numbers are still compared with the consensus.';
 export const NO_CONSENSUS_NOTE = 'No consensus is available for this image: only your own values are shown.';
 
+/** Why no consensus contours are drawn; the server says why there is no consensus when it knows. */
 function referenceNote(s: Submission): string | null {
   if (s.feedback_mode === 'score_only') return SCORE_ONLY_NOTE;
-  if (!s.consensus) return NO_CONSENSUS_NOTE;
+  if (!s.consensus) return s.consensus_note || NO_CONSENSUS_NOTE;
+  return null;
+}
+
+/** The note above the viewer; the server's consensus_note is shown by ConsensusInfo instead. */
+function pageNote(s: Submission): string | null {
+  if (s.feedback_mode === 'score_only') return SCORE_ONLY_NOTE;
+  if (!s.consensus && !s.consensus_note) return NO_CONSENSUS_NOTE;
   return null;
 }
 
@@ -64,6 +73,7 @@ export default function FeedbackRoute() {
 
   const s = sub.data;
   const note = referenceNote(s);
+  const shownNote = pageNote(s);
   const showReference = s.feedback_mode === 'reveal' && !!s.reference_contours;
   const isSupervisor = user.role === 'supervisor';
 
@@ -82,14 +92,8 @@ export default function FeedbackRoute() {
         </span>
       </div>
       <SubmissionStatusLine submission={s} />
-      {s.consensus ? (
-        <p className="muted small">
-          Compared with: {CONSENSUS_SOURCE_LABEL[s.consensus.source] ?? s.consensus.source}
-          {s.consensus.contributors ? ` (${s.consensus.contributors} contour set${s.consensus.contributors === 1 ? '' : 's'})` : ''}
-          {s.consensus.version != null ? `, version ${s.consensus.version}` : ''}.
-        </p>
-      ) : null}
-      {note ? <Note>{note}</Note> : null}
+      <ConsensusInfo submission={s} />
+      {shownNote ? <Note>{shownNote}</Note> : null}
       {s.case_id != null ? (
         <ImageViewer caseId={s.case_id} trainee={s.contours} reference={showReference ? s.reference_contours : null}
           referenceNote={note} />

@@ -91,7 +91,10 @@ export type Submission = {
   status: SubmissionStatus;
   error: string | null;
   feedback_mode: FeedbackMode;
-  consensus: { source: string; version: string | number | null; contributors: number } | null;
+  /** model_version: the CNN that produced an automatic consensus (null for other sources) */
+  consensus: { source: string; version: string | number | null; contributors: number; model_version?: string | null } | null;
+  /** e.g. the automatic consensus's own accuracy, or why there is no consensus */
+  consensus_note?: string | null;
   contours: ContourPair;
   /** only in reveal mode */
   reference_contours: ContourPair | null;
