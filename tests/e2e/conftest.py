@@ -1,5 +1,5 @@
 """The full stack for browser tests: Django (pytest-django's live server, PostgreSQL test database), a Celery
-worker consuming from Redis, and the Node proxy serving the built front-end. Skips, with the reason, where a part
+worker consuming both queues (``myoqa``, ``ml``) from Redis, and the Node proxy serving the built front-end. Skips, with the reason, where a part
 is missing (CI installs them all)."""
 from __future__ import annotations
 
@@ -59,7 +59,8 @@ def stack(live_server, transactional_db):
             line = proxy.stdout.readline()
             if not line and proxy.poll() is not None:
                 pytest.fail("the proxy did not start")
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30,
+                          queues=["myoqa", "ml"]):
             yield f"http://127.0.0.1:{port}"
     finally:
         proxy.terminate()
