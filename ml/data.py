@@ -32,7 +32,7 @@ from backend.cmr.consensus import majority_vote
 from backend.cmr.contours import ContourSet, resample_contour, validate_contour_set, wall_contours
 from backend.cmr.errors import CMRError
 
-from .preprocess import Geometry, geometry_for, model_input, ring_on_input
+from .preprocess import Geometry, model_input, ring_on_input
 
 ERROR_KINDS = ("exact", "shift", "epi_out", "endo_in", "rough", "trabeculae", "warp")
 SAV_NAME = re.compile(r"^(?P<case>.+)-(?P<instance>\d{3,})\.sav$", re.IGNORECASE)
@@ -311,6 +311,23 @@ def simulate_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *,
                       source=f"simulated:warp {amp:.2f}px")
 
 
+def valid_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int],
+                  tries: int = 5) -> ContourSet | None:
+    """A simulated trainee (:func:`simulate_trainee`) that passes the upload validation, or None after ``tries``.
+
+    A large error on a thin wall can push the endocardium through the epicardium, which an upload would refuse;
+    such draws are redrawn.
+    """
+    for _ in range(tries):
+        t = simulate_trainee(expert, kind, rng, image_shape=image_shape)
+        try:
+            validate_contour_set(t, image_shape)
+            return t
+        except CMRError:
+            continue
+    return None
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Arrays
 # ------------------------------------------------------------------------------------------------------------------
@@ -364,15 +381,7 @@ def build_samples(cases: Sequence[Case], *, variants: int = 8, kinds: Sequence[s
         for v in range(variants):
             kind = kinds[(ci + v) % len(kinds)]
             expert = case.experts[int(rng.integers(len(case.experts)))]
-            trainee = None
-            for _ in range(5):
-                t = simulate_trainee(expert, kind, rng, image_shape=shape)
-                try:
-                    validate_contour_set(t, shape)
-                    trainee = t
-                    break
-                except CMRError:
-                    continue
+            trainee = valid_trainee(expert, kind, rng, image_shape=shape)
             if trainee is None:
                 kind, trainee = "exact", simulate_trainee(expert, "exact", rng, image_shape=shape)
             frame = _augment(case.frame, rng) if augment else case.frame

@@ -14,11 +14,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from backend.cmr.consensus import consensus as fuse
-from backend.cmr.contours import ContourSet, lv_regions, validate_contour_set, wall_contours
+from backend.cmr.contours import ContourSet, lv_regions, wall_contours
 from backend.cmr.errors import CMRError
 from backend.cmr.metrics import contour_distances, overlap_metrics
 
-from .data import ERROR_KINDS, Case, simulate_trainee
+from .data import ERROR_KINDS, Case, valid_trainee
 
 
 def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int],
@@ -79,15 +79,7 @@ def evaluate_cases(predict: Callable[[np.ndarray, ContourSet, tuple[float, float
         shape = np.shape(case.frame)
         ref = expert_consensus(case)
         for kind in kinds:
-            trainee = None
-            for _ in range(5):
-                t = simulate_trainee(case.experts[0], kind, rng, image_shape=shape)
-                try:
-                    validate_contour_set(t, shape)
-                    trainee = t
-                    break
-                except CMRError:
-                    continue
+            trainee = valid_trainee(case.experts[0], kind, rng, image_shape=shape)
             if trainee is None:
                 continue
             tr = agreement(trainee, ref, shape=shape, pixel_spacing_mm=case.pixel_spacing_mm)

@@ -34,7 +34,7 @@ import numpy as np
 from backend.cmr.errors import CMRError
 
 from .data import ERROR_KINDS, Case, build_samples, load_sunnybrook_layout, patient_folds, phantom_cases
-from .evaluate import evaluate_cases, summarise
+from .evaluate import evaluate_cases
 from .infer import CARD_FILE, MODEL_FILE, Predictor
 from .postprocess import postprocessing_spec
 from .preprocess import preprocessing_spec
@@ -61,6 +61,9 @@ class TrainConfig:
     learning_rate : float or None
         None: the head's default (:data:`ml.model.OPTIMISER`).
     seed : int
+    pretrain_epochs : int
+        Epochs on the phantoms alone before the ``epochs`` on all samples (pre-training when real data is scarce);
+        0 trains on everything together from the start.
     eval_kinds : list of str
         Error kinds of the fold and held-out evaluations.
     """
@@ -73,6 +76,7 @@ class TrainConfig:
     variants: int = 14
     learning_rate: float | None = None
     seed: int = 0
+    pretrain_epochs: int = 0
     eval_kinds: list = field(default_factory=lambda: list(ERROR_KINDS))
 
 
@@ -104,12 +108,30 @@ def _progress_callback(report: Progress, label: str, start: int, total: int, ste
     return ProgressCallback()
 
 
+def _phantom_part(samples):
+    return samples.subset(np.char.startswith(samples.patient.astype(str), "phantom-"))
+
+
+def _steps(samples, cfg: "TrainConfig") -> int:
+    """Batches of one run: ``pretrain_epochs`` on the phantoms, then ``epochs`` on everything."""
+    n_ph = int(np.char.startswith(samples.patient.astype(str), "phantom-").sum())
+    pre = int(np.ceil(n_ph / cfg.batch_size)) * cfg.pretrain_epochs if n_ph else 0
+    return pre + int(np.ceil(len(samples) / cfg.batch_size)) * cfg.epochs
+
+
 def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, total: int):
     from .model import build_model, compile_model
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
     model = compile_model(build_model(cfg.head, width=cfg.width), cfg.head, learning_rate=cfg.learning_rate)
+    phantoms = _phantom_part(samples) if cfg.pretrain_epochs else None
+    if phantoms is not None and len(phantoms):
+        steps = int(np.ceil(len(phantoms) / cfg.batch_size))
+        model.fit(phantoms.x, phantoms.y, batch_size=cfg.batch_size, epochs=cfg.pretrain_epochs, shuffle=True,
+                  verbose=0, callbacks=[_progress_callback(report, f"{label} (pre-training on phantoms)", start,
+                                                           total, steps)])
+        start += steps * cfg.pretrain_epochs
     steps = int(np.ceil(len(samples) / cfg.batch_size))
     cb = _progress_callback(report, label, start, total, steps)
     hist = model.fit(samples.x, samples.y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True,
@@ -175,8 +197,8 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
     report(0.0, f"building samples from {len(cases)} case(s)")
     samples = build_samples(cases, variants=cfg.variants, seed=cfg.seed)
     folds = patient_folds(samples.patient, cfg.folds, seed=cfg.seed) if cfg.folds >= 2 else []
-    steps_per_run = [int(np.ceil((len(samples) - len(v)) / cfg.batch_size)) * cfg.epochs for v in folds]
-    steps_per_run.append(int(np.ceil(len(samples) / cfg.batch_size)) * cfg.epochs)
+    steps_per_run = [_steps(samples.subset(np.setdiff1d(np.arange(len(samples)), v)), cfg) for v in folds]
+    steps_per_run.append(_steps(samples, cfg))
     total = sum(steps_per_run)
     start = 0
     fold_results = []
@@ -346,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--variants", type=int, default=14, help="trainee-like samples per case")
     ap.add_argument("--learning-rate", type=float, default=None)
+    ap.add_argument("--pretrain-epochs", type=int, default=0, help="epochs on the phantoms alone first")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
@@ -371,16 +394,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: no training cases: give --data and/or --phantoms", file=sys.stderr)
         return 2
     cfg = TrainConfig(head=a.head, width=a.width, epochs=a.epochs, batch_size=a.batch_size, folds=a.folds,
-                      variants=a.variants, learning_rate=a.learning_rate, seed=a.seed)
-    last = [0.0, -1.0]
+                      variants=a.variants, learning_rate=a.learning_rate, seed=a.seed,
+                      pretrain_epochs=a.pretrain_epochs)
+    last = [-1e9, ""]
 
     def progress(frac: float, msg: str) -> None:
         now = time.perf_counter()
-        if now - last[1] >= 5 or frac >= 1.0 or "fold" in msg and "Dice" in msg:
+        phase = msg.split(":")[0]
+        if now - last[0] >= 5 or frac >= 1.0 or phase != last[1] or "Dice" in msg:
+            last[1] = phase
             el = now - t0
             eta = f", ETA {el / frac * (1 - frac) / 60:.1f} min" if frac > 0.01 else ""
             print(f"[{100 * frac:5.1f} %] {msg} ({el / 60:.1f} min{eta})", flush=True)
-            last[1] = now
+            last[0] = now
 
     desc = "; ".join(str(d) for d in a.data) + (f" + {a.phantoms} phantoms" if a.phantoms else "")
     t0 = time.perf_counter()

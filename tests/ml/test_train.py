@@ -15,10 +15,11 @@ from ml.train import main  # noqa: E402
 def test_the_command_trains_a_tiny_model_with_folds_by_patient_and_writes_its_card(tmp_path, capsys):
     out = tmp_path / "tiny"
     rc = main(["--phantoms", "4", "--head", "unet", "--width", "0.0625", "--folds", "2", "--epochs", "1",
-               "--variants", "2", "--batch-size", "4", "--out", str(out)])
+               "--pretrain-epochs", "1", "--variants", "2", "--batch-size", "4", "--out", str(out)])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "[100.0 %]" in printed and "Cross-validation (by patient)" in printed
+    assert "pre-training on phantoms" in printed
     card = json.loads((out / "model_card.json").read_text())
     assert (out / "model.keras").is_file() and (out / "model_card.md").read_text().startswith("# Consensus model")
     folds = card["cross_validation"]

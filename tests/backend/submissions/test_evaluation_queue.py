@@ -72,6 +72,6 @@ def test_team_average_consensus_needs_three_trainees_and_records_its_contributor
         phantom.endocardium, phantom.epicardium)}, json=False)
     again = wait_done(c0, r.json()["id"])
     # A new latest submission of trainee 0 makes a new consensus version; the earlier result keeps version 1.
-    assert again["consensus"] == {"source": "team", "version": 2, "contributors": 3}
+    assert again["consensus"] == {"source": "team", "version": 2, "contributors": 3, "model_version": None}
     assert again["result"]["agreement"]["myocardium"]["dice"] > 0.97
     assert ApiClient(trainees[2]).get(f"/api/submissions/{third['id']}").json()["consensus"]["version"] == 1

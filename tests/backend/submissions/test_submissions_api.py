@@ -49,7 +49,7 @@ def test_an_evaluation_reports_the_epicardial_error_in_mm_and_marks_tolerances(c
     epi = body["result"]["agreement"]["epicardium"]
     assert epi["hausdorff_mm"] == pytest.approx(2.0 * 1.5, rel=0.1)  # 2 px radial, up to 1.5 mm per px
     assert body["result"]["agreement"]["endocardium"]["dice"] == 1.0
-    assert body["consensus"] == {"source": "gold_standard", "version": 1, "contributors": 0}
+    assert body["consensus"] == {"source": "gold_standard", "version": 1, "contributors": 0, "model_version": None}
     assert body["reference_contours"] is not None  # reveal mode, after submitting
     assert body["tolerance"]["within"]["wall_thickness"] is False  # |dWT| ~ 2.5 mm > 1.5 mm
     assert body["result"]["delta"]["map_quantity"] == "t1_ms"
