@@ -68,11 +68,11 @@ def main() -> None:
 
     frame, spacing, trainee, name = _case()
     x, g = model_input(frame, trainee, pixel_spacing_mm=spacing)
-    ring = ring_on_input(trainee, g).astype(np.float32)
+    ring = ring_on_input(trainee, g)
     anchor_model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 4))
     anchor = _median(lambda: np.asarray(anchor_model(x[None], training=False)), a.repeat)
     pre = _median(lambda: model_input(frame, trainee, pixel_spacing_mm=spacing), a.repeat)
-    post = _median(lambda: contours_from_probability(output_to_image(ring, g), pixel_spacing_mm=spacing), a.repeat)
+    post = _median(lambda: (contours_from_probability(ring, geometry=g), output_to_image(ring, g)), a.repeat)
     print(f"image: {name} {frame.shape}; TensorFlow {tf.__version__}, {os.cpu_count()} CPU(s), "
           f"GPU: {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}")
     print(f"anchor keras.applications.VGG16 encoder forward: {anchor * 1000:.0f} ms")

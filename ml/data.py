@@ -32,7 +32,7 @@ from backend.cmr.consensus import majority_vote
 from backend.cmr.contours import ContourSet, resample_contour, validate_contour_set, wall_contours
 from backend.cmr.errors import CMRError
 
-from .preprocess import Geometry, model_input, ring_on_input
+from .preprocess import Geometry, coverage, model_input, ring_fine
 
 ERROR_KINDS = ("exact", "shift", "epi_out", "endo_in", "rough", "trabeculae", "warp")
 SAV_NAME = re.compile(r"^(?P<case>.+)-(?P<instance>\d{3,})\.sav$", re.IGNORECASE)
@@ -407,6 +407,9 @@ def build_samples(cases: Sequence[Case], *, variants: int = 8, kinds: Sequence[s
 def consensus_target(experts: Sequence[ContourSet], g: Geometry) -> np.ndarray:
     """The experts' consensus myocardium on the input grid: strict majority vote of their rings.
 
+    The vote is taken on the supersampled grid (:func:`ml.preprocess.ring_fine`), then each input pixel gets the
+    fraction it covers, like the trainee's channel.
+
     Parameters
     ----------
     experts : sequence of ContourSet
@@ -414,9 +417,9 @@ def consensus_target(experts: Sequence[ContourSet], g: Geometry) -> np.ndarray:
 
     Returns
     -------
-    ndarray of float32, shape (224, 224), 0/1
+    ndarray of float32, shape (224, 224), values in 0..1
     """
-    return majority_vote([ring_on_input(e, g) for e in experts]).astype(np.float32)
+    return coverage(majority_vote([ring_fine(e, g) for e in experts]))
 
 
 def patient_folds(patients: Sequence[str], k: int, *, seed: int = 0) -> list[np.ndarray]:

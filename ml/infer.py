@@ -145,8 +145,8 @@ class Predictor:
         t0 = time.perf_counter()
         x, g = model_input(frame, trainee, pixel_spacing_mm=pixel_spacing_mm)
         p224 = self.predict_probability(x[None])[0]
+        cc = contours_from_probability(p224, geometry=g)
         prob = output_to_image(p224, g)
-        cc = contours_from_probability(prob, pixel_spacing_mm=pixel_spacing_mm)
         return Prediction(consensus=cc, probability=prob, geometry=g, seconds=time.perf_counter() - t0)
 
 

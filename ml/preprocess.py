@@ -13,7 +13,8 @@ the output maps back exactly onto the image grid.
   between the 1st and 99th percentiles of the crop (robust to a few hot pixels and to units: a T1 map in ms, a
   T2 map in ms, a cine magnitude in a.u. all arrive as 0..1); the same grey image in R, G and B.
 * Masks (the trainee's contour channel, the training target): the polygons are transformed to the 224 grid and
-  rasterised there at pixel centres (no interpolation of a binary mask).
+  rasterised there as the covered fraction of each pixel (4 x 4 pixel-centre samples per pixel), so their iso-0.5
+  line is the polygon itself to a fraction of a pixel (no interpolation of a binary mask).
 
 Every constant here is recorded in the model card (:func:`preprocessing_spec`) so a model is always used with the
 preprocessing it was trained with.
@@ -35,6 +36,8 @@ FOV_FACTOR = 2.0
 MIN_FOV_MM = 64.0
 MAX_FOV_MM = 240.0
 PERCENTILES = (1.0, 99.0)
+SUPERSAMPLE = 4
+"""Masks on the input grid are the covered fraction of each pixel, from SUPERSAMPLE x SUPERSAMPLE samples."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def preprocessing_spec() -> dict:
             "fov_factor": FOV_FACTOR, "min_fov_mm": MIN_FOV_MM, "max_fov_mm": MAX_FOV_MM,
             "image_resampling": "bilinear (scipy.ndimage.map_coordinates, order 1), 0 outside the image",
             "intensity": f"percentiles {PERCENTILES[0]:g}-{PERCENTILES[1]:g} of the crop -> 0..1, grey in R, G, B",
-            "masks": "polygons transformed to the input grid, rasterised at pixel centres"}
+            "masks": f"polygons transformed to the input grid; covered fraction of each pixel from "
+                     f"{SUPERSAMPLE}x{SUPERSAMPLE} pixel-centre samples (anti-aliased)"}
 
 
 def _walls(cs: ContourSet, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +164,37 @@ def resample_image(frame: np.ndarray, g: Geometry) -> np.ndarray:
     return np.clip((out - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
 
 
+def ring_fine(cs: ContourSet, g: Geometry, supersample: int = SUPERSAMPLE) -> np.ndarray:
+    """A contour set's myocardium rasterised at pixel centres of a ``supersample`` times finer input grid.
+
+    Returns
+    -------
+    ndarray of bool, shape (224 * supersample, 224 * supersample)
+
+    Raises
+    ------
+    InvalidContourError
+        A wall is missing.
+    """
+    endo, epi = _walls(cs, g.image_shape)
+    k = int(supersample)
+    # Input pixel (u, v) covers [u - 0.5, u + 0.5]; its k x k sub-pixel centres are u - 0.5 + (i + 0.5) / k.
+    fine = lambda p: (g.to_input(p) + 0.5) * k - 0.5  # noqa: E731
+    return ring_mask(fine(endo), fine(epi), (g.size * k, g.size * k))
+
+
+def coverage(fine: np.ndarray, supersample: int = SUPERSAMPLE) -> np.ndarray:
+    """Block means of a fine boolean mask: the fraction of each input pixel covered, float32 in 0..1."""
+    k = int(supersample)
+    n = fine.shape[0] // k
+    return fine.reshape(n, k, n, k).mean(axis=(1, 3), dtype=np.float64).astype(np.float32)
+
+
 def ring_on_input(cs: ContourSet, g: Geometry) -> np.ndarray:
-    """A contour set's myocardium rasterised on the input grid.
+    """A contour set's myocardium on the input grid, as the fraction of each input pixel it covers.
+
+    Anti-aliased (``SUPERSAMPLE`` x ``SUPERSAMPLE`` pixel-centre samples per input pixel), so the iso-0.5 line of the
+    result follows the polygon at sub-pixel precision rather than the input grid's staircase.
 
     Parameters
     ----------
@@ -170,15 +203,14 @@ def ring_on_input(cs: ContourSet, g: Geometry) -> np.ndarray:
 
     Returns
     -------
-    ndarray of bool, shape (224, 224)
+    ndarray of float32, shape (224, 224), values in 0..1
 
     Raises
     ------
     InvalidContourError
         A wall is missing.
     """
-    endo, epi = _walls(cs, g.image_shape)
-    return ring_mask(g.to_input(endo), g.to_input(epi), (g.size, g.size))
+    return coverage(ring_fine(cs, g))
 
 
 def model_input(frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tuple[float, float],
@@ -197,7 +229,7 @@ def model_input(frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tup
     Returns
     -------
     x : ndarray of float32, shape (224, 224, 4)
-        Channels R, G, B (the normalised image three times) and the trainee's myocardium mask (0/1).
+        Channels R, G, B (the normalised image three times) and the trainee's myocardium (covered fraction, 0..1).
     geometry : Geometry
 
     Raises
@@ -208,7 +240,7 @@ def model_input(frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tup
     frame = np.asarray(frame)
     g = geometry or geometry_for(trainee, image_shape=frame.shape, pixel_spacing_mm=pixel_spacing_mm)
     img = resample_image(frame, g)
-    ring = ring_on_input(trainee, g).astype(np.float32)
+    ring = ring_on_input(trainee, g)
     return np.stack([img, img, img, ring], axis=-1), g
 
 
