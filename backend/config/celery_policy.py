@@ -7,8 +7,9 @@ Imported lazily by Celery on first use of ``app.conf`` (after Django's settings 
   still running;
 * bounded retries are declared per task; tasks are idempotent (re-running a finished evaluation is a no-op);
 * ``worker_prefetch_multiplier = 1``: a long task does not hold short ones hostage;
-* tasks of the consensus model (``backend.cnn.*``) run on their own queue (``ml``); training has its own, much
-  longer time limit (``MYOQA_TRAINING_TIME_LIMIT_S``) and the visibility timeout is above both;
+* tasks of the consensus model (``backend.cnn.*``) run on their own queue (``ml``), except training runs, which
+  take hours and go to ``ml-train`` so that they never hold up a trainee's automatic consensus; training has its
+  own, much longer time limit (``MYOQA_TRAINING_TIME_LIMIT_S``) and the visibility timeout is above both;
 * the filesystem transport's control folder lives under ``var/`` too (kombu's default is ``./control``).
 
 Embedded default (no ``REDIS_URL``): kombu's filesystem transport under ``var/celery-broker``, so ``make run``
@@ -41,5 +42,6 @@ worker_prefetch_multiplier = 1
 worker_concurrency = settings.CELERY_WORKER_CONCURRENCY
 task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 task_default_queue = "myoqa"
-task_routes = {"backend.cnn.*": {"queue": "ml"}}
+task_routes = {"backend.cnn.train_consensus_model": {"queue": "ml-train"},  # exact names win over globs
+               "backend.cnn.*": {"queue": "ml"}}
 timezone = "UTC"

@@ -34,17 +34,20 @@ def proxy_env_names() -> set[str]:
 
 def test_the_deployment_has_every_service_and_persistent_volumes(compose):
     services = compose["services"]
-    assert {"proxy", "web", "worker", "ml-worker", "postgres", "redis"} <= set(services)
-    assert {"pgdata", "media"} <= set(compose["volumes"])
-    for name in ("web", "worker", "ml-worker"):
+    assert {"proxy", "web", "worker", "ml-worker", "ml-trainer", "postgres", "redis"} <= set(services)
+    assert {"pgdata", "media", "models"} <= set(compose["volumes"])
+    for name in ("web", "worker", "ml-worker", "ml-trainer"):
         assert "media:/data/media" in services[name]["volumes"]
+    for name in ("web", "ml-worker", "ml-trainer"):  # web registers models, the ml workers read them
+        assert "models:/data/models" in services[name]["volumes"]
+        assert services[name]["environment"]["MYOQA_MODEL_ROOT"] == "/data/models"
     assert services["proxy"]["ports"] == ["8080:8080"]
 
 
 def test_backend_services_set_only_variables_the_settings_read(compose):
     read = django_env_names()
     assert {"DATABASE_URL", "REDIS_URL", "MYOQA_SECRET_KEY", "MYOQA_MEDIA_ROOT", "MYOQA_DEID_SECRET"} <= read
-    for name in ("web", "worker", "ml-worker"):
+    for name in ("web", "worker", "ml-worker", "ml-trainer"):
         env = compose["services"][name]["environment"]
         unknown = set(env) - read
         assert not unknown, f"{name} sets variables nothing reads: {unknown}"
@@ -67,7 +70,7 @@ def test_commands_name_modules_and_queues_that_exist(compose):
     assert "manage.py migrate" in web and "gunicorn backend.config.wsgi" in web
     assert hasattr(importlib.import_module("backend.config.wsgi"), "application")
     queues = {celery_policy.task_default_queue} | {r["queue"] for r in celery_policy.task_routes.values()}
-    for name, queue in (("worker", "myoqa"), ("ml-worker", "ml")):
+    for name, queue in (("worker", "myoqa"), ("ml-worker", "ml"), ("ml-trainer", "ml-train")):
         cmd = compose["services"][name]["command"]
         assert cmd[:5] == ["python", "-m", "celery", "-A", "backend.config"]
         assert hasattr(importlib.import_module(cmd[4]), "celery_app")

@@ -76,3 +76,12 @@ def test_it_refuses_settings_out_of_range(supervisor, dataset, case, field, valu
     r = ApiClient(supervisor).post("/api/training-runs/", {"dataset_ids": [dataset.pk], field: value})
     assert r.status_code == 400 and r.json()["detail"]
     assert not TrainingRun.objects.exists()
+
+
+def test_training_runs_have_their_own_queue_so_inference_never_waits_behind_them():
+    from backend.config.celery_app import app
+
+    route = lambda name: app.amqp.router.route({}, name)["queue"].name  # noqa: E731
+    assert route("backend.cnn.train_consensus_model") == "ml-train"
+    assert route("backend.cnn.automatic_consensus") == "ml"
+    assert route("backend.submissions.evaluate_submission") == "myoqa"

@@ -62,7 +62,7 @@ class Command(BaseCommand):
                               "--workers", os.environ.get("MYOQA_WEB_WORKERS", "2"), "--threads", "4",
                               "--timeout", "120", "--log-level", "warning"], env=env, cwd=settings.BASE_DIR),
             subprocess.Popen([py, "-m", "celery", "-A", "backend.config", "worker", "--loglevel", "WARNING",
-                              "-Q", "myoqa,ml"], env=env, cwd=settings.BASE_DIR),
+                              "-Q", "myoqa,ml,ml-train"], env=env, cwd=settings.BASE_DIR),
             subprocess.Popen([node, "proxy/server.js"], cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL,
                              env={**env, "PORT": str(port), "BACKEND_URL": f"http://127.0.0.1:{backend_port}"}),
         ]
