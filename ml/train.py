@@ -228,7 +228,7 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
         ev = evaluate_cases(_predict_fn(model), holdout, kinds=cfg.eval_kinds, seed=cfg.seed + 999)
         holdout_result = {"patients": sorted({c.patient for c in holdout}), "n_cases": len(holdout),
                           "per_kind": ev["per_kind"], "overall": ev["overall"],
-                          "exact_never_silently_worse": _exact_check(ev["rows"])}
+                          "exact_inputs": _exact_check(ev["rows"])}
     # Latency of one image through the whole pipeline, the model loaded (median of 5 after a warm-up). An
     # undertrained model may find no plausible myocardium: the time to that answer is still the latency.
     probe = holdout[0] if holdout else cases[0]

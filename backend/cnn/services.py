@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -243,15 +244,19 @@ def uses_automatic_consensus(case: Case) -> bool:
     return case.dataset is None or case.dataset.consensus_source == ConsensusSource.AUTOMATIC
 
 
-def _accuracy_note(m: ConsensusModel, confidence: float, flags: Sequence[str]) -> str:
+def _accuracy_note(m: ConsensusModel, confidence: float, trainee_msd_mm: float | None) -> str:
+    """The trainee's note on an automatic consensus: the model, its own error, and whether theirs is within it."""
     acc = held_out_accuracy(m.card)
     note = f"Automatic consensus by the CNN {m.version}."
     if acc and acc.get("dice") is not None:
         note += (f" Its own error against experts ({acc['basis']}): Dice {acc['dice']:.2f}, "
                  f"HD {acc['hd_mm']:.1f} mm; differences smaller than that may be the model's, not yours.")
+        if trainee_msd_mm is not None and acc.get("msd_mm") is not None and trainee_msd_mm <= acc["msd_mm"]:
+            note += (f" Your contour is within it (mean distance {trainee_msd_mm:.1f} mm <= "
+                     f"{acc['msd_mm']:.1f} mm).")
     if confidence < LOW_CONFIDENCE:
         note += f" The model was unsure on this image (confidence {confidence:.2f}): check with a supervisor."
-    return note[:300]
+    return note[:600]
 
 
 def automatic_consensus_run(*, submission_id: int, predictor=None):
@@ -277,6 +282,7 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
     from backend.core.storage import file_read
     from backend.submissions.models import Submission
     from backend.submissions.tasks import evaluate_submission
+    from ml.evaluate import agreement
     from ml.infer import ModelNotUsable, get_predictor
 
     sub = Submission.objects.select_related("case", "case__image_file", "contours_file").get(pk=submission_id)
@@ -293,7 +299,9 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
             img = image_from_bytes(file_read(sub.case.image_file))
             trainee = contour_set_from_bytes(file_read(sub.contours_file))
             pred = p.predict(img.display_frame(), trainee, pixel_spacing_mm=img.pixel_spacing_mm)
-            note = _accuracy_note(m, pred.consensus.confidence, pred.consensus.flags)
+            msd = agreement(trainee, pred.consensus.contours, shape=img.shape,
+                            pixel_spacing_mm=img.pixel_spacing_mm)["msd_mm"]
+            note = _accuracy_note(m, pred.consensus.confidence, msd if np.isfinite(msd) else None)
             for _ in range(3):
                 try:
                     with transaction.atomic():
@@ -312,7 +320,7 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
             note = "The automatic consensus model could not be loaded; only your own values are shown."
     with transaction.atomic():
         Submission.objects.filter(pk=sub.pk).update(reference=ref, consensus_model=m if ref else None,
-                                                    consensus_note=note[:300])
+                                                    consensus_note=note[:600])
         transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
     sub.refresh_from_db()
     return sub

@@ -36,7 +36,7 @@ class Submission(models.Model):
     consensus_source = models.CharField(max_length=20, blank=True)
     consensus_version = models.PositiveIntegerField(null=True, blank=True)
     consensus_contributors = models.JSONField(default=list, blank=True)
-    consensus_note = models.CharField(max_length=300, blank=True)
+    consensus_note = models.CharField(max_length=600, blank=True)
     consensus_model = models.ForeignKey(ConsensusModel, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="evaluations",
                                         help_text="the CNN version of an automatic consensus")

@@ -43,6 +43,8 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
     assert ref.kind == ReferenceKind.AUTOMATIC and ref.rater == "CNN copy-trainee-test" and ref.contributors == [sid]
     assert sub.consensus_model_id == registered_model.pk
     assert "Dice 0.90" in sub.consensus_note and "HD 3.0 mm" in sub.consensus_note
+    # The copy model returns the trainee's own contour: well within the model's own error (MSD 1.0 mm).
+    assert "Your contour is within it" in sub.consensus_note
     sub = evaluation_run(submission_id=sid)
     assert sub.status == "done" and sub.consensus_source == "automatic"
     # The copy-the-trainee model's consensus is the trainee's own contour: agreement is near perfect.
