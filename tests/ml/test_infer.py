@@ -50,3 +50,20 @@ def test_the_evaluation_compares_trainee_and_model_with_the_experts_per_error_ki
     assert out["model"]["dice"] == pytest.approx(out["trainee"]["dice"], abs=0.04)
     assert out["trainee"]["dice"] < 0.95
     assert len(ev["rows"]) == 4 and all(not r["error"] for r in ev["rows"])
+
+
+def test_the_evaluate_command_reports_a_saved_model_per_error_kind(copy_trainee_model, tmp_path, capsys):
+    from ml.evaluate import main
+    from tests.conftest import shared_path
+
+    data = shared_path("scd-sunnybrook")
+    out = tmp_path / "ev.json"
+    assert main(["--model", str(copy_trainee_model), "--data", str(data), "--patients", "SC-HF-I-2",
+                 "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "copy-trainee-test on 9 case(s)" in text and "warp" in text
+    import json
+
+    ev = json.loads(out.read_text())
+    assert ev["per_kind"]["exact"]["n"] == 9 and ev["per_kind"]["exact"]["model"]["hd_mm"] < 1.0
+    assert main(["--model", str(tmp_path), "--data", str(data)]) == 2
