@@ -122,7 +122,7 @@ describe('consensus models (supervisor)', () => {
     expect(screen.getByTestId('card-cases')).toHaveTextContent('64 (40 real, 24 phantom) · 896 samples');
     expect(screen.getByTestId('card-patients')).toHaveTextContent('SC-HF-I-04, SC-HF-I-05, SC-HF-NI-03, SC-N-02 (4)');
     expect(screen.getByTestId('card-optimiser')).toHaveTextContent('Nadam, learning rate 0.001, β₁ 0.9, β₂ 0.999');
-    expect(screen.getByTestId('card-loss')).toHaveTextContent('Dice + binary cross-entropy');
+    expect(screen.getByTestId('card-loss')).toHaveTextContent('Binary cross-entropy');
     expect(screen.getByTestId('card-training-time')).toHaveTextContent('25.6 min');
     expect(screen.getByTestId('card-inference')).toHaveTextContent('84 ms');
     expect(screen.getByTestId('card-libraries')).toHaveTextContent('TensorFlow 2.19.0, Keras 3.10.0, NumPy 2.1.3, Python 3.12.3');

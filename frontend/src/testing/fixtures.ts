@@ -69,7 +69,7 @@ export function consensusModelDetail(overrides: Partial<ConsensusModelDetail> = 
       version: 'unet-w0.25-20250301T101500Z',
       architecture: 'VGG-16 (13 conv, from scratch) on 224x224x4; U-Net decoder with skip connections from each VGG block',
       optimiser: { name: 'Nadam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999 },
-      loss: 'dice_bce',
+      loss: 'binary_crossentropy',
       config: { head: 'unet', width: 0.25, epochs: 6, batch_size: 8, folds: 3, variants: 14, seed: 0 },
       cross_validation: [
         { fold: 1, validation_patients: ['SC-HF-I-04', 'SC-HF-I-05', 'SC-N-02', 'phantom-1', 'phantom-2', 'phantom-3'],

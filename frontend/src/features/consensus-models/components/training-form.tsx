@@ -70,7 +70,7 @@ export function TrainingForm({ datasets, onCreated }: { datasets: DatasetOption[
         <label className="check">
           <input type="radio" name={`${uid}-head`} value="unet" data-testid="train-head-unet" checked={form.head === 'unet'}
             onChange={() => set('head', 'unet' as ModelHead)} />
-          U-Net decoder (default: sharper contours, trains faster)
+          U-Net decoder (the default: see why on any model card)
         </label>
         <label className="check">
           <input type="radio" name={`${uid}-head`} value="dense" data-testid="train-head-dense" checked={form.head === 'dense'}

@@ -25,7 +25,7 @@ export function errorKindLabel(kind: string): string {
 }
 
 export const LOSS_LABEL: Record<string, string> = {
-  dice_bce: 'Dice + binary cross-entropy',
+  binary_crossentropy: 'Binary cross-entropy',
   mae: 'Mean absolute error (the paper’s)',
 };
 
