@@ -36,6 +36,7 @@ from backend.cmr.errors import CMRError
 from .data import ERROR_KINDS, Case, build_samples, load_sunnybrook_layout, patient_folds, phantom_cases
 from .evaluate import evaluate_cases
 from .infer import CARD_FILE, MODEL_FILE, Predictor
+from .model import DEFAULT_HEAD, DEFAULT_HEAD_REASON
 from .postprocess import postprocessing_spec
 from .preprocess import preprocessing_spec
 
@@ -68,7 +69,7 @@ class TrainConfig:
         Error kinds of the fold and held-out evaluations.
     """
 
-    head: str = "unet"
+    head: str = DEFAULT_HEAD
     width: float = 1.0
     epochs: int = 20
     batch_size: int = 8
@@ -250,6 +251,7 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
         "version": f"{cfg.head}-w{cfg.width:g}-{created.strftime('%Y%m%dT%H%M%SZ')}",
         "created_at": created.isoformat(),
         "head": cfg.head, "width": cfg.width,
+        "default_head": DEFAULT_HEAD, "default_head_reason": DEFAULT_HEAD_REASON,
         "architecture": ("VGG-16 (13 conv, from scratch) on 224x224x4; " +
                          ("global average pooling -> unit normalisation (0..1) -> dense 50,176 (sigmoid) -> "
                           "224x224 (eriksen sec. VI-B)" if cfg.head == "dense" else
@@ -308,6 +310,8 @@ def card_summary(card: dict) -> str:
     lines = [f"# Consensus model {card.get('version', '?')}", "",
              f"- Head: **{card.get('head', '?')}** ({card.get('architecture', '')}), width x{card.get('width', 1):g}, "
              f"{card.get('parameters', 0):,} parameters"]
+    if card.get("default_head_reason"):
+        lines.append(f"- Why {card.get('default_head')} is the default head: {card['default_head_reason']}")
     if opt:
         lines.append(f"- Optimiser: {opt.get('name', 'Nadam')} lr {opt.get('learning_rate')}, beta1 "
                      f"{opt.get('beta_1')}, beta2 {opt.get('beta_2')}; loss {card.get('loss')}; "
@@ -361,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--patients", default=None, help="comma-separated patients to train on (default: all but --holdout)")
     ap.add_argument("--holdout", default="", help="comma-separated patients to hold out and evaluate on")
     ap.add_argument("--phantoms", type=int, default=0, help="synthetic phantom cases to add (pre-training data)")
-    ap.add_argument("--head", choices=["dense", "unet"], default="unet")
+    ap.add_argument("--head", choices=["dense", "unet"], default=DEFAULT_HEAD,
+                    help=f"default {DEFAULT_HEAD}: {DEFAULT_HEAD_REASON}")
     ap.add_argument("--width", type=float, default=1.0, help="VGG-16 filter multiplier (1 = the paper's)")
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=20)

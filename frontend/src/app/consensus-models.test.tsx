@@ -117,6 +117,7 @@ describe('consensus models (supervisor)', () => {
     expect(within(cv).getByTestId('cv-patients-2')).toHaveTextContent('SC-HF-NI-03');
 
     expect(screen.getByTestId('card-head')).toHaveTextContent('U-Net');
+    expect(screen.getByTestId('card-default-head')).toHaveTextContent('U-Net: U-Net measured closer to the experts');
     expect(screen.getByTestId('card-width')).toHaveTextContent('0.25');
     expect(screen.getByTestId('card-parameters')).toHaveTextContent('1,953,617');
     expect(screen.getByTestId('card-cases')).toHaveTextContent('64 (40 real, 24 phantom) · 896 samples');

@@ -68,6 +68,8 @@ export function consensusModelDetail(overrides: Partial<ConsensusModelDetail> = 
     card: {
       version: 'unet-w0.25-20250301T101500Z',
       architecture: 'VGG-16 (13 conv, from scratch) on 224x224x4; U-Net decoder with skip connections from each VGG block',
+      default_head: 'unet',
+      default_head_reason: 'U-Net measured closer to the experts on held-out frames.',
       optimiser: { name: 'Nadam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999 },
       loss: 'binary_crossentropy',
       config: { head: 'unet', width: 0.25, epochs: 6, batch_size: 8, folds: 3, variants: 14, seed: 0 },

@@ -39,6 +39,8 @@ export type Holdout = {
 export type ModelCardJson = {
   version?: string;
   architecture?: string;
+  default_head?: string;
+  default_head_reason?: string;
   cross_validation?: CrossValidationFold[] | null;
   holdout?: Holdout | null;
   libraries?: { tensorflow?: string; keras?: string; python?: string; numpy?: string; scipy?: string; machine?: string;

@@ -118,6 +118,10 @@ export function ModelCard({ model }: { model: ConsensusModelDetail }) {
             </div>
             <div><dt>Head</dt><dd data-testid="card-head">{headLabel(model.head)}</dd></div>
             {card.architecture ? <div><dt>Architecture</dt><dd className="small">{card.architecture}</dd></div> : null}
+            {card.default_head_reason ? (
+              <div><dt>Default head</dt><dd className="small" data-testid="card-default-head">
+                {headLabel(card.default_head ?? '')}: {card.default_head_reason}</dd></div>
+            ) : null}
             <div><dt>Width</dt><dd data-testid="card-width">{model.width ?? '—'} <span className="muted small">× VGG-16 filters (1 = the paper’s)</span></dd></div>
             <div><dt>Parameters</dt><dd data-testid="card-parameters">{typeof model.parameters === 'number' ? model.parameters.toLocaleString('en') : '—'}</dd></div>
             <div><dt>Created</dt><dd>{fmtDate(model.created_at)}</dd></div>

@@ -26,6 +26,7 @@ export function errorKindLabel(kind: string): string {
 
 export const LOSS_LABEL: Record<string, string> = {
   binary_crossentropy: 'Binary cross-entropy',
+  dice_bce: 'Soft Dice + binary cross-entropy',
   mae: 'Mean absolute error (the paper’s)',
 };
 
