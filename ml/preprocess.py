@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from backend.cmr.contours import ContourSet, polygon_to_mask, ring_mask, wall_contours
+from backend.cmr.contours import ContourSet, polygon_to_mask, wall_contours
 from backend.cmr.errors import InvalidContourError
 
 INPUT_SIZE = 224
@@ -180,7 +180,41 @@ def ring_fine(cs: ContourSet, g: Geometry, supersample: int = SUPERSAMPLE) -> np
     k = int(supersample)
     # Input pixel (u, v) covers [u - 0.5, u + 0.5]; its k x k sub-pixel centres are u - 0.5 + (i + 0.5) / k.
     fine = lambda p: (g.to_input(p) + 0.5) * k - 0.5  # noqa: E731
-    return ring_mask(fine(endo), fine(epi), (g.size * k, g.size * k))
+    shape = (g.size * k, g.size * k)
+    return fill_polygon(fine(epi), shape) & ~fill_polygon(fine(endo), shape)
+
+
+def fill_polygon(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Pixel centres inside a closed polygon (even-odd rule), by scanlines: O(rows x edges + pixels).
+
+    The same pixels as :func:`backend.cmr.contours.polygon_to_mask` (``skimage.draw.polygon``, which tests every
+    pixel of the bounding box against every edge: 0.45 s for a ring on the 896 x 896 supersampled grid, against
+    about 10 ms here); ``tests/ml/test_preprocess.py`` checks that they agree.
+
+    Parameters
+    ----------
+    points : ndarray, shape (N, 2)
+        ``(x, y)`` pixel coordinates, implicitly closed.
+    shape : (rows, columns)
+
+    Returns
+    -------
+    ndarray of bool, shape ``shape``
+    """
+    rows, cols = shape
+    p = np.asarray(points, dtype=np.float64)
+    q = np.roll(p, -1, axis=0)
+    y0, y1 = p[:, 1], q[:, 1]
+    lo, hi = np.minimum(y0, y1), np.maximum(y0, y1)
+    r = np.arange(rows, dtype=np.float64)[:, None]
+    crosses = (lo[None, :] <= r) & (r < hi[None, :])  # half-open: a vertex on a scanline counts once
+    rr, ee = np.nonzero(crosses)
+    x = p[ee, 0] + (rr - y0[ee]) * (q[ee, 0] - p[ee, 0]) / (y1[ee] - y0[ee])
+    # Pixel centre j is inside when an odd number of crossings lie left of it: toggle at the first centre > x.
+    idx = np.clip(np.floor(x).astype(np.int64) + 1, 0, cols)
+    toggles = np.zeros((rows, cols + 1), dtype=np.int32)
+    np.add.at(toggles, (rr, idx), 1)
+    return (np.cumsum(toggles[:, :cols], axis=1) % 2).astype(bool)
 
 
 def coverage(fine: np.ndarray, supersample: int = SUPERSAMPLE) -> np.ndarray:

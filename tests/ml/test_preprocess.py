@@ -52,3 +52,18 @@ def test_it_needs_both_walls():
     cs = ContourSet(endocardium=None, epicardium=None, myocardium_mask=np.zeros((64, 64), bool))
     with pytest.raises(InvalidContourError, match="both walls"):
         geometry_for(cs, image_shape=(64, 64), pixel_spacing_mm=(1.0, 1.0))
+
+
+def test_the_scanline_fill_marks_the_same_pixel_centres_as_skimage(lv):
+    from backend.cmr.contours import polygon_to_mask
+    from ml.preprocess import fill_polygon
+
+    rng = np.random.default_rng(7)
+    polys = [lv.epicardium * 4.3 + 1.25, lv.endocardium * 3.7 - 0.5]
+    for _ in range(5):  # random star-shaped (non-convex) polygons, some crossing the border
+        t = np.sort(rng.uniform(0, 2 * np.pi, 40))
+        r = rng.uniform(20, 120, 40)
+        polys.append(np.column_stack([150 + r * np.cos(t), 140 + r * np.sin(t)]))
+    for poly in polys:
+        shape = (300, 900) if poly.max() > 300 else (300, 300)
+        assert np.array_equal(fill_polygon(poly, shape), polygon_to_mask(poly, shape))
