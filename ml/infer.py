@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,8 @@ class Prediction:
     ----------
     consensus : ConsensusContours
         Contours (image pixel coordinates), post-processing flags and confidence.
-    probability : ndarray of float32, shape (rows, columns)
-        The network's myocardium probability on the image grid.
+    probability_224 : ndarray of float32, shape (224, 224)
+        The network's myocardium probability on its input grid.
     geometry : Geometry
         The crop the input was taken from.
     seconds : float
@@ -45,9 +46,15 @@ class Prediction:
     """
 
     consensus: ConsensusContours
-    probability: np.ndarray
+    probability_224: np.ndarray
     geometry: Geometry
     seconds: float
+
+    @cached_property
+    def probability(self) -> np.ndarray:
+        """The probability mapped onto the image grid, float32 ``(rows, columns)`` (made on first use only: the
+        contours do not need it)."""
+        return output_to_image(self.probability_224, self.geometry)
 
 
 class Predictor:
@@ -146,8 +153,7 @@ class Predictor:
         x, g = model_input(frame, trainee, pixel_spacing_mm=pixel_spacing_mm)
         p224 = self.predict_probability(x[None])[0]
         cc = contours_from_probability(p224, geometry=g)
-        prob = output_to_image(p224, g)
-        return Prediction(consensus=cc, probability=prob, geometry=g, seconds=time.perf_counter() - t0)
+        return Prediction(consensus=cc, probability_224=p224, geometry=g, seconds=time.perf_counter() - t0)
 
 
 _CACHE: dict[str, Predictor] = {}

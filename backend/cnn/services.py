@@ -27,6 +27,9 @@ from .selectors import active_model, held_out_accuracy, model_folder
 
 log = logging.getLogger(__name__)
 
+NO_ACTIVE_MODEL_NOTE = "No automatic consensus model is active: only your own values are shown."
+"""The trainee's note when their evaluation would use the automatic consensus but no model is active."""
+
 LOW_CONFIDENCE = 0.6
 """Below this post-processing confidence the note tells the trainee the model was unsure."""
 
@@ -292,7 +295,7 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
     m = active_model()
     note, ref = "", None
     if m is None:
-        note = "No automatic consensus model is active: only your own values are shown."
+        note = NO_ACTIVE_MODEL_NOTE
     else:
         try:
             p = predictor or get_predictor(model_folder(m))

@@ -154,10 +154,10 @@ def _consensus_for(sub: Submission) -> tuple[ReferenceContour | None, str]:
     if case.dataset is None or case.dataset.consensus_source == ConsensusSource.AUTOMATIC:
         # The automatic consensus is per submission (the trainee's contour is the CNN's 4th channel): the ml task
         # stored it as this submission's reference, with a note on the model's own accuracy.
+        from backend.cnn.services import NO_ACTIVE_MODEL_NOTE
+
         ref = sub.reference if sub.reference_id and sub.reference.kind == ReferenceKind.AUTOMATIC else None
-        default = ("No automatic consensus model is active: only your own values are shown." if case.dataset is None
-                   else "No automatic consensus model is active yet: only your own values are shown.")
-        return ref, sub.consensus_note or ("" if ref else default)
+        return ref, sub.consensus_note or ("" if ref else NO_ACTIVE_MODEL_NOTE)
     if case.dataset.consensus_source == ConsensusSource.TEAM_AVERAGE:
         return _team_consensus(case)
     ref = current_reference(case=case)
