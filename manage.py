@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for MyoQA (e.g. ``python manage.py assess --help``)."""
+
 import os
 import sys
 

@@ -13,6 +13,7 @@ on the expert's ring, since untrained weights give no ring). The anchor, measure
 Keras's own implementation (eager call, as Keras users run it). Goal: under 0.5 s per image on 2 CPU cores.
 Medians of ``--repeat`` runs after two warm-ups.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,10 @@ def main() -> None:
     anchor = _median(lambda: np.asarray(anchor_model(x[None], training=False)), a.repeat)
     pre = _median(lambda: model_input(frame, trainee, pixel_spacing_mm=spacing), a.repeat)
     post = _median(lambda: (contours_from_probability(ring, geometry=g), output_to_image(ring, g)), a.repeat)
-    print(f"image: {name} {frame.shape}; TensorFlow {tf.__version__}, {os.cpu_count()} CPU(s), "
-          f"GPU: {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}")
+    print(
+        f"image: {name} {frame.shape}; TensorFlow {tf.__version__}, {os.cpu_count()} CPU(s), "
+        f"GPU: {[d.name for d in tf.config.list_physical_devices('GPU')] or 'none'}"
+    )
     print(f"anchor keras.applications.VGG16 encoder forward: {anchor * 1000:.0f} ms")
     print(f"preprocessing {pre * 1000:.1f} ms, post-processing {post * 1000:.1f} ms")
     print(f"{'head':6} {'width':>5} {'params':>11} {'network ms':>11} {'total ms':>9} {'total/anchor':>13} goal<500ms")
@@ -83,8 +86,10 @@ def main() -> None:
             p = Predictor(build_model(head, width=w))
             net = _median(lambda: p.predict_probability(x[None]), a.repeat)
             total = pre + net + post
-            print(f"{head:6} {w:5.2f} {p.model.count_params():11,d} {net * 1000:11.0f} {total * 1000:9.0f} "
-                  f"{total / anchor:13.2f} {'yes' if total < 0.5 else 'NO'}")
+            print(
+                f"{head:6} {w:5.2f} {p.model.count_params():11,d} {net * 1000:11.0f} {total * 1000:9.0f} "
+                f"{total / anchor:13.2f} {'yes' if total < 0.5 else 'NO'}"
+            )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Times are the best of several repeats (``timeit``), in ms; ratio = anchor time /
 The metric values are printed side by side; they differ by definition (see ``tests/cmr/test_metrics.py``):
 MedPy's HD95 pools both directions, and the anchors measure between pixel points, we between sub-pixel contours.
 """
+
 from __future__ import annotations
 
 import sys
@@ -31,7 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.cmr.contours import ContourSet  # noqa: E402
 from backend.cmr.metrics import (  # noqa: E402
-    DEFAULT_STEP_MM, contour_distances, lv_agreement, mask_distances, overlap_metrics)
+    DEFAULT_STEP_MM,
+    contour_distances,
+    lv_agreement,
+    mask_distances,
+    overlap_metrics,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -59,8 +65,9 @@ def circle_px(centre_mm, r_mm, spacing, step_px=0.5):
     """A polygon with a vertex every ~half pixel (as hand-drawn Sunnybrook contours), pixel (x, y)."""
     n = int(np.ceil(2 * np.pi * r_mm / min(spacing) / step_px))
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    return np.column_stack([(centre_mm[0] + r_mm * np.cos(t)) / spacing[1],
-                            (centre_mm[1] + r_mm * np.sin(t)) / spacing[0]])
+    return np.column_stack(
+        [(centre_mm[0] + r_mm * np.cos(t)) / spacing[1], (centre_mm[1] + r_mm * np.sin(t)) / spacing[0]]
+    )
 
 
 def best_ms(funcs: dict, repeat: int, budget_s: float) -> dict:
@@ -90,8 +97,13 @@ def raster_case(size: int, repeat: int, budget_s: float):
         return ov.dice, ov.jaccard, dist.hausdorff_mm, dist.hd95_mm, dist.mean_surface_distance_mm
 
     def medpy():
-        return (mb.dc(tr, ref), mb.jc(tr, ref), mb.hd(tr, ref, voxelspacing=spacing),
-                mb.hd95(tr, ref, voxelspacing=spacing), mb.assd(tr, ref, voxelspacing=spacing))
+        return (
+            mb.dc(tr, ref),
+            mb.jc(tr, ref),
+            mb.hd(tr, ref, voxelspacing=spacing),
+            mb.hd95(tr, ref, voxelspacing=spacing),
+            mb.assd(tr, ref, voxelspacing=spacing),
+        )
 
     def deepmind():
         s = sd.compute_surface_distances(ref, tr, spacing_mm=spacing)
@@ -132,21 +144,26 @@ def main(argv: list[str]) -> None:
     for size in (256, 512):
         spacing, times, values, ctimes, (e, o, n_vertices) = raster_case(size, repeat, budget)
         print(f"== raster input: two ring masks {size}x{size}, pixel {spacing[0]:.4f} mm ==")
-        print(f"{'library':18s} {'time ms':>9s} {'ratio':>7s}   {'Dice':>7s} {'Jaccard':>7s} {'HD mm':>7s} "
-              f"{'HD95 mm':>8s} {'MSD mm':>7s}")
+        print(
+            f"{'library':18s} {'time ms':>9s} {'ratio':>7s}   {'Dice':>7s} {'Jaccard':>7s} {'HD mm':>7s} "
+            f"{'HD95 mm':>8s} {'MSD mm':>7s}"
+        )
         for name in ("ours", "medpy", "surface-distance"):
             ratio = times[name] / times["ours"]
             v = values[name]
             jac = f"{v[1]:7.4f}" if v[1] == v[1] else f"{'-':>7s}"  # surface-distance has no Jaccard
-            print(f"{name:18s} {times[name]:9.3f} {ratio:7.2f}   {v[0]:7.4f} {jac} {v[2]:7.3f} "
-                  f"{v[3]:8.3f} {v[4]:7.3f}")
-        print("  (ratio = that library's time / ours; MedPy HD95 pools both directions, ours and surface-distance"
-              " take the larger directed one)")
+            print(f"{name:18s} {times[name]:9.3f} {ratio:7.2f}   {v[0]:7.4f} {jac} {v[2]:7.3f} {v[3]:8.3f} {v[4]:7.3f}")
+        print(
+            "  (ratio = that library's time / ours; MedPy HD95 pools both directions, ours and surface-distance"
+            " take the larger directed one)"
+        )
         print(f"== contour input: the same rings as polygons ({n_vertices} vertices) ==")
         for name, t in ctimes.items():
             print(f"{name:32s} {t:9.3f} ms")
-        print(f"  endocardium HD {e.hausdorff_mm:.3f} / HD95 {e.hd95_mm:.3f} / MSD {e.mean_surface_distance_mm:.3f} mm;"
-              f" epicardium HD {o.hausdorff_mm:.3f} / HD95 {o.hd95_mm:.3f} / MSD {o.mean_surface_distance_mm:.3f} mm\n")
+        print(
+            f"  endocardium HD {e.hausdorff_mm:.3f} / HD95 {e.hd95_mm:.3f} / MSD {e.mean_surface_distance_mm:.3f} mm;"
+            f" epicardium HD {o.hausdorff_mm:.3f} / HD95 {o.hd95_mm:.3f} / MSD {o.mean_surface_distance_mm:.3f} mm\n"
+        )
 
 
 if __name__ == "__main__":

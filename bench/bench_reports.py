@@ -10,6 +10,7 @@ lowest-Dice attempts, as the application attaches them). Printed: the render tim
 the 20 s goal, its page count and size; the anchor measured in the same run is one trainee's report (40 cases x
 3 attempts), so the ratio says how many trainee reports a class report costs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,13 +55,19 @@ def main() -> None:
     if args.out:
         args.out.write_bytes(pdf)
 
-    print(f"data: {args.trainees} trainees x {args.cases} cases x {args.attempts} attempts = {n_attempts} "
-          f"attempts, {n_overlays} overlays (built in {t_data:.2f} s)")
-    print(f"anchor  trainee report ({len(data.trainees[0].attempts)} attempts): {t_trainee:6.2f} s, "
-          f"{len(PdfReader(io.BytesIO(trainee_pdf)).pages)} pages, {len(trainee_pdf) / 1024:.0f} KiB")
+    print(
+        f"data: {args.trainees} trainees x {args.cases} cases x {args.attempts} attempts = {n_attempts} "
+        f"attempts, {n_overlays} overlays (built in {t_data:.2f} s)"
+    )
+    print(
+        f"anchor  trainee report ({len(data.trainees[0].attempts)} attempts): {t_trainee:6.2f} s, "
+        f"{len(PdfReader(io.BytesIO(trainee_pdf)).pages)} pages, {len(trainee_pdf) / 1024:.0f} KiB"
+    )
     print(f"class report: {t_cohort:6.2f} s, {pages} pages, {len(pdf) / 1024:.0f} KiB")
-    print(f"ratio class / trainee report: {t_cohort / t_trainee:.2f}; class report / goal {GOAL_S:.0f} s: "
-          f"{t_cohort / GOAL_S:.2f} ({'within' if t_cohort < GOAL_S else 'OVER'} the goal)")
+    print(
+        f"ratio class / trainee report: {t_cohort / t_trainee:.2f}; class report / goal {GOAL_S:.0f} s: "
+        f"{t_cohort / GOAL_S:.2f} ({'within' if t_cohort < GOAL_S else 'OVER'} the goal)"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Phantom: 256 x 256 pixels, 12 echoes at TE 1.8-17.9 ms (abedi heart protocol), T
 Rician noise (|S + n1 + i n2|) with SNR at TE = 0 uniform in 20-50 per pixel. Both methods fit the same model
 S = k exp(-TE / T2*) (bakhshali eq. 1) by least squares on the same data, in the same run; the anchor is curve_fit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,16 +64,22 @@ def curve_fit_map(echoes: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subset", type=int, default=0,
-                        help="fit only this many random pixels with curve_fit and extrapolate its time (0 = all)")
+    parser.add_argument(
+        "--subset",
+        type=int,
+        default=0,
+        help="fit only this many random pixels with curve_fit and extrapolate its time (0 = all)",
+    )
     parser.add_argument("--repeats", type=int, default=7, help="runs of t2star_map; the best is reported")
     args = parser.parse_args()
 
     echoes, truth = phantom()
     n_pixels = truth.size
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, {os.cpu_count()} CPU(s) visible")
-    print(f"phantom: {SHAPE[0]}x{SHAPE[1]} pixels x {TE_MS.size} echoes (TE {TE_MS[0]:g}-{TE_MS[-1]:g} ms), "
-          f"T2* 3-60 ms, Rician noise, SNR 20-50")
+    print(
+        f"phantom: {SHAPE[0]}x{SHAPE[1]} pixels x {TE_MS.size} echoes (TE {TE_MS[0]:g}-{TE_MS[-1]:g} ms), "
+        f"T2* 3-60 ms, Rician noise, SNR 20-50"
+    )
 
     times = []
     result = None
@@ -82,8 +89,10 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     assert result is not None
     t_map = min(times)
-    print(f"t2star_map (vectorised, 5 Gauss-Newton iterations): best of {len(times)} = {t_map:.4f} s "
-          f"(median {np.median(times):.4f} s) for {n_pixels} pixels")
+    print(
+        f"t2star_map (vectorised, 5 Gauss-Newton iterations): best of {len(times)} = {t_map:.4f} s "
+        f"(median {np.median(times):.4f} s) for {n_pixels} pixels"
+    )
 
     if args.subset and args.subset < n_pixels:
         pixels = np.sort(np.random.default_rng(1).choice(n_pixels, args.subset, replace=False))
@@ -94,8 +103,10 @@ def main() -> None:
     t_cf_measured = time.perf_counter() - t0
     t_cf = t_cf_measured * n_pixels / pixels.size
     if pixels.size < n_pixels:
-        print(f"curve_fit (per pixel): {t_cf_measured:.2f} s measured on a random subset of {pixels.size} pixels; "
-              f"EXTRAPOLATED to {n_pixels} pixels: {t_cf:.1f} s")
+        print(
+            f"curve_fit (per pixel): {t_cf_measured:.2f} s measured on a random subset of {pixels.size} pixels; "
+            f"EXTRAPOLATED to {n_pixels} pixels: {t_cf:.1f} s"
+        )
     else:
         print(f"curve_fit (per pixel): {t_cf:.2f} s measured for all {n_pixels} pixels")
     print(f"speed-up (curve_fit time / t2star_map time): {t_cf / t_map:.0f}x (goal > 20x)")
@@ -103,13 +114,17 @@ def main() -> None:
     t2_map = result.t2star_ms.ravel()[pixels]
     both = np.isfinite(t2_map) & np.isfinite(t2_cf)
     rel = np.abs(t2_map[both] - t2_cf[both]) / t2_cf[both]
-    print(f"agreement on {both.sum()} pixels valid in both maps ({pixels.size - both.sum()} excluded): "
-          f"relative difference median {np.median(rel):.2e}, 99th percentile {np.percentile(rel, 99):.2e}, "
-          f"max {rel.max():.2e}")
+    print(
+        f"agreement on {both.sum()} pixels valid in both maps ({pixels.size - both.sum()} excluded): "
+        f"relative difference median {np.median(rel):.2e}, 99th percentile {np.percentile(rel, 99):.2e}, "
+        f"max {rel.max():.2e}"
+    )
     print(f"pixels with relative difference > 1e-3: {(rel > 1e-3).sum()} ({100 * (rel > 1e-3).mean():.2f} %)")
     err = result.t2star_ms / truth - 1.0
-    print(f"accuracy vs the true T2*: median bias {100 * np.nanmedian(err):+.2f} %, "
-          f"median |error| {100 * np.nanmedian(np.abs(err)):.2f} %; t2star_map flags: {list(result.flags)}")
+    print(
+        f"accuracy vs the true T2*: median bias {100 * np.nanmedian(err):+.2f} %, "
+        f"median |error| {100 * np.nanmedian(np.abs(err)):.2f} %; t2star_map flags: {list(result.flags)}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ worker recorded (``analysis_seconds``: consensus, assessment, overlay). Goal: p9
 Run: ``.venv/bin/python bench/bench_upload.py`` (needs PostgreSQL and Redis running, ``frontend/dist`` built and
 ``proxy/node_modules`` installed: ``make test`` prepares them).
 """
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -29,9 +30,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 DB = "myoqa_bench"
-ENV = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14",
-       "MYOQA_VAR_DIR": str(REPO / "var" / "bench"), "DJANGO_SETTINGS_MODULE": "backend.config.settings",
-       "PYTHONUNBUFFERED": "1"}
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "MYOQA_VAR_DIR": str(REPO / "var" / "bench"),
+    "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+    "PYTHONUNBUFFERED": "1",
+}
 PY = sys.executable
 N_UPLOADS, CONCURRENCY = 50, 10
 BACKEND_PORT, PROXY_PORT = 8701, 8702
@@ -82,16 +88,21 @@ class Client:
 
     def login(self, user: str) -> None:
         self.opener.open(self.base + "/api/auth/me").read()
-        self.req("POST", "/api/auth/login", json.dumps({"username": user, "password": "pw"}).encode(),
-                 "application/json")
+        self.req(
+            "POST", "/api/auth/login", json.dumps({"username": user, "password": "pw"}).encode(), "application/json"
+        )
 
 
 def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     b = uuid.uuid4().hex
     parts = [f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
     for k, (name, data) in files.items():
-        parts.append(f'--{b}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
-                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(
+            f'--{b}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{b}--\r\n".encode(), f"multipart/form-data; boundary={b}"
 
 
@@ -99,12 +110,35 @@ def main() -> None:
     case_id = setup_data()
     sav = (DATA / "scd-sunnybrook-sav" / "trainee" / "SC-HF-I-1-059-epi_out.sav").read_bytes()
     procs = [
-        subprocess.Popen([PY, "-m", "gunicorn", "backend.config.wsgi", "-b", f"127.0.0.1:{BACKEND_PORT}", "-w", "2",
-                          "--threads", "4", "--log-level", "warning"], cwd=REPO, env=ENV),
-        subprocess.Popen([PY, "-m", "celery", "-A", "backend.config", "worker", "-c", "2", "-Q", "myoqa",
-                          "--loglevel", "WARNING"], cwd=REPO, env=ENV),
-        subprocess.Popen(["node", "proxy/server.js"], cwd=REPO, stdout=subprocess.DEVNULL,
-                         env={**ENV, "PORT": str(PROXY_PORT), "BACKEND_URL": f"http://127.0.0.1:{BACKEND_PORT}"}),
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "backend.config.wsgi",
+                "-b",
+                f"127.0.0.1:{BACKEND_PORT}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=ENV,
+        ),
+        subprocess.Popen(
+            [PY, "-m", "celery", "-A", "backend.config", "worker", "-c", "2", "-Q", "myoqa", "--loglevel", "WARNING"],
+            cwd=REPO,
+            env=ENV,
+        ),
+        subprocess.Popen(
+            ["node", "proxy/server.js"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            env={**ENV, "PORT": str(PROXY_PORT), "BACKEND_URL": f"http://127.0.0.1:{BACKEND_PORT}"},
+        ),
     ]
     base = f"http://127.0.0.1:{PROXY_PORT}"
     try:
@@ -149,13 +183,17 @@ def main() -> None:
         totals = sorted(r[0] for r in results)
         analysis = [r[1] for r in results]
         p = lambda q: totals[min(len(totals) - 1, int(round(q * (len(totals) - 1))))]  # noqa: E731
-        print(f"machine: {os.cpu_count()} CPU(s); stack: proxy -> gunicorn (2 workers x 4 threads) -> PostgreSQL; "
-              f"Celery worker (2 processes) on Redis")
+        print(
+            f"machine: {os.cpu_count()} CPU(s); stack: proxy -> gunicorn (2 workers x 4 threads) -> PostgreSQL; "
+            f"Celery worker (2 processes) on Redis"
+        )
         print(f"uploads: {len(totals)} ({CONCURRENCY} at a time) in {wall:.1f} s")
         print(f"upload-to-feedback: p50 {p(0.5):.2f} s, p95 {p(0.95):.2f} s, max {totals[-1]:.2f} s (goal: p95 < 2 s)")
-        print(f"analysis in the worker: median {statistics.median(analysis):.3f} s; share of the median upload time "
-              f"{statistics.median(analysis) / statistics.median(totals):.0%}; of all time "
-              f"{sum(analysis) / sum(totals):.0%}")
+        print(
+            f"analysis in the worker: median {statistics.median(analysis):.3f} s; share of the median upload time "
+            f"{statistics.median(analysis) / statistics.median(totals):.0%}; of all time "
+            f"{sum(analysis) / sum(totals):.0%}"
+        )
     finally:
         for pr in procs:
             pr.terminate()

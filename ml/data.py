@@ -18,6 +18,7 @@ pixels, as there):
 ``warp``       a smooth random (elastic) displacement of both walls, up to 2-3 px
 =============  ==========================================================================================
 """
+
 from __future__ import annotations
 
 import csv
@@ -101,15 +102,17 @@ class Samples:
         idx = np.asarray(idx)
         if idx.dtype == bool:
             idx = np.nonzero(idx)[0]
-        return Samples(self.x[idx], self.y[idx], self.patient[idx], self.case[idx], self.kind[idx],
-                       [self.geometry[i] for i in idx])
+        return Samples(
+            self.x[idx], self.y[idx], self.patient[idx], self.case[idx], self.kind[idx], [self.geometry[i] for i in idx]
+        )
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Loading cases
 # ------------------------------------------------------------------------------------------------------------------
-def load_sunnybrook_layout(images_dir: str | Path, contours_dir: str | Path | None = None, *,
-                           patients: Iterable[str] | None = None) -> list[Case]:
+def load_sunnybrook_layout(
+    images_dir: str | Path, contours_dir: str | Path | None = None, *, patients: Iterable[str] | None = None
+) -> list[Case]:
     """Cases from a folder in the layout of ``../shared/data/scd-sunnybrook`` and its ``-sav`` sibling.
 
     Layout::
@@ -159,12 +162,21 @@ def load_sunnybrook_layout(images_dir: str | Path, contours_dir: str | Path | No
             continue
         img = load_image(dcm)
         cs = read_contours(sav, image_shape=img.shape)
-        cases.append(Case(frame=np.asarray(img.display_frame()), pixel_spacing_mm=img.pixel_spacing_mm,
-                          experts=(cs,), patient=m["case"], name=f"{m['case']} frame {int(m['instance'])}",
-                          source="sunnybrook"))
+        cases.append(
+            Case(
+                frame=np.asarray(img.display_frame()),
+                pixel_spacing_mm=img.pixel_spacing_mm,
+                experts=(cs,),
+                patient=m["case"],
+                name=f"{m['case']} frame {int(m['instance'])}",
+                source="sunnybrook",
+            )
+        )
     if not cases:
-        raise FileNotFoundError(f"no expert SAV in {contours_dir / 'expert'} matched a DICOM in {images_dir}"
-                                + (f" for patients {sorted(keep)}" if keep else ""))
+        raise FileNotFoundError(
+            f"no expert SAV in {contours_dir / 'expert'} matched a DICOM in {images_dir}"
+            + (f" for patients {sorted(keep)}" if keep else "")
+        )
     return cases
 
 
@@ -199,8 +211,15 @@ def phantom_cases(n: int, *, seed: int = 0) -> list[Case]:
             cx = cols / 2 + rng.uniform(-0.15, 0.15) * cols
             cy = rows / 2 + rng.uniform(-0.15, 0.15) * rows
             try:
-                lv = ph.lv_phantom((rows, cols), (dy, dx), centre=(cx, cy), endo_radius_mm=r, wall_mm=w,
-                                   eccentricity=float(rng.uniform(0, 0.2)), seed=int(rng.integers(1 << 30)))
+                lv = ph.lv_phantom(
+                    (rows, cols),
+                    (dy, dx),
+                    centre=(cx, cy),
+                    endo_radius_mm=r,
+                    wall_mm=w,
+                    eccentricity=float(rng.uniform(0, 0.2)),
+                    seed=int(rng.integers(1 << 30)),
+                )
             except ValueError:
                 continue
             break
@@ -209,16 +228,28 @@ def phantom_cases(n: int, *, seed: int = 0) -> list[Case]:
         s = int(rng.integers(1 << 30))
         kind = i % 3
         if kind == 0:
-            frame = ph.t1_map_pixels(lv, t1_myocardium_ms=float(rng.uniform(900, 1150)),
-                                     t1_blood_ms=float(rng.uniform(1450, 1700)), noise_sd_ms=float(rng.uniform(15, 60)),
-                                     seed=s)
+            frame = ph.t1_map_pixels(
+                lv,
+                t1_myocardium_ms=float(rng.uniform(900, 1150)),
+                t1_blood_ms=float(rng.uniform(1450, 1700)),
+                noise_sd_ms=float(rng.uniform(15, 60)),
+                seed=s,
+            )
         elif kind == 1:
             frame = ph.t2_map_pixels(lv, seed=s)
         else:
             frame = ph.cine_frame_pixels(lv, noise_sd=float(rng.uniform(5, 25)), seed=s)
         cs = ContourSet(endocardium=lv.endocardium, epicardium=lv.epicardium, source="phantom")
-        out.append(Case(frame=frame, pixel_spacing_mm=(dy, dx), experts=(cs,), patient=f"phantom-{seed}-{i}",
-                        name=f"phantom {i}", source="phantom"))
+        out.append(
+            Case(
+                frame=frame,
+                pixel_spacing_mm=(dy, dx),
+                experts=(cs,),
+                patient=f"phantom-{seed}-{i}",
+                name=f"phantom {i}",
+                source="phantom",
+            )
+        )
     return out
 
 
@@ -245,8 +276,9 @@ def _smooth_field(rng: np.random.Generator, scale: float, n_waves: int = 3) -> C
     return field
 
 
-def simulate_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *,
-                     image_shape: tuple[int, int]) -> ContourSet:
+def simulate_trainee(
+    expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int]
+) -> ContourSet:
     """A trainee-like contour set: the expert's, with a simulated error of one kind (see the module docstring).
 
     Parameters
@@ -280,8 +312,9 @@ def simulate_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *,
     if kind == "shift":
         a, ang = rng.uniform(1.5, 3.0), rng.uniform(0, 2 * np.pi)
         d = np.array([a * np.cos(ang), a * np.sin(ang)])
-        return ContourSet(endocardium=endo + d, epicardium=epi + d,
-                          source=f"simulated:shift dx={d[0]:.2f} dy={d[1]:.2f}")
+        return ContourSet(
+            endocardium=endo + d, epicardium=epi + d, source=f"simulated:shift dx={d[0]:.2f} dy={d[1]:.2f}"
+        )
     if kind == "epi_out":
         a = rng.uniform(1.5, 3.0)
         return ContourSet(endocardium=endo, epicardium=_radial(epi, c, a), source=f"simulated:epi_out {a:.2f}px")
@@ -291,8 +324,11 @@ def simulate_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *,
     if kind == "rough":
         s = rng.uniform(0.5, 1.0)
         e1, e2 = resample_contour(endo, 1.0), resample_contour(epi, 1.0)
-        return ContourSet(endocardium=e1 + rng.normal(0, s, e1.shape), epicardium=e2 + rng.normal(0, s, e2.shape),
-                          source=f"simulated:rough sd={s:.2f}px")
+        return ContourSet(
+            endocardium=e1 + rng.normal(0, s, e1.shape),
+            epicardium=e2 + rng.normal(0, s, e2.shape),
+            source=f"simulated:rough sd={s:.2f}px",
+        )
     if kind == "trabeculae":
         a, width = rng.uniform(2.0, 4.0), np.deg2rad(rng.uniform(60, 120))
         mid = rng.uniform(-np.pi, np.pi)
@@ -300,19 +336,24 @@ def simulate_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *,
         th = np.arctan2(e1[:, 1] - c[1], e1[:, 0] - c[0])
         dist = np.angle(np.exp(1j * (th - mid)))
         bump = a * np.clip(np.cos(np.pi * dist / width), 0, None) * (np.abs(dist) < width / 2)
-        return ContourSet(endocardium=_radial(e1, c, -bump), epicardium=epi,
-                          source=f"simulated:trabeculae {a:.2f}px over {np.rad2deg(width):.0f} deg")
+        return ContourSet(
+            endocardium=_radial(e1, c, -bump),
+            epicardium=epi,
+            source=f"simulated:trabeculae {a:.2f}px over {np.rad2deg(width):.0f} deg",
+        )
     # warp: one smooth random displacement field applied to both walls, scaled to a maximum of 2-3 px
     amp = rng.uniform(2.0, 3.0)
     field_at = _smooth_field(rng, scale=max(image_shape) / 4.0)
     d1, d2 = field_at(endo), field_at(epi)
     m = max(np.abs(d1).max(), np.abs(d2).max(), 1e-9)
-    return ContourSet(endocardium=endo + d1 * amp / m, epicardium=epi + d2 * amp / m,
-                      source=f"simulated:warp {amp:.2f}px")
+    return ContourSet(
+        endocardium=endo + d1 * amp / m, epicardium=epi + d2 * amp / m, source=f"simulated:warp {amp:.2f}px"
+    )
 
 
-def valid_trainee(expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int],
-                  tries: int = 5) -> ContourSet | None:
+def valid_trainee(
+    expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int], tries: int = 5
+) -> ContourSet | None:
     """A simulated trainee (:func:`simulate_trainee`) that passes the upload validation, or None after ``tries``.
 
     A large error on a thin wall can push the endocardium through the epicardium, which an upload would refuse;
@@ -338,9 +379,16 @@ def _augment(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return f ** rng.uniform(0.7, 1.4) * rng.uniform(0.8, 1.2)
 
 
-def build_samples(cases: Sequence[Case], *, variants: int = 8, kinds: Sequence[str] = ERROR_KINDS,
-                  seed: int = 0, augment: bool = True, flips: bool = True,
-                  progress: Callable[[int, int], None] | None = None) -> Samples:
+def build_samples(
+    cases: Sequence[Case],
+    *,
+    variants: int = 8,
+    kinds: Sequence[str] = ERROR_KINDS,
+    seed: int = 0,
+    augment: bool = True,
+    flips: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Samples:
     """Training samples: for each case, ``variants`` trainee-like contours (cycling through ``kinds``).
 
     Parameters
@@ -400,8 +448,14 @@ def build_samples(cases: Sequence[Case], *, variants: int = 8, kinds: Sequence[s
             geoms.append(g)
             if progress:
                 progress(len(xs), total)
-    return Samples(np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32), np.array(pats),
-                   np.array(idxs), np.array(ks), geoms)
+    return Samples(
+        np.stack(xs).astype(np.float32),
+        np.stack(ys).astype(np.float32),
+        np.array(pats),
+        np.array(idxs),
+        np.array(ks),
+        geoms,
+    )
 
 
 def consensus_target(experts: Sequence[ContourSet], g: Geometry) -> np.ndarray:

@@ -7,6 +7,7 @@ and the model's consensus are compared with the experts' consensus on the image 
 core's own metrics: myocardium Dice (:func:`backend.cmr.metrics.overlap_metrics`) and the Hausdorff distance and
 mean surface distance of both walls together (:func:`backend.cmr.metrics.contour_distances`).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -21,8 +22,7 @@ from backend.cmr.metrics import contour_distances, overlap_metrics
 from .data import ERROR_KINDS, Case, valid_trainee
 
 
-def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int],
-              pixel_spacing_mm: tuple[float, float]) -> dict:
+def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int], pixel_spacing_mm: tuple[float, float]) -> dict:
     """Myocardium Dice, Hausdorff distance and mean surface distance (both walls) of ``a`` against ``b``.
 
     Parameters
@@ -37,8 +37,9 @@ def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int],
         ``{"dice": float, "hd_mm": float, "msd_mm": float}``
     """
     dice = overlap_metrics(lv_regions(a, shape).myocardium, lv_regions(b, shape).myocardium).dice
-    d = contour_distances(list(wall_contours(a, shape)), list(wall_contours(b, shape)),
-                          pixel_spacing_mm=pixel_spacing_mm, step_mm=0.1)
+    d = contour_distances(
+        list(wall_contours(a, shape)), list(wall_contours(b, shape)), pixel_spacing_mm=pixel_spacing_mm, step_mm=0.1
+    )
     return {"dice": float(dice), "hd_mm": float(d.hausdorff_mm), "msd_mm": float(d.mean_surface_distance_mm)}
 
 
@@ -50,8 +51,13 @@ def expert_consensus(case: Case) -> ContourSet:
     return fuse(targets, np.shape(case.frame), method="majority").contours
 
 
-def evaluate_cases(predict: Callable[[np.ndarray, ContourSet, tuple[float, float]], ContourSet],
-                   cases: Sequence[Case], *, kinds: Sequence[str] = ERROR_KINDS, seed: int = 1) -> dict:
+def evaluate_cases(
+    predict: Callable[[np.ndarray, ContourSet, tuple[float, float]], ContourSet],
+    cases: Sequence[Case],
+    *,
+    kinds: Sequence[str] = ERROR_KINDS,
+    seed: int = 1,
+) -> dict:
     """Trainee vs expert and model vs expert, per error kind.
 
     Parameters
@@ -89,10 +95,14 @@ def evaluate_cases(predict: Callable[[np.ndarray, ContourSet, tuple[float, float
                 err = ""
             except CMRError as exc:
                 mo, err = {"dice": 0.0, "hd_mm": float("nan"), "msd_mm": float("nan")}, str(exc)
-            rows.append({"case": case.name, "patient": case.patient, "kind": kind, "trainee": tr, "model": mo,
-                         "error": err})
-    return {"per_kind": {k: summarise([r for r in rows if r["kind"] == k]) for k in kinds},
-            "overall": summarise(rows), "rows": rows}
+            rows.append(
+                {"case": case.name, "patient": case.patient, "kind": kind, "trainee": tr, "model": mo, "error": err}
+            )
+    return {
+        "per_kind": {k: summarise([r for r in rows if r["kind"] == k]) for k in kinds},
+        "overall": summarise(rows),
+        "rows": rows,
+    }
 
 
 def summarise(rows: Sequence[dict]) -> dict:
@@ -106,13 +116,17 @@ def summarise(rows: Sequence[dict]) -> dict:
         return float(v.mean()) if len(v) else float("nan")
 
     closer_dice = np.mean([r["model"]["dice"] > r["trainee"]["dice"] for r in rows])
-    closer_hd = np.mean([np.isfinite(r["model"]["hd_mm"]) and r["model"]["hd_mm"] < r["trainee"]["hd_mm"]
-                         for r in rows])
-    return {"n": len(rows),
-            "trainee": {k: mean("trainee", k) for k in ("dice", "hd_mm", "msd_mm")},
-            "model": {k: mean("model", k) for k in ("dice", "hd_mm", "msd_mm")},
-            "model_closer_dice": float(closer_dice), "model_closer_hd": float(closer_hd),
-            "failures": sum(1 for r in rows if r["error"])}
+    closer_hd = np.mean(
+        [np.isfinite(r["model"]["hd_mm"]) and r["model"]["hd_mm"] < r["trainee"]["hd_mm"] for r in rows]
+    )
+    return {
+        "n": len(rows),
+        "trainee": {k: mean("trainee", k) for k in ("dice", "hd_mm", "msd_mm")},
+        "model": {k: mean("model", k) for k in ("dice", "hd_mm", "msd_mm")},
+        "model_closer_dice": float(closer_dice),
+        "model_closer_hd": float(closer_hd),
+        "failures": sum(1 for r in rows if r["error"]),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,21 +153,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args(argv)
     try:
-        cases = load_sunnybrook_layout(a.data, a.contours,
-                                       patients=a.patients.split(",") if a.patients else None)
+        cases = load_sunnybrook_layout(a.data, a.contours, patients=a.patients.split(",") if a.patients else None)
         p = Predictor.load(a.model)
     except (FileNotFoundError, ModelNotUsable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ev = evaluate_cases(lambda f, t, s: p.predict(f, t, pixel_spacing_mm=s).consensus.contours, cases, seed=a.seed)
     print(f"{p.card.get('version')} on {len(cases)} case(s) of {sorted({c.patient for c in cases})}")
-    print(f"{'kind':11} {'n':>3} {'trainee Dice':>12} {'model Dice':>10} {'trainee HD':>10} {'model HD':>8} "
-          f"{'closer(Dice)':>12} {'closer(HD)':>10}")
+    print(
+        f"{'kind':11} {'n':>3} {'trainee Dice':>12} {'model Dice':>10} {'trainee HD':>10} {'model HD':>8} "
+        f"{'closer(Dice)':>12} {'closer(HD)':>10}"
+    )
     for k, v in list(ev["per_kind"].items()) + [("all", ev["overall"])]:
         if v.get("n"):
-            print(f"{k:11} {v['n']:3d} {v['trainee']['dice']:12.3f} {v['model']['dice']:10.3f} "
-                  f"{v['trainee']['hd_mm']:10.2f} {v['model']['hd_mm']:8.2f} {v['model_closer_dice']:12.2f} "
-                  f"{v['model_closer_hd']:10.2f}")
+            print(
+                f"{k:11} {v['n']:3d} {v['trainee']['dice']:12.3f} {v['model']['dice']:10.3f} "
+                f"{v['trainee']['hd_mm']:10.2f} {v['model']['hd_mm']:8.2f} {v['model_closer_dice']:12.2f} "
+                f"{v['model_closer_hd']:10.2f}"
+            )
     if a.json:
         a.json.write_text(json.dumps(ev, indent=2, default=float))
     return 0

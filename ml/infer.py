@@ -5,6 +5,7 @@ loads it once per process and keeps it (a Celery worker child loads it in ``work
 architecture convention 5). The preprocessing and post-processing constants recorded in the card are checked against
 this code's, so a model is never used with a preprocessing it was not trained with.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,11 @@ class Predictor:
         self.card = dict(card or {})
         self._lock = threading.Lock()
         # One traced graph for any batch size (eager calls re-dispatch every layer on each image).
-        self._forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                                    input_signature=[tf.TensorSpec((None, 224, 224, 4), tf.float32)])
+        self._forward = tf.function(
+            lambda x: model(x, training=False),
+            reduce_retracing=True,
+            input_signature=[tf.TensorSpec((None, 224, 224, 4), tf.float32)],
+        )
 
     @classmethod
     def load(cls, folder: str | Path) -> "Predictor":
@@ -105,8 +109,10 @@ class Predictor:
         except (OSError, ValueError) as exc:
             raise ModelNotUsable(f"cannot read the model card {card_path}: {exc}") from exc
         if card.get("preprocessing") != preprocessing_spec():
-            raise ModelNotUsable(f"the model in {folder} was trained with another preprocessing "
-                                 f"({card.get('preprocessing')}); retrain it with this version")
+            raise ModelNotUsable(
+                f"the model in {folder} was trained with another preprocessing "
+                f"({card.get('preprocessing')}); retrain it with this version"
+            )
         try:
             model = load_model(folder / MODEL_FILE)
         except (OSError, ValueError) as exc:

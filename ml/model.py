@@ -28,6 +28,7 @@
 
 Both output the probability that each of the 224 x 224 input pixels is myocardium.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,12 +41,15 @@ DEFAULT_HEAD_REASON = (
     "measured on held-out Sunnybrook SC-HF-I-2 (trained on SC-HF-I-1 + 18 phantoms, width 0.25, CPU, 2026-12-01), "
     "over 63 simulated trainee inputs: U-Net consensus vs experts Dice 0.825, HD 4.0 mm; the paper's dense head "
     "Dice 0.645, HD 8.5 mm, and its output did not depend on the trainee's contour (global pooling keeps no "
-    "position), so it can only draw an average shape.")
+    "position), so it can only draw an average shape."
+)
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 """(filters, convolutions) of each VGG-16 block (configuration D)."""
 
-OPTIMISER = {"dense": {"learning_rate": 0.004, "beta_1": 0.9, "beta_2": 0.999},
-             "unet": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999}}
+OPTIMISER = {
+    "dense": {"learning_rate": 0.004, "beta_1": 0.9, "beta_2": 0.999},
+    "unet": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999},
+}
 LOSS = {"dense": "mae", "unet": "binary_crossentropy"}
 
 
@@ -82,8 +86,7 @@ def vgg16_encoder(inputs, *, width: float = 1.0) -> tuple[object, list]:
     x, skips = inputs, []
     for b, (base, n) in enumerate(VGG16_BLOCKS, start=1):
         for i in range(1, n + 1):
-            x = layers.Conv2D(_filters(base, width), 3, padding="same", activation="relu",
-                              name=f"block{b}_conv{i}")(x)
+            x = layers.Conv2D(_filters(base, width), 3, padding="same", activation="relu", name=f"block{b}_conv{i}")(x)
         skips.append(x)
         x = layers.MaxPooling2D(2, strides=2, name=f"block{b}_pool")(x)
     return x, skips

@@ -18,6 +18,7 @@ spline smoothing; each step lowered their Hausdorff distance, 14.67 -> 9.91 -> 5
    a smoothing factor of ``SMOOTHING_PX2`` per point, resampled every 0.5 grid pixel; if smoothing puts the endocardium
    outside the epicardium, the unsmoothed contours are kept.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,11 +63,18 @@ class ConsensusContours:
 
 def postprocessing_spec() -> dict:
     """The post-processing constants, for the model card."""
-    return {"threshold": THRESHOLD, "min_axis_ratio": MIN_AXIS_RATIO, "min_area_mm2": MIN_AREA_MM2,
-            "max_closing_mm": MAX_CLOSING_MM, "min_solidity": MIN_SOLIDITY, "smoothing_px2_per_point": SMOOTHING_PX2,
-            "resample_px": RESAMPLE_PX, "grid": "the network's 224 x 224 input grid, mapped to the image",
-            "contours": "iso-0.5 of the probability (marching squares), topology from the masks",
-            "source": "t1-t2-mapping-segmentation Table 8 (largest region, convex hull, spline)"}
+    return {
+        "threshold": THRESHOLD,
+        "min_axis_ratio": MIN_AXIS_RATIO,
+        "min_area_mm2": MIN_AREA_MM2,
+        "max_closing_mm": MAX_CLOSING_MM,
+        "min_solidity": MIN_SOLIDITY,
+        "smoothing_px2_per_point": SMOOTHING_PX2,
+        "resample_px": RESAMPLE_PX,
+        "grid": "the network's 224 x 224 input grid, mapped to the image",
+        "contours": "iso-0.5 of the probability (marching squares), topology from the masks",
+        "source": "t1-t2-mapping-segmentation Table 8 (largest region, convex hull, spline)",
+    }
 
 
 def _largest_plausible(mask: np.ndarray, px_area_mm2: float) -> tuple[np.ndarray, bool]:
@@ -78,8 +86,10 @@ def _largest_plausible(mask: np.ndarray, px_area_mm2: float) -> tuple[np.ndarray
         ratio = r.axis_minor_length / r.axis_major_length if r.axis_major_length > 0 else 0.0
         if ratio >= MIN_AXIS_RATIO and r.area * px_area_mm2 >= MIN_AREA_MM2:
             return lab == r.label, len(regions) > 1
-    raise InvalidContourError("The automatic consensus found no plausible myocardium: every region it found is "
-                              "too small or too elongated. The image may not be a short-axis slice of the LV.")
+    raise InvalidContourError(
+        "The automatic consensus found no plausible myocardium: every region it found is "
+        "too small or too elongated. The image may not be a short-axis slice of the LV."
+    )
 
 
 def _close_ring(ring: np.ndarray, px_mm: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -107,7 +117,9 @@ def _hull(points: np.ndarray) -> np.ndarray:
     return points[h.vertices]
 
 
-def smooth_closed(points: np.ndarray, *, s_per_point: float = SMOOTHING_PX2, step_px: float = RESAMPLE_PX) -> np.ndarray:
+def smooth_closed(
+    points: np.ndarray, *, s_per_point: float = SMOOTHING_PX2, step_px: float = RESAMPLE_PX
+) -> np.ndarray:
     """Smooth a closed polygon with a periodic cubic smoothing spline and resample it evenly.
 
     Parameters
@@ -164,8 +176,9 @@ def _sub_pixel(prob: np.ndarray, region: np.ndarray, inverted: bool = False) -> 
     return _iso_contour(field)
 
 
-def contours_from_probability(prob: np.ndarray, *, pixel_spacing_mm: tuple[float, float] | None = None,
-                              geometry=None) -> ConsensusContours:
+def contours_from_probability(
+    prob: np.ndarray, *, pixel_spacing_mm: tuple[float, float] | None = None, geometry=None
+) -> ConsensusContours:
     """Endocardium and epicardium from a myocardium probability map.
 
     Parameters
@@ -195,7 +208,7 @@ def contours_from_probability(prob: np.ndarray, *, pixel_spacing_mm: tuple[float
     prob = np.asarray(prob, dtype=np.float64)
     if geometry is not None:
         px_mm = geometry.fov_mm / geometry.size
-        px_area, shape, to_image = px_mm ** 2, tuple(geometry.image_shape), geometry.to_image
+        px_area, shape, to_image = px_mm**2, tuple(geometry.image_shape), geometry.to_image
     else:
         dy, dx = float(pixel_spacing_mm[0]), float(pixel_spacing_mm[1])
         px_mm, px_area, shape, to_image = (dy + dx) / 2, dy * dx, prob.shape, (lambda p: p)
@@ -216,8 +229,9 @@ def contours_from_probability(prob: np.ndarray, *, pixel_spacing_mm: tuple[float
     if polygon_area(endo) < MIN_SOLIDITY * polygon_area(hull):
         endo = hull
         flags.append("endocardium_convex_hull")
-    cs = ContourSet(endocardium=to_image(smooth_closed(endo)), epicardium=to_image(smooth_closed(epi)),
-                    source="automatic:cnn")
+    cs = ContourSet(
+        endocardium=to_image(smooth_closed(endo)), epicardium=to_image(smooth_closed(epi)), source="automatic:cnn"
+    )
     try:
         validate_contour_set(cs, shape)
     except CMRError:
@@ -226,8 +240,13 @@ def contours_from_probability(prob: np.ndarray, *, pixel_spacing_mm: tuple[float
         validate_contour_set(cs, shape)
     cav = polygon_to_mask(cs.endocardium, shape)
     myo = polygon_to_mask(cs.epicardium, shape) & ~cav
-    cs = ContourSet(endocardium=cs.endocardium, epicardium=cs.epicardium, myocardium_mask=myo, cavity_mask=cav,
-                    source="automatic:cnn")
+    cs = ContourSet(
+        endocardium=cs.endocardium,
+        epicardium=cs.epicardium,
+        myocardium_mask=myo,
+        cavity_mask=cav,
+        source="automatic:cnn",
+    )
     live = prob > 0.05
     confidence = float(np.abs(2 * prob[live] - 1).mean()) if live.any() else 0.0
     return ConsensusContours(contours=cs, flags=tuple(flags), confidence=confidence)

@@ -19,6 +19,7 @@ the output maps back exactly onto the image grid.
 Every constant here is recorded in the model card (:func:`preprocessing_spec`) so a model is always used with the
 preprocessing it was trained with.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -85,19 +86,28 @@ class Geometry:
 
     def as_dict(self) -> dict:
         """JSON-ready description (recorded with each automatic consensus)."""
-        return {"centre_xy": list(self.centre_xy), "fov_mm": self.fov_mm,
-                "pixel_spacing_mm": list(self.pixel_spacing_mm), "image_shape": list(self.image_shape),
-                "size": self.size}
+        return {
+            "centre_xy": list(self.centre_xy),
+            "fov_mm": self.fov_mm,
+            "pixel_spacing_mm": list(self.pixel_spacing_mm),
+            "image_shape": list(self.image_shape),
+            "size": self.size,
+        }
 
 
 def preprocessing_spec() -> dict:
     """The preprocessing constants, for the model card."""
-    return {"input_size": INPUT_SIZE, "crop": "square in mm, centred on the trainee's epicardial region",
-            "fov_factor": FOV_FACTOR, "min_fov_mm": MIN_FOV_MM, "max_fov_mm": MAX_FOV_MM,
-            "image_resampling": "bilinear (scipy.ndimage.map_coordinates, order 1), 0 outside the image",
-            "intensity": f"percentiles {PERCENTILES[0]:g}-{PERCENTILES[1]:g} of the crop -> 0..1, grey in R, G, B",
-            "masks": f"polygons transformed to the input grid; covered fraction of each pixel from "
-                     f"{SUPERSAMPLE}x{SUPERSAMPLE} pixel-centre samples (anti-aliased)"}
+    return {
+        "input_size": INPUT_SIZE,
+        "crop": "square in mm, centred on the trainee's epicardial region",
+        "fov_factor": FOV_FACTOR,
+        "min_fov_mm": MIN_FOV_MM,
+        "max_fov_mm": MAX_FOV_MM,
+        "image_resampling": "bilinear (scipy.ndimage.map_coordinates, order 1), 0 outside the image",
+        "intensity": f"percentiles {PERCENTILES[0]:g}-{PERCENTILES[1]:g} of the crop -> 0..1, grey in R, G, B",
+        "masks": f"polygons transformed to the input grid; covered fraction of each pixel from "
+        f"{SUPERSAMPLE}x{SUPERSAMPLE} pixel-centre samples (anti-aliased)",
+    }
 
 
 def _walls(cs: ContourSet, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -156,8 +166,9 @@ def resample_image(frame: np.ndarray, g: Geometry) -> np.ndarray:
     n = g.size
     v, u = np.mgrid[0:n, 0:n].astype(np.float64)
     xy = g.to_image(np.column_stack([u.ravel(), v.ravel()]))
-    out = ndimage.map_coordinates(np.asarray(frame, dtype=np.float64), [xy[:, 1], xy[:, 0]], order=1,
-                                  mode="constant", cval=0.0).reshape(n, n)
+    out = ndimage.map_coordinates(
+        np.asarray(frame, dtype=np.float64), [xy[:, 1], xy[:, 0]], order=1, mode="constant", cval=0.0
+    ).reshape(n, n)
     lo, hi = np.percentile(out, PERCENTILES)
     if not np.isfinite(hi - lo) or hi - lo <= 0:
         return np.zeros((n, n), dtype=np.float32)
@@ -247,8 +258,9 @@ def ring_on_input(cs: ContourSet, g: Geometry) -> np.ndarray:
     return coverage(ring_fine(cs, g))
 
 
-def model_input(frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tuple[float, float],
-                geometry: Geometry | None = None) -> tuple[np.ndarray, Geometry]:
+def model_input(
+    frame: np.ndarray, trainee: ContourSet, *, pixel_spacing_mm: tuple[float, float], geometry: Geometry | None = None
+) -> tuple[np.ndarray, Geometry]:
     """The network's input for one image and one trainee contour set.
 
     Parameters

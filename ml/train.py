@@ -17,6 +17,7 @@ through the whole inference pipeline; then the delivered model is trained on all
 in ``--holdout`` are never trained on; the model is evaluated on them at the end, per simulated error kind
 (:func:`ml.evaluate.evaluate_cases`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,9 +87,15 @@ def _versions() -> dict:
     import scipy
     import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
-            "numpy": np.__version__, "scipy": scipy.__version__, "machine": platform.machine(),
-            "gpus": [d.name for d in tf.config.list_physical_devices("GPU")]}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "machine": platform.machine(),
+        "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
+    }
 
 
 def _progress_callback(report: Progress, label: str, start: int, total: int, steps: int):
@@ -129,14 +136,21 @@ def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, to
     phantoms = _phantom_part(samples) if cfg.pretrain_epochs else None
     if phantoms is not None and len(phantoms):
         steps = int(np.ceil(len(phantoms) / cfg.batch_size))
-        model.fit(phantoms.x, phantoms.y, batch_size=cfg.batch_size, epochs=cfg.pretrain_epochs, shuffle=True,
-                  verbose=0, callbacks=[_progress_callback(report, f"{label} (pre-training on phantoms)", start,
-                                                           total, steps)])
+        model.fit(
+            phantoms.x,
+            phantoms.y,
+            batch_size=cfg.batch_size,
+            epochs=cfg.pretrain_epochs,
+            shuffle=True,
+            verbose=0,
+            callbacks=[_progress_callback(report, f"{label} (pre-training on phantoms)", start, total, steps)],
+        )
         start += steps * cfg.pretrain_epochs
     steps = int(np.ceil(len(samples) / cfg.batch_size))
     cb = _progress_callback(report, label, start, total, steps)
-    hist = model.fit(samples.x, samples.y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True,
-                     verbose=0, callbacks=[cb])
+    hist = model.fit(
+        samples.x, samples.y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0, callbacks=[cb]
+    )
     return model, [float(v) for v in hist.history["loss"]]
 
 
@@ -158,8 +172,15 @@ def _clean(obj):
     return obj
 
 
-def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: Sequence[Case] = (),
-          progress: Progress | None = None, data_description: str = "") -> dict:
+def train(
+    cases: Sequence[Case],
+    cfg: TrainConfig,
+    out: str | Path,
+    *,
+    holdout: Sequence[Case] = (),
+    progress: Progress | None = None,
+    data_description: str = "",
+) -> dict:
     """Train (with cross-validation by patient), evaluate on the held-out cases and write the model folder.
 
     Parameters
@@ -211,13 +232,21 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
         val_patients = sorted(set(samples.patient[val]))
         val_cases = [c for c in cases if c.patient in val_patients]
         ev = evaluate_cases(_predict_fn(model), val_cases, kinds=cfg.eval_kinds, seed=cfg.seed + 100 + k)
-        fold_results.append({"fold": k + 1, "validation_patients": val_patients, "n_train_samples": int(len(tr)),
-                             "final_loss": losses[-1], "seconds": time.perf_counter() - t0,
-                             "model_vs_expert": ev["overall"].get("model"),
-                             "trainee_vs_expert": ev["overall"].get("trainee"),
-                             "model_closer_dice": ev["overall"].get("model_closer_dice"),
-                             "per_kind": {kk: {"model": v.get("model"), "trainee": v.get("trainee")}
-                                          for kk, v in ev["per_kind"].items()}})
+        fold_results.append(
+            {
+                "fold": k + 1,
+                "validation_patients": val_patients,
+                "n_train_samples": int(len(tr)),
+                "final_loss": losses[-1],
+                "seconds": time.perf_counter() - t0,
+                "model_vs_expert": ev["overall"].get("model"),
+                "trainee_vs_expert": ev["overall"].get("trainee"),
+                "model_closer_dice": ev["overall"].get("model_closer_dice"),
+                "per_kind": {
+                    kk: {"model": v.get("model"), "trainee": v.get("trainee")} for kk, v in ev["per_kind"].items()
+                },
+            }
+        )
         report(start / total, f"fold {k + 1}: model vs expert Dice {ev['overall'].get('model', {}).get('dice', 0):.3f}")
         del model
     t0 = time.perf_counter()
@@ -227,9 +256,13 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
     holdout_result = None
     if holdout:
         ev = evaluate_cases(_predict_fn(model), holdout, kinds=cfg.eval_kinds, seed=cfg.seed + 999)
-        holdout_result = {"patients": sorted({c.patient for c in holdout}), "n_cases": len(holdout),
-                          "per_kind": ev["per_kind"], "overall": ev["overall"],
-                          "exact_inputs": _exact_check(ev["rows"])}
+        holdout_result = {
+            "patients": sorted({c.patient for c in holdout}),
+            "n_cases": len(holdout),
+            "per_kind": ev["per_kind"],
+            "overall": ev["overall"],
+            "exact_inputs": _exact_check(ev["rows"]),
+        }
     # Latency of one image through the whole pipeline, the model loaded (median of 5 after a warm-up). An
     # undertrained model may find no plausible myocardium: the time to that answer is still the latency.
     probe = holdout[0] if holdout else cases[0]
@@ -250,31 +283,52 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
     card = {
         "version": f"{cfg.head}-w{cfg.width:g}-{created.strftime('%Y%m%dT%H%M%SZ')}",
         "created_at": created.isoformat(),
-        "head": cfg.head, "width": cfg.width,
-        "default_head": DEFAULT_HEAD, "default_head_reason": DEFAULT_HEAD_REASON,
-        "architecture": ("VGG-16 (13 conv, from scratch) on 224x224x4; " +
-                         ("global average pooling -> unit normalisation (0..1) -> dense 50,176 (sigmoid) -> "
-                          "224x224 (eriksen sec. VI-B)" if cfg.head == "dense" else
-                          "U-Net decoder with skip connections from each VGG block (t1-t2-mapping-segmentation)")),
+        "head": cfg.head,
+        "width": cfg.width,
+        "default_head": DEFAULT_HEAD,
+        "default_head_reason": DEFAULT_HEAD_REASON,
+        "architecture": (
+            "VGG-16 (13 conv, from scratch) on 224x224x4; "
+            + (
+                "global average pooling -> unit normalisation (0..1) -> dense 50,176 (sigmoid) -> "
+                "224x224 (eriksen sec. VI-B)"
+                if cfg.head == "dense"
+                else "U-Net decoder with skip connections from each VGG block (t1-t2-mapping-segmentation)"
+            )
+        ),
         "parameters": int(model.count_params()),
-        "optimiser": {"name": "Nadam", **OPTIMISER[cfg.head],
-                      **({"learning_rate": cfg.learning_rate} if cfg.learning_rate else {})},
-        "loss": LOSS[cfg.head], "config": asdict(cfg),
-        "data": {"description": data_description, "n_cases": len(cases),
-                 "n_real_cases": sum(1 for c in cases if c.source != "phantom"),
-                 "n_phantom_cases": sum(1 for c in cases if c.source == "phantom"),
-                 "train_patients": [p_ for p_ in train_patients if not p_.startswith("phantom-")],
-                 "n_phantom_patients": sum(1 for p_ in train_patients if p_.startswith("phantom-")),
-                 "n_samples": len(samples), "error_kinds": list(ERROR_KINDS),
-                 "split": "by patient (never by frame)"},
+        "optimiser": {
+            "name": "Nadam",
+            **OPTIMISER[cfg.head],
+            **({"learning_rate": cfg.learning_rate} if cfg.learning_rate else {}),
+        },
+        "loss": LOSS[cfg.head],
+        "config": asdict(cfg),
+        "data": {
+            "description": data_description,
+            "n_cases": len(cases),
+            "n_real_cases": sum(1 for c in cases if c.source != "phantom"),
+            "n_phantom_cases": sum(1 for c in cases if c.source == "phantom"),
+            "train_patients": [p_ for p_ in train_patients if not p_.startswith("phantom-")],
+            "n_phantom_patients": sum(1 for p_ in train_patients if p_.startswith("phantom-")),
+            "n_samples": len(samples),
+            "error_kinds": list(ERROR_KINDS),
+            "split": "by patient (never by frame)",
+        },
         "cross_validation": fold_results,
         "holdout": holdout_result,
-        "final_loss": losses[-1], "loss_curve": losses,
-        "training_seconds": time.perf_counter() - t_start, "final_fit_seconds": final_seconds,
-        "inference_seconds": {"median": float(np.median(lat)), "max": float(np.max(lat)),
-                              "what": "one image, preprocessing + network + post-processing, model loaded"},
+        "final_loss": losses[-1],
+        "loss_curve": losses,
+        "training_seconds": time.perf_counter() - t_start,
+        "final_fit_seconds": final_seconds,
+        "inference_seconds": {
+            "median": float(np.median(lat)),
+            "max": float(np.max(lat)),
+            "what": "one image, preprocessing + network + post-processing, model loaded",
+        },
         "libraries": _versions(),
-        "preprocessing": preprocessing_spec(), "postprocessing": postprocessing_spec(),
+        "preprocessing": preprocessing_spec(),
+        "postprocessing": postprocessing_spec(),
     }
     card = _clean(card)
     (out / CARD_FILE).write_text(json.dumps(card, indent=2))
@@ -285,9 +339,11 @@ def train(cases: Sequence[Case], cfg: TrainConfig, out: str | Path, *, holdout: 
 
 def _exact_check(rows: Sequence[dict]) -> dict:
     ex = [r for r in rows if r["kind"] == "exact"]
-    return {"n": len(ex), "model_dice_min": min((r["model"]["dice"] for r in ex), default=None),
-            "model_hd_max_mm": max((r["model"]["hd_mm"] for r in ex if np.isfinite(r["model"]["hd_mm"])),
-                                   default=None)}
+    return {
+        "n": len(ex),
+        "model_dice_min": min((r["model"]["dice"] for r in ex), default=None),
+        "model_hd_max_mm": max((r["model"]["hd_mm"] for r in ex if np.isfinite(r["model"]["hd_mm"])), default=None),
+    }
 
 
 def _fmt(v, nd=3) -> str:
@@ -307,51 +363,73 @@ def card_summary(card: dict) -> str:
     """
     d, opt, cfg = card.get("data") or {}, card.get("optimiser") or {}, card.get("config") or {}
     lib, inf = card.get("libraries") or {}, card.get("inference_seconds") or {}
-    lines = [f"# Consensus model {card.get('version', '?')}", "",
-             f"- Head: **{card.get('head', '?')}** ({card.get('architecture', '')}), width x{card.get('width', 1):g}, "
-             f"{card.get('parameters', 0):,} parameters"]
+    lines = [
+        f"# Consensus model {card.get('version', '?')}",
+        "",
+        f"- Head: **{card.get('head', '?')}** ({card.get('architecture', '')}), width x{card.get('width', 1):g}, "
+        f"{card.get('parameters', 0):,} parameters",
+    ]
     if card.get("default_head_reason"):
         lines.append(f"- Why {card.get('default_head')} is the default head: {card['default_head_reason']}")
     if opt:
-        lines.append(f"- Optimiser: {opt.get('name', 'Nadam')} lr {opt.get('learning_rate')}, beta1 "
-                     f"{opt.get('beta_1')}, beta2 {opt.get('beta_2')}; loss {card.get('loss')}; "
-                     f"{cfg.get('epochs')} epochs, batch {cfg.get('batch_size')}")
+        lines.append(
+            f"- Optimiser: {opt.get('name', 'Nadam')} lr {opt.get('learning_rate')}, beta1 "
+            f"{opt.get('beta_1')}, beta2 {opt.get('beta_2')}; loss {card.get('loss')}; "
+            f"{cfg.get('epochs')} epochs, batch {cfg.get('batch_size')}"
+        )
     if d.get("n_cases") is not None:
-        lines.append(f"- Data: {d.get('description') or 'cases with expert contours'}; {d.get('n_real_cases', 0)} "
-                     f"real case(s) of {', '.join(d.get('train_patients') or []) or 'no real patient'}, "
-                     f"{d.get('n_phantom_cases', 0)} phantom(s); {d.get('n_samples', 0)} samples; "
-                     f"split {d.get('split', '?')}")
+        lines.append(
+            f"- Data: {d.get('description') or 'cases with expert contours'}; {d.get('n_real_cases', 0)} "
+            f"real case(s) of {', '.join(d.get('train_patients') or []) or 'no real patient'}, "
+            f"{d.get('n_phantom_cases', 0)} phantom(s); {d.get('n_samples', 0)} samples; "
+            f"split {d.get('split', '?')}"
+        )
     if card.get("training_seconds") is not None:
-        lines.append(f"- Training time {card['training_seconds'] / 60:.1f} min on {lib.get('machine', '?')} "
-                     f"({'GPU ' + ', '.join(lib['gpus']) if lib.get('gpus') else 'CPU'})")
+        lines.append(
+            f"- Training time {card['training_seconds'] / 60:.1f} min on {lib.get('machine', '?')} "
+            f"({'GPU ' + ', '.join(lib['gpus']) if lib.get('gpus') else 'CPU'})"
+        )
     if inf.get("median") is not None:
         lines.append(f"- Inference {inf['median'] * 1000:.0f} ms per image (median, model loaded)")
     if lib:
-        lines.append(f"- Libraries: TensorFlow {lib.get('tensorflow')}, Keras {lib.get('keras')}, "
-                     f"NumPy {lib.get('numpy')}, Python {lib.get('python')}")
+        lines.append(
+            f"- Libraries: TensorFlow {lib.get('tensorflow')}, Keras {lib.get('keras')}, "
+            f"NumPy {lib.get('numpy')}, Python {lib.get('python')}"
+        )
     lines.append("")
     if card.get("cross_validation"):
-        lines += ["## Cross-validation (by patient)", "",
-                  "| fold | validation patients | model Dice | model HD mm | model MSD mm | trainee Dice |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "## Cross-validation (by patient)",
+            "",
+            "| fold | validation patients | model Dice | model HD mm | model MSD mm | trainee Dice |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in card["cross_validation"]:
             m, t = f.get("model_vs_expert") or {}, f.get("trainee_vs_expert") or {}
             vp = f.get("validation_patients") or []
             pats = ", ".join(vp[:4]) + (" ..." if len(vp) > 4 else "")
-            lines.append(f"| {f.get('fold')} | {pats} | {_fmt(m.get('dice'))} | {_fmt(m.get('hd_mm'), 2)} | "
-                         f"{_fmt(m.get('msd_mm'), 2)} | {_fmt(t.get('dice'))} |")
+            lines.append(
+                f"| {f.get('fold')} | {pats} | {_fmt(m.get('dice'))} | {_fmt(m.get('hd_mm'), 2)} | "
+                f"{_fmt(m.get('msd_mm'), 2)} | {_fmt(t.get('dice'))} |"
+            )
         lines.append("")
     h = card.get("holdout") or {}
     if h.get("per_kind"):
-        lines += [f"## Held out: {', '.join(h.get('patients') or [])} ({h.get('n_cases')} frames)", "",
-                  "| error kind | n | trainee Dice | model Dice | trainee HD mm | model HD mm | model closer (Dice) |"
-                  " model closer (HD) |", "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## Held out: {', '.join(h.get('patients') or [])} ({h.get('n_cases')} frames)",
+            "",
+            "| error kind | n | trainee Dice | model Dice | trainee HD mm | model HD mm | model closer (Dice) |"
+            " model closer (HD) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for k, v in list(h["per_kind"].items()) + [("all", h.get("overall") or {})]:
             if not v.get("n"):
                 continue
-            lines.append(f"| {k} | {v['n']} | {_fmt(v['trainee']['dice'])} | {_fmt(v['model']['dice'])} | "
-                         f"{_fmt(v['trainee']['hd_mm'], 2)} | {_fmt(v['model']['hd_mm'], 2)} | "
-                         f"{_fmt(v.get('model_closer_dice'), 2)} | {_fmt(v.get('model_closer_hd'), 2)} |")
+            lines.append(
+                f"| {k} | {v['n']} | {_fmt(v['trainee']['dice'])} | {_fmt(v['model']['dice'])} | "
+                f"{_fmt(v['trainee']['hd_mm'], 2)} | {_fmt(v['model']['hd_mm'], 2)} | "
+                f"{_fmt(v.get('model_closer_dice'), 2)} | {_fmt(v.get('model_closer_hd'), 2)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -359,14 +437,22 @@ def card_summary(card: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``python -m ml.train`` command; returns the exit status (2 for bad arguments or data)."""
     ap = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, action="append", default=[],
-                    help="folder in the layout of ../shared/data/scd-sunnybrook (repeatable)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        default=[],
+        help="folder in the layout of ../shared/data/scd-sunnybrook (repeatable)",
+    )
     ap.add_argument("--contours", type=Path, default=None, help="its SAV folder (default: DATA-sav)")
-    ap.add_argument("--patients", default=None, help="comma-separated patients to train on (default: all but --holdout)")
+    ap.add_argument(
+        "--patients", default=None, help="comma-separated patients to train on (default: all but --holdout)"
+    )
     ap.add_argument("--holdout", default="", help="comma-separated patients to hold out and evaluate on")
     ap.add_argument("--phantoms", type=int, default=0, help="synthetic phantom cases to add (pre-training data)")
-    ap.add_argument("--head", choices=["dense", "unet"], default=DEFAULT_HEAD,
-                    help=f"default {DEFAULT_HEAD}: {DEFAULT_HEAD_REASON}")
+    ap.add_argument(
+        "--head", choices=["dense", "unet"], default=DEFAULT_HEAD, help=f"default {DEFAULT_HEAD}: {DEFAULT_HEAD_REASON}"
+    )
     ap.add_argument("--width", type=float, default=1.0, help="VGG-16 filter multiplier (1 = the paper's)")
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=20)
@@ -385,8 +471,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for d in a.data:
             all_cases = load_sunnybrook_layout(d, a.contours)
             holdout += [c for c in all_cases if c.patient in holdout_ids]
-            cases += [c for c in all_cases if c.patient not in holdout_ids
-                      and (train_ids is None or c.patient in train_ids)]
+            cases += [
+                c for c in all_cases if c.patient not in holdout_ids and (train_ids is None or c.patient in train_ids)
+            ]
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -398,9 +485,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not cases:
         print("error: no training cases: give --data and/or --phantoms", file=sys.stderr)
         return 2
-    cfg = TrainConfig(head=a.head, width=a.width, epochs=a.epochs, batch_size=a.batch_size, folds=a.folds,
-                      variants=a.variants, learning_rate=a.learning_rate, seed=a.seed,
-                      pretrain_epochs=a.pretrain_epochs)
+    cfg = TrainConfig(
+        head=a.head,
+        width=a.width,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        folds=a.folds,
+        variants=a.variants,
+        learning_rate=a.learning_rate,
+        seed=a.seed,
+        pretrain_epochs=a.pretrain_epochs,
+    )
     last = [-1e9, ""]
 
     def progress(frac: float, msg: str) -> None:

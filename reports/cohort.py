@@ -21,6 +21,7 @@ Outliers (:func:`trainee_outliers`, :func:`case_outliers`)
     ``N_CASE_OUTLIERS`` cases with the lowest median Dice across trainees (latest submissions) and those with the
     highest CV are listed.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,11 +37,36 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from backend.cmr.reliability import ICCResult, coefficient_of_variation, icc_2_1
 
 from . import figures
-from .data import (MAP_QUANTITY_LABELS, CohortReportData, TraineeReportData, TraineeSummary, abs_or_none,
-                   accreditation_status, as_utc, attempt_index_on_case, by_case, quantity_label,
-                   report_period, summarise)
-from .style import (FRAME_WIDTH, MARGIN, PAGE_SIZE, esc, figure, fmt_datetime_utc, fmt_dice, fmt_dice_near, fmt_num,
-                    key_value_table, numbered_canvas, styles, table, truncate)
+from .data import (
+    MAP_QUANTITY_LABELS,
+    CohortReportData,
+    TraineeReportData,
+    TraineeSummary,
+    abs_or_none,
+    accreditation_status,
+    as_utc,
+    attempt_index_on_case,
+    by_case,
+    quantity_label,
+    report_period,
+    summarise,
+)
+from .style import (
+    FRAME_WIDTH,
+    MARGIN,
+    PAGE_SIZE,
+    esc,
+    figure,
+    fmt_datetime_utc,
+    fmt_dice,
+    fmt_dice_near,
+    fmt_num,
+    key_value_table,
+    numbered_canvas,
+    styles,
+    table,
+    truncate,
+)
 
 BOX_ROWS_PER_FIGURE = 30
 """Trainees per box-plot figure (a larger class gets several figures)."""
@@ -87,9 +113,12 @@ def class_learning_curve(trainees: list[TraineeReportData]) -> dict[str, list[tu
     pools: dict[str, dict[int, list[float]]] = {"dice": {}, "hd95": {}, "dmap": {}, "dwt": {}}
     for t in trainees:
         for k, a in attempt_index_on_case(t.attempts):
-            for key, v in (("dice", a.dice), ("hd95", a.hd95_mm),
-                           ("dmap", abs_or_none(a.delta_map_ms) if a.map_quantity else None),
-                           ("dwt", abs_or_none(a.delta_wall_thickness_mm))):
+            for key, v in (
+                ("dice", a.dice),
+                ("hd95", a.hd95_mm),
+                ("dmap", abs_or_none(a.delta_map_ms) if a.map_quantity else None),
+                ("dwt", abs_or_none(a.delta_wall_thickness_mm)),
+            ):
                 if v is not None and math.isfinite(v):
                     pools[key].setdefault(k, []).append(float(v))
     out: dict[str, list[tuple[int, float, float, float, int]]] = {}
@@ -149,8 +178,13 @@ def case_agreements(trainees: list[TraineeReportData]) -> list[CaseAgreement]:
             last = g[-1]
             if last.dice is not None and math.isfinite(last.dice):
                 dice.setdefault(cid, []).append(float(last.dice))
-            with_map = [a for a in g if a.map_quantity in MAP_QUANTITY_LABELS and a.trainee_map_ms is not None
-                        and math.isfinite(a.trainee_map_ms)]
+            with_map = [
+                a
+                for a in g
+                if a.map_quantity in MAP_QUANTITY_LABELS
+                and a.trainee_map_ms is not None
+                and math.isfinite(a.trainee_map_ms)
+            ]
             if with_map:
                 maps.setdefault(cid, []).append(float(with_map[-1].trainee_map_ms))
                 quantity.setdefault(cid, with_map[-1].map_quantity)
@@ -160,10 +194,20 @@ def case_agreements(trainees: list[TraineeReportData]) -> list[CaseAgreement]:
         m = maps.get(cid, [])
         mean = float(np.mean(m)) if m else float("nan")
         sd = float(np.std(m, ddof=1)) if len(m) >= 2 else float("nan")
-        out.append(CaseAgreement(case_id=cid, case_title=titles[cid], n_trainees=count[cid], dice=tuple(d),
-                                 median_dice=float(np.median(d)) if d else None, quantity=quantity.get(cid),
-                                 map_values_ms=tuple(m), mean_ms=mean, sd_ms=sd,
-                                 cv_percent=coefficient_of_variation(m)))
+        out.append(
+            CaseAgreement(
+                case_id=cid,
+                case_title=titles[cid],
+                n_trainees=count[cid],
+                dice=tuple(d),
+                median_dice=float(np.median(d)) if d else None,
+                quantity=quantity.get(cid),
+                map_values_ms=tuple(m),
+                mean_ms=mean,
+                sd_ms=sd,
+                cv_percent=coefficient_of_variation(m),
+            )
+        )
     return out
 
 
@@ -214,8 +258,11 @@ def map_agreement(trainees: list[TraineeReportData], quantity: str) -> MapAgreem
     for t in trainees:
         per: dict[int, float] = {}
         for cid, g in by_case(t.attempts).items():
-            ok = [a for a in g if a.map_quantity == quantity and a.trainee_map_ms is not None
-                  and math.isfinite(a.trainee_map_ms)]
+            ok = [
+                a
+                for a in g
+                if a.map_quantity == quantity and a.trainee_map_ms is not None and math.isfinite(a.trainee_map_ms)
+            ]
             if ok:
                 per[cid] = float(ok[-1].trainee_map_ms)
                 titles[cid] = ok[-1].case_title
@@ -240,10 +287,15 @@ def map_agreement(trainees: list[TraineeReportData], quantity: str) -> MapAgreem
         _, chosen, cases = best
     ratings = np.array([[values[i][c] for i in chosen] for c in cases], dtype=float).reshape(len(cases), len(chosen))
     left_out = tuple(_display_name(trainees[i]) for i in included if i not in chosen)
-    return MapAgreement(quantity=quantity, icc=icc_2_1(ratings), case_ids=tuple(cases),
-                        case_titles=tuple(titles[c] for c in cases),
-                        trainee_names=tuple(_display_name(trainees[i]) for i in chosen), left_out=left_out,
-                        ratings=ratings)
+    return MapAgreement(
+        quantity=quantity,
+        icc=icc_2_1(ratings),
+        case_ids=tuple(cases),
+        case_titles=tuple(titles[c] for c in cases),
+        trainee_names=tuple(_display_name(trainees[i]) for i in chosen),
+        left_out=left_out,
+        ratings=ratings,
+    )
 
 
 @dataclass(frozen=True)
@@ -255,8 +307,9 @@ class TraineeOutlier:
     reasons: tuple[str, ...]
 
 
-def trainee_outliers(names: list[str], summaries: list[TraineeSummary], tol_dice: float
-                     ) -> tuple[list[TraineeOutlier], float, float]:
+def trainee_outliers(
+    names: list[str], summaries: list[TraineeSummary], tol_dice: float
+) -> tuple[list[TraineeOutlier], float, float]:
     """Trainees whose median Dice is below ``Q1 - 1.5 IQR`` of the class or below the Dice tolerance.
 
     Parameters
@@ -289,8 +342,9 @@ def trainee_outliers(names: list[str], summaries: list[TraineeSummary], tol_dice
     return sorted(out, key=lambda o: o.median_dice), float(q1), fence
 
 
-def case_outliers(cases: list[CaseAgreement], n: int = N_CASE_OUTLIERS
-                  ) -> tuple[list[CaseAgreement], list[CaseAgreement]]:
+def case_outliers(
+    cases: list[CaseAgreement], n: int = N_CASE_OUTLIERS
+) -> tuple[list[CaseAgreement], list[CaseAgreement]]:
     """The ``n`` cases with the lowest median Dice across trainees, and the ``n`` with the highest CV."""
     with_dice = [c for c in cases if c.median_dice is not None]
     with_cv = [c for c in cases if math.isfinite(c.cv_percent)]
@@ -310,64 +364,112 @@ def _period(data: CohortReportData) -> tuple[date, date] | None:
 def _title_block(data: CohortReportData, quantity: str) -> list:
     st = styles()
     period = _period(data)
-    sources = sorted({s for t in data.trainees for s in t.consensus_sources}
-                     | {a.consensus_source for t in data.trainees for a in t.attempts if a.consensus_source})
-    rows = [("Cohort", esc(data.cohort_name)), ("Supervisor", esc(data.supervisor_name or "–")),
-            ("Trainees", str(len(data.trainees))),
-            ("Dataset(s)", esc(", ".join(data.dataset_names)) or "–"),
-            ("Period", f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}" if period else "no submissions"),
-            ("Consensus source(s)", esc(", ".join(sources)) or "–"),
-            ("Tolerances", esc(data.tolerances.describe(quantity))),
-            ("Accreditation rule", f"{esc(data.rule.describe())} Applied on {as_utc(data.generated_at):%Y-%m-%d} "
-                                   "to every trainee's evaluated submissions."),
-            ("Generated", fmt_datetime_utc(data.generated_at))]
-    return [Paragraph("Class progress report", st["title"]),
-            Paragraph(f"{esc(data.cohort_name)} · cardiac MR mapping contour training", st["subtitle"]),
-            key_value_table(rows), Spacer(1, 8)]
+    sources = sorted(
+        {s for t in data.trainees for s in t.consensus_sources}
+        | {a.consensus_source for t in data.trainees for a in t.attempts if a.consensus_source}
+    )
+    rows = [
+        ("Cohort", esc(data.cohort_name)),
+        ("Supervisor", esc(data.supervisor_name or "–")),
+        ("Trainees", str(len(data.trainees))),
+        ("Dataset(s)", esc(", ".join(data.dataset_names)) or "–"),
+        ("Period", f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}" if period else "no submissions"),
+        ("Consensus source(s)", esc(", ".join(sources)) or "–"),
+        ("Tolerances", esc(data.tolerances.describe(quantity))),
+        (
+            "Accreditation rule",
+            f"{esc(data.rule.describe())} Applied on {as_utc(data.generated_at):%Y-%m-%d} "
+            "to every trainee's evaluated submissions.",
+        ),
+        ("Generated", fmt_datetime_utc(data.generated_at)),
+    ]
+    return [
+        Paragraph("Class progress report", st["title"]),
+        Paragraph(f"{esc(data.cohort_name)} · cardiac MR mapping contour training", st["subtitle"]),
+        key_value_table(rows),
+        Spacer(1, 8),
+    ]
 
 
 def _trainee_table(data: CohortReportData, summaries: list[TraineeSummary], statuses: list, quantity: str) -> list:
     st = styles()
-    head = ["Trainee", "Cases", "Attempts", "Latest Dice", "Median Dice", "Median HD95 (mm)",
-            f"Median |Δ{esc(quantity)}| (ms)", "Median |ΔWT| (mm)", "Accreditation"]
+    head = [
+        "Trainee",
+        "Cases",
+        "Attempts",
+        "Latest Dice",
+        "Median Dice",
+        "Median HD95 (mm)",
+        f"Median |Δ{esc(quantity)}| (ms)",
+        "Median |ΔWT| (mm)",
+        "Accreditation",
+    ]
     rows = [head]
     extra = []
     for i, (t, s, a) in enumerate(zip(data.trainees, summaries, statuses), start=1):
         acc = f"✓ met ({a.cases_within} cases)" if a.met else f"✗ not met ({a.cases_within} of {a.required})"
-        rows.append([esc(_display_name(t)), str(s.cases_done), str(s.attempts), fmt_dice(s.dice.latest),
-                     fmt_dice(s.dice.median), fmt_num(s.hd95_mm.median), fmt_num(s.abs_delta_map_ms.median),
-                     fmt_num(s.abs_delta_wall_thickness_mm.median), acc])
+        rows.append(
+            [
+                esc(_display_name(t)),
+                str(s.cases_done),
+                str(s.attempts),
+                fmt_dice(s.dice.latest),
+                fmt_dice(s.dice.median),
+                fmt_num(s.hd95_mm.median),
+                fmt_num(s.abs_delta_map_ms.median),
+                fmt_num(s.abs_delta_wall_thickness_mm.median),
+                acc,
+            ]
+        )
         extra.append(("TEXTCOLOR", (8, i), (8, i), "#1b5e20" if a.met else "#b71c1c"))
     w = FRAME_WIDTH
     widths = [0.17 * w, 0.07 * w, 0.095 * w, 0.08 * w, 0.08 * w, 0.1 * w, 0.1 * w, 0.1 * w, 0.205 * w]
-    note = ("Latest: the trainee's most recent submission; medians over all their submissions; Δ = trainee − "
-            "consensus. Accreditation: number of cases whose last "
-            f"{data.rule.last_n} submission{'s' if data.rule.last_n != 1 else ''} are within every tolerance.")
-    return [Paragraph("Trainees", st["h1"]), Paragraph(note, st["small"]),
-            table(rows, widths, align_right_from=1, extra=extra)]
+    note = (
+        "Latest: the trainee's most recent submission; medians over all their submissions; Δ = trainee − "
+        "consensus. Accreditation: number of cases whose last "
+        f"{data.rule.last_n} submission{'s' if data.rule.last_n != 1 else ''} are within every tolerance."
+    )
+    return [
+        Paragraph("Trainees", st["h1"]),
+        Paragraph(note, st["small"]),
+        table(rows, widths, align_right_from=1, extra=extra),
+    ]
 
 
 def _box_plots(data: CohortReportData, quantity: str, fig_no: int) -> tuple[list, int]:
     st = styles()
     out: list = []
     tol = data.tolerances
-    chunks = [data.trainees[i:i + BOX_ROWS_PER_FIGURE] for i in range(0, len(data.trainees), BOX_ROWS_PER_FIGURE)]
+    chunks = [data.trainees[i : i + BOX_ROWS_PER_FIGURE] for i in range(0, len(data.trainees), BOX_ROWS_PER_FIGURE)]
     for j, chunk in enumerate(chunks):
         png = figures.box_plots_png(
             [truncate(_display_name(t), 24) for t in chunk],
-            [[a.dice for a in t.attempts] for t in chunk], [[a.hd95_mm for a in t.attempts] for t in chunk],
+            [[a.dice for a in t.attempts] for t in chunk],
+            [[a.hd95_mm for a in t.attempts] for t in chunk],
             [[a.delta_map_ms if a.map_quantity else None for a in t.attempts] for t in chunk],
             [[a.delta_wall_thickness_mm for a in t.attempts] for t in chunk],
-            tol_dice=tol.dice, tol_map_ms=tol.map_ms, tol_wt_mm=tol.wall_thickness_mm, quantity=quantity)
+            tol_dice=tol.dice,
+            tol_map_ms=tol.map_ms,
+            tol_wt_mm=tol.wall_thickness_mm,
+            quantity=quantity,
+        )
         lo, hi = j * BOX_ROWS_PER_FIGURE + 1, j * BOX_ROWS_PER_FIGURE + len(chunk)
         part = "" if len(chunks) == 1 else (f" (trainees {lo}–{hi})" if hi > lo else f" (trainee {lo})")
-        caption = (f"Figure {fig_no}. Box plots per trainee{part} over all their submissions: myocardial Dice "
-                   f"(unitless), HD95 (mm), Δ{esc(quantity)} = trainee − consensus myocardial mean (ms, signed) and "
-                   "ΔWT = trainee − consensus mean wall thickness (mm, signed). Box: inter-quartile range; line: "
-                   "median; whiskers: 1.5 IQR; dots: submissions beyond. Green shading and dashed lines: the "
-                   "tolerances (HD95 has none).")
-        out.append(figure(png, caption, max_height=225 * mm,
-                          before=[Paragraph("Distribution per trainee", st["h1"])] if j == 0 else []))
+        caption = (
+            f"Figure {fig_no}. Box plots per trainee{part} over all their submissions: myocardial Dice "
+            f"(unitless), HD95 (mm), Δ{esc(quantity)} = trainee − consensus myocardial mean (ms, signed) and "
+            "ΔWT = trainee − consensus mean wall thickness (mm, signed). Box: inter-quartile range; line: "
+            "median; whiskers: 1.5 IQR; dots: submissions beyond. Green shading and dashed lines: the "
+            "tolerances (HD95 has none)."
+        )
+        out.append(
+            figure(
+                png,
+                caption,
+                max_height=225 * mm,
+                before=[Paragraph("Distribution per trainee", st["h1"])] if j == 0 else [],
+            )
+        )
         fig_no += 1
     return out, fig_no
 
@@ -376,15 +478,20 @@ def _learning_curve(data: CohortReportData, quantity: str, fig_no: int) -> tuple
     st = styles()
     stats = class_learning_curve(data.trainees)
     tol = data.tolerances
-    png = figures.class_learning_curve_png(stats, tol_dice=tol.dice, tol_map_ms=tol.map_ms,
-                                           tol_wt_mm=tol.wall_thickness_mm, quantity=quantity)
+    png = figures.class_learning_curve_png(
+        stats, tol_dice=tol.dice, tol_map_ms=tol.map_ms, tol_wt_mm=tol.wall_thickness_mm, quantity=quantity
+    )
     dice_rows = stats.get("dice") or []
-    numbers = "; ".join(f"attempt {k}: median Dice {fmt_dice(med)} (IQR {fmt_dice(q25)}–{fmt_dice(q75)}, n = {n})"
-                        for k, q25, med, q75, n in dice_rows[:4])
-    caption = (f"Figure {fig_no}. Class learning curve: for the 1st, 2nd, ... submission of a trainee on a case, "
-               "the median (line) and inter-quartile range (band) over all trainees and cases of the myocardial "
-               f"Dice (unitless), HD95 (mm), |Δ{esc(quantity)}| (ms) and |ΔWT| (mm); n = submissions at that "
-               "index. Green shading: within tolerance.")
+    numbers = "; ".join(
+        f"attempt {k}: median Dice {fmt_dice(med)} (IQR {fmt_dice(q25)}–{fmt_dice(q75)}, n = {n})"
+        for k, q25, med, q75, n in dice_rows[:4]
+    )
+    caption = (
+        f"Figure {fig_no}. Class learning curve: for the 1st, 2nd, ... submission of a trainee on a case, "
+        "the median (line) and inter-quartile range (band) over all trainees and cases of the myocardial "
+        f"Dice (unitless), HD95 (mm), |Δ{esc(quantity)}| (ms) and |ΔWT| (mm); n = submissions at that "
+        "index. Green shading: within tolerance."
+    )
     out = [figure(png, caption, before=[Paragraph("Class learning curve", st["h1"])])]
     if numbers:
         out.append(Paragraph(numbers + ".", st["small"]))
@@ -396,57 +503,86 @@ def _agreement(data: CohortReportData, cases: list[CaseAgreement], fig_no: int) 
     out: list = [Paragraph("Agreement between trainees", st["h1"])]
     quantities = [q for q in MAP_QUANTITY_LABELS if any(c.quantity == q for c in cases)]
     if not quantities:
-        out.append(Paragraph("No case has myocardial map values from trainees, so there is no ICC or CV.",
-                             st["body"]))
+        out.append(Paragraph("No case has myocardial map values from trainees, so there is no ICC or CV.", st["body"]))
     for q in quantities:
         qn = MAP_QUANTITY_LABELS[q]
         ag = map_agreement(data.trainees, q)
         r = ag.icc
-        scope = (f"over the {r.n} case{'s' if r.n != 1 else ''} that all {r.k} included trainees did (each "
-                 "trainee's latest submission with a value on each case; cases not done by every included trainee "
-                 "are left out)")
+        scope = (
+            f"over the {r.n} case{'s' if r.n != 1 else ''} that all {r.k} included trainees did (each "
+            "trainee's latest submission with a value on each case; cases not done by every included trainee "
+            "are left out)"
+        )
         if ag.left_out:
-            scope += (f"; left out to keep enough complete cases: {esc(', '.join(ag.left_out))}")
+            scope += f"; left out to keep enough complete cases: {esc(', '.join(ag.left_out))}"
         if r.defined:
-            ci = (f"95 % CI {fmt_icc(r.ci_low)} to {fmt_icc(r.ci_high)}" if math.isfinite(r.ci_low)
-                  else "95 % CI not computable")
-            text = (f"<b>ICC(2,1) of the myocardial {esc(qn)} across trainees = {fmt_icc(r.icc)}</b> ({ci}; "
-                    f"F({r.df1}, {r.df2}) = {fmt_num(r.f, 2)}, {fmt_p(r.p)}) {scope}. Two-way random effects, "
-                    "absolute agreement, single rater (Shrout &amp; Fleiss 1979; McGraw &amp; Wong ICC(A,1)): "
-                    "targets are cases, raters are trainees.")
+            ci = (
+                f"95 % CI {fmt_icc(r.ci_low)} to {fmt_icc(r.ci_high)}"
+                if math.isfinite(r.ci_low)
+                else "95 % CI not computable"
+            )
+            text = (
+                f"<b>ICC(2,1) of the myocardial {esc(qn)} across trainees = {fmt_icc(r.icc)}</b> ({ci}; "
+                f"F({r.df1}, {r.df2}) = {fmt_num(r.f, 2)}, {fmt_p(r.p)}) {scope}. Two-way random effects, "
+                "absolute agreement, single rater (Shrout &amp; Fleiss 1979; McGraw &amp; Wong ICC(A,1)): "
+                "targets are cases, raters are trainees."
+            )
         else:
-            text = (f"ICC(2,1) of the myocardial {esc(qn)} across trainees is not computable: it needs at least 2 "
-                    f"trainees who did at least 2 of the same cases ({r.n} case(s) × {r.k} trainee(s) {scope}).")
+            text = (
+                f"ICC(2,1) of the myocardial {esc(qn)} across trainees is not computable: it needs at least 2 "
+                f"trainees who did at least 2 of the same cases ({r.n} case(s) × {r.k} trainee(s) {scope})."
+            )
         out.append(Paragraph(text, st["body"]))
         cvs = [c.cv_percent for c in cases if c.quantity == q and math.isfinite(c.cv_percent)]
         if cvs:
-            out.append(Paragraph(
-                f"CV of the myocardial {esc(qn)} across trainees per case: median {fmt_num(float(np.median(cvs)), 2)} %"
-                f" (range {fmt_num(min(cvs), 2)}–{fmt_num(max(cvs), 2)} %, {len(cvs)} cases with at least 2 "
-                "trainees).", st["body"]))
+            out.append(
+                Paragraph(
+                    f"CV of the myocardial {esc(qn)} across trainees per case: median {fmt_num(float(np.median(cvs)), 2)} %"
+                    f" (range {fmt_num(min(cvs), 2)}–{fmt_num(max(cvs), 2)} %, {len(cvs)} cases with at least 2 "
+                    "trainees).",
+                    st["body"],
+                )
+            )
     qlabel = quantity_label(c.quantity for c in cases)
     has_values = any(c.dice or math.isfinite(c.cv_percent) for c in cases)
-    chunks = [cases[i:i + CASE_ROWS_PER_FIGURE] for i in range(0, len(cases), CASE_ROWS_PER_FIGURE)] \
-        if has_values else []
+    chunks = (
+        [cases[i : i + CASE_ROWS_PER_FIGURE] for i in range(0, len(cases), CASE_ROWS_PER_FIGURE)] if has_values else []
+    )
     for j, chunk in enumerate(chunks):
-        png = figures.case_agreement_png([truncate(c.case_title, 26) for c in chunk], [c.dice for c in chunk],
-                                         [c.cv_percent for c in chunk], tol_dice=data.tolerances.dice,
-                                         quantity=qlabel)
+        png = figures.case_agreement_png(
+            [truncate(c.case_title, 26) for c in chunk],
+            [c.dice for c in chunk],
+            [c.cv_percent for c in chunk],
+            tol_dice=data.tolerances.dice,
+            quantity=qlabel,
+        )
         lo, hi = j * CASE_ROWS_PER_FIGURE + 1, j * CASE_ROWS_PER_FIGURE + len(chunk)
         part = "" if len(chunks) == 1 else (f" (cases {lo}–{hi})" if hi > lo else f" (case {lo})")
-        caption = (f"Figure {fig_no}. Per case{part}, across trainees (each trainee's latest submission): box plots "
-                   f"of the myocardial Dice (unitless; green: within the tolerance ≥ {data.tolerances.dice:.3f}) and "
-                   f"the coefficient of variation (CV = 100 · SD / mean, %) of the trainees' myocardial "
-                   f"{esc(qlabel)} (ms).")
+        caption = (
+            f"Figure {fig_no}. Per case{part}, across trainees (each trainee's latest submission): box plots "
+            f"of the myocardial Dice (unitless; green: within the tolerance ≥ {data.tolerances.dice:.3f}) and "
+            f"the coefficient of variation (CV = 100 · SD / mean, %) of the trainees' myocardial "
+            f"{esc(qlabel)} (ms)."
+        )
         out.append(figure(png, caption, max_height=230 * mm))
         fig_no += 1
     rows = [["Case", "Trainees", "Median Dice", f"Mean {esc(qlabel)} (ms)", "SD (ms)", "CV (%)"]]
     for c in cases:
-        rows.append([esc(c.case_title), str(c.n_trainees), fmt_dice(c.median_dice), fmt_num(c.mean_ms),
-                     fmt_num(c.sd_ms), fmt_num(c.cv_percent, 2)])
+        rows.append(
+            [
+                esc(c.case_title),
+                str(c.n_trainees),
+                fmt_dice(c.median_dice),
+                fmt_num(c.mean_ms),
+                fmt_num(c.sd_ms),
+                fmt_num(c.cv_percent, 2),
+            ]
+        )
     w = FRAME_WIDTH
-    out += [Paragraph("Per case", st["h2"]),
-            table(rows, [0.3 * w, 0.12 * w, 0.14 * w, 0.16 * w, 0.14 * w, 0.14 * w], align_right_from=1)]
+    out += [
+        Paragraph("Per case", st["h2"]),
+        table(rows, [0.3 * w, 0.12 * w, 0.14 * w, 0.16 * w, 0.14 * w, 0.14 * w], align_right_from=1),
+    ]
     return out, fig_no
 
 
@@ -456,12 +592,18 @@ def _outliers(data: CohortReportData, summaries: list[TraineeSummary], cases: li
     outl, q1, fence = trainee_outliers(names, summaries, data.tolerances.dice)
     out: list = [Paragraph("Outliers", st["h1"]), Paragraph("Trainees", st["h2"])]
     if math.isfinite(fence):
-        out.append(Paragraph(f"Class median Dice per trainee: Q1 = {fmt_dice(q1)}, fence Q1 − 1.5 IQR = "
-                             f"{fmt_dice(fence)}; tolerance {data.tolerances.dice:.3f}.", st["small"]))
+        out.append(
+            Paragraph(
+                f"Class median Dice per trainee: Q1 = {fmt_dice(q1)}, fence Q1 − 1.5 IQR = "
+                f"{fmt_dice(fence)}; tolerance {data.tolerances.dice:.3f}.",
+                st["small"],
+            )
+        )
     if outl:
         rows = [["Trainee", "Median Dice", "Why listed"]]
-        rows += [[esc(o.name), fmt_dice_near(o.median_dice, data.tolerances.dice), esc("; ".join(o.reasons))]
-                 for o in outl]
+        rows += [
+            [esc(o.name), fmt_dice_near(o.median_dice, data.tolerances.dice), esc("; ".join(o.reasons))] for o in outl
+        ]
         w = FRAME_WIDTH
         out.append(table(rows, [0.3 * w, 0.15 * w, 0.55 * w]))
     else:
@@ -469,12 +611,27 @@ def _outliers(data: CohortReportData, summaries: list[TraineeSummary], cases: li
     lowest, highest = case_outliers(cases)
     out.append(Paragraph("Cases", st["h2"]))
     if lowest:
-        out.append(Paragraph("Lowest median Dice across trainees: " + "; ".join(
-            f"{esc(c.case_title)} {fmt_dice(c.median_dice)} (n = {len(c.dice)})" for c in lowest) + ".", st["body"]))
+        out.append(
+            Paragraph(
+                "Lowest median Dice across trainees: "
+                + "; ".join(f"{esc(c.case_title)} {fmt_dice(c.median_dice)} (n = {len(c.dice)})" for c in lowest)
+                + ".",
+                st["body"],
+            )
+        )
     if highest:
-        out.append(Paragraph("Highest CV of the myocardial map value across trainees: " + "; ".join(
-            f"{esc(c.case_title)} {fmt_num(c.cv_percent, 2)} % ({esc(MAP_QUANTITY_LABELS.get(c.quantity or '', ''))}"
-            f", n = {len(c.map_values_ms)})" for c in highest) + ".", st["body"]))
+        out.append(
+            Paragraph(
+                "Highest CV of the myocardial map value across trainees: "
+                + "; ".join(
+                    f"{esc(c.case_title)} {fmt_num(c.cv_percent, 2)} % ({esc(MAP_QUANTITY_LABELS.get(c.quantity or '', ''))}"
+                    f", n = {len(c.map_values_ms)})"
+                    for c in highest
+                )
+                + ".",
+                st["body"],
+            )
+        )
     if not lowest and not highest:
         out.append(Paragraph("No case has values from trainees.", st["body"]))
     return out
@@ -501,19 +658,27 @@ def render_cohort_report(data: CohortReportData) -> bytes:
     story: list = _title_block(data, quantity)
     n_met = sum(1 for s in statuses if s.met)
     if not data.trainees or not all_attempts:
-        story.append(Paragraph(
-            f"{len(data.trainees)} trainee{'s' if len(data.trainees) != 1 else ''} and no evaluated submissions "
-            "yet: there are no charts, agreement statistics or outliers to show.", st["body"]))
+        story.append(
+            Paragraph(
+                f"{len(data.trainees)} trainee{'s' if len(data.trainees) != 1 else ''} and no evaluated submissions "
+                "yet: there are no charts, agreement statistics or outliers to show.",
+                st["body"],
+            )
+        )
         if data.trainees:
             story += _trainee_table(data, summaries, statuses, quantity)
     else:
         meds = [s.dice.median for s in summaries if s.dice.median is not None]
         story.append(Paragraph("The class at a glance", st["h1"]))
-        story.append(Paragraph(
-            f"{len(data.trainees)} trainees made {len(all_attempts)} evaluated submissions on "
-            f"{len({a.case_id for a in all_attempts})} cases. <b>{n_met} of {len(data.trainees)} trainees meet the "
-            f"accreditation rule.</b> Median of the trainees' median Dice: "
-            f"{fmt_dice(float(np.median(meds)) if meds else None)}.", st["body"]))
+        story.append(
+            Paragraph(
+                f"{len(data.trainees)} trainees made {len(all_attempts)} evaluated submissions on "
+                f"{len({a.case_id for a in all_attempts})} cases. <b>{n_met} of {len(data.trainees)} trainees meet the "
+                f"accreditation rule.</b> Median of the trainees' median Dice: "
+                f"{fmt_dice(float(np.median(meds)) if meds else None)}.",
+                st["body"],
+            )
+        )
         story += _trainee_table(data, summaries, statuses, quantity)
         lc, fig_no = _learning_curve(data, quantity, 1)
         story += lc
@@ -524,13 +689,26 @@ def render_cohort_report(data: CohortReportData) -> bytes:
         story += ag
         story += _outliers(data, summaries, cases)
         story.append(Spacer(1, 6))
-        story.append(Paragraph(
-            "Definitions as in the trainee reports: Dice of the myocardium; HD95 in mm (larger of the two directed "
-            "95th percentiles, worse of endocardium and epicardium); Δ = trainee − consensus. ICC(2,1): Shrout "
-            "&amp; Fleiss (1979), 95 % CI by their F-based formula; CV = 100 · SD (ddof 1) / mean.", st["small"]))
+        story.append(
+            Paragraph(
+                "Definitions as in the trainee reports: Dice of the myocardium; HD95 in mm (larger of the two directed "
+                "95th percentiles, worse of endocardium and epicardium); Δ = trainee − consensus. ICC(2,1): Shrout "
+                "&amp; Fleiss (1979), 95 % CI by their F-based formula; CV = 100 · SD (ddof 1) / mean.",
+                st["small"],
+            )
+        )
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN + 4 * mm, title=f"Class progress report: {data.cohort_name}",
-                            author="MyoQA", subject="MyoQA class training progress", creator="MyoQA reports")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=f"Class progress report: {data.cohort_name}",
+        author="MyoQA",
+        subject="MyoQA class training progress",
+        creator="MyoQA reports",
+    )
     doc.build(story, canvasmaker=numbered_canvas(data.site_name, data.cohort_name, data.generated_at))
     return buf.getvalue()

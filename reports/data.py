@@ -19,6 +19,7 @@ Conventions
   ``last_n`` and ``min_cases`` (the dataset's "the last N submissions within all tolerances on at least M distinct
   cases").
 """
+
 from __future__ import annotations
 
 import math
@@ -76,13 +77,12 @@ class Tolerances:
         quantity : str
             Display name of the map quantity (``"T1"``, ``"T2*"``, ``"map"``).
         """
-        return (f"Dice ≥ {self.dice:.3f}, |Δ{quantity}| ≤ {self.map_ms:.1f} ms, "
-                f"|ΔWT| ≤ {self.wall_thickness_mm:.1f} mm")
+        return f"Dice ≥ {self.dice:.3f}, |Δ{quantity}| ≤ {self.map_ms:.1f} ms, |ΔWT| ≤ {self.wall_thickness_mm:.1f} mm"
 
 
 @dataclass(frozen=True)
 class AccreditationRule:
-    """"The last N submissions within all tolerances on at least M distinct cases" (module docstring).
+    """ "The last N submissions within all tolerances on at least M distinct cases" (module docstring).
 
     Attributes
     ----------
@@ -102,15 +102,19 @@ class AccreditationRule:
 
     def __post_init__(self) -> None:
         if self.last_n < 1 or self.min_cases < 1:
-            raise ValueError(f"an accreditation rule needs last_n >= 1 and min_cases >= 1, "
-                             f"got last_n={self.last_n}, min_cases={self.min_cases}")
+            raise ValueError(
+                f"an accreditation rule needs last_n >= 1 and min_cases >= 1, "
+                f"got last_n={self.last_n}, min_cases={self.min_cases}"
+            )
 
     def describe(self) -> str:
         """The rule as a sentence (printed on every report)."""
         subs = "submission" if self.last_n == 1 else f"{self.last_n} submissions"
         cases = "1 case" if self.min_cases == 1 else f"{self.min_cases} distinct cases"
-        return (f"Accredited when, on at least {cases}, the trainee's last {subs} on that case "
-                f"{'is' if self.last_n == 1 else 'are all'} within every tolerance.")
+        return (
+            f"Accredited when, on at least {cases}, the trainee's last {subs} on that case "
+            f"{'is' if self.last_n == 1 else 'are all'} within every tolerance."
+        )
 
 
 @dataclass
@@ -339,13 +343,18 @@ class TraineeSummary:
     last_at: Optional[datetime] = None
 
 
-def _metric(ordered: Sequence[Attempt], get: Callable[[Attempt], float | None], higher_is_better: bool
-            ) -> MetricSummary:
+def _metric(
+    ordered: Sequence[Attempt], get: Callable[[Attempt], float | None], higher_is_better: bool
+) -> MetricSummary:
     vals = [v for v in (get(a) for a in ordered) if _finite(v)]
     if not vals:
         return MetricSummary(None, None, None, 0)
-    return MetricSummary(latest=float(vals[-1]), best=float(max(vals) if higher_is_better else min(vals)),
-                         median=float(statistics.median(vals)), n=len(vals))
+    return MetricSummary(
+        latest=float(vals[-1]),
+        best=float(max(vals) if higher_is_better else min(vals)),
+        median=float(statistics.median(vals)),
+        n=len(vals),
+    )
 
 
 def summarise(attempts: Sequence[Attempt], tolerances: Tolerances) -> TraineeSummary:
@@ -366,14 +375,17 @@ def summarise(attempts: Sequence[Attempt], tolerances: Tolerances) -> TraineeSum
     ordered = time_ordered(attempts)
     quantities = tuple(q for q in MAP_QUANTITY_LABELS if any(a.map_quantity == q for a in ordered))
     return TraineeSummary(
-        cases_done=len({a.case_id for a in ordered}), attempts=len(ordered),
+        cases_done=len({a.case_id for a in ordered}),
+        attempts=len(ordered),
         attempts_within=sum(1 for a in ordered if attempt_within(a, tolerances) is True),
         dice=_metric(ordered, lambda a: a.dice, True),
         hd95_mm=_metric(ordered, lambda a: a.hd95_mm, False),
         abs_delta_map_ms=_metric(ordered, lambda a: abs_or_none(a.delta_map_ms) if a.map_quantity else None, False),
         abs_delta_wall_thickness_mm=_metric(ordered, lambda a: abs_or_none(a.delta_wall_thickness_mm), False),
         map_quantities=quantities,
-        first_at=ordered[0].created_at if ordered else None, last_at=ordered[-1].created_at if ordered else None)
+        first_at=ordered[0].created_at if ordered else None,
+        last_at=ordered[-1].created_at if ordered else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -413,7 +425,7 @@ class CaseRow:
 
 
 def _case_qualifies(group: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> bool:
-    return len(group) >= rule.last_n and all(attempt_within(a, tolerances) is True for a in group[-rule.last_n:])
+    return len(group) >= rule.last_n and all(attempt_within(a, tolerances) is True for a in group[-rule.last_n :])
 
 
 def case_rows(attempts: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> list[CaseRow]:
@@ -433,16 +445,24 @@ def case_rows(attempts: Sequence[Attempt], tolerances: Tolerances, rule: Accredi
     for group in by_case(attempts).values():
         last = group[-1]
         dices = [a.dice for a in group if _finite(a.dice)]
-        rows.append(CaseRow(
-            case_id=last.case_id, case_title=last.case_title, attempts=len(group),
-            latest_dice=last.dice if _finite(last.dice) else None, best_dice=max(dices) if dices else None,
-            latest_hd95_mm=last.hd95_mm if _finite(last.hd95_mm) else None,
-            latest_delta_map_ms=last.delta_map_ms if (last.map_quantity and _finite(last.delta_map_ms)) else None,
-            map_quantity=last.map_quantity,
-            latest_delta_wall_thickness_mm=(last.delta_wall_thickness_mm if _finite(last.delta_wall_thickness_mm)
-                                            else None),
-            latest_within=attempt_within(last, tolerances), qualifies=_case_qualifies(group, tolerances, rule),
-            latest_at=last.created_at))
+        rows.append(
+            CaseRow(
+                case_id=last.case_id,
+                case_title=last.case_title,
+                attempts=len(group),
+                latest_dice=last.dice if _finite(last.dice) else None,
+                best_dice=max(dices) if dices else None,
+                latest_hd95_mm=last.hd95_mm if _finite(last.hd95_mm) else None,
+                latest_delta_map_ms=last.delta_map_ms if (last.map_quantity and _finite(last.delta_map_ms)) else None,
+                map_quantity=last.map_quantity,
+                latest_delta_wall_thickness_mm=(
+                    last.delta_wall_thickness_mm if _finite(last.delta_wall_thickness_mm) else None
+                ),
+                latest_within=attempt_within(last, tolerances),
+                qualifies=_case_qualifies(group, tolerances, rule),
+                latest_at=last.created_at,
+            )
+        )
     return rows
 
 
@@ -467,8 +487,9 @@ class AccreditationStatus:
     explanation: str
 
 
-def accreditation_status(attempts: Sequence[Attempt], tolerances: Tolerances,
-                         rule: AccreditationRule) -> AccreditationStatus:
+def accreditation_status(
+    attempts: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule
+) -> AccreditationStatus:
     """Whether a trainee meets the accreditation rule (module docstring), with an explanation.
 
     Parameters
@@ -486,15 +507,18 @@ def accreditation_status(attempts: Sequence[Attempt], tolerances: Tolerances,
     groups = by_case(attempts)
     last_word = "submission" if n == 1 else f"{n} submissions"
     if not groups:
-        return AccreditationStatus(False, 0, m, f"Not met: no evaluated submissions yet ({m} qualifying "
-                                                f"case{'s' if m != 1 else ''} required).")
+        return AccreditationStatus(
+            False, 0, m, f"Not met: no evaluated submissions yet ({m} qualifying case{'s' if m != 1 else ''} required)."
+        )
     qualifying = [g[-1].case_title for g in groups.values() if _case_qualifies(g, tolerances, rule)]
     too_few = sum(1 for g in groups.values() if len(g) < n)
     outside = len(groups) - len(qualifying) - too_few
     q = len(qualifying)
     case_s = "case" if q == 1 else "cases"
-    head = (f"{q} {case_s} of {len(groups)} attempted {'has' if q == 1 else 'have'} the last {last_word} "
-            f"within every tolerance ({m} required)")
+    head = (
+        f"{q} {case_s} of {len(groups)} attempted {'has' if q == 1 else 'have'} the last {last_word} "
+        f"within every tolerance ({m} required)"
+    )
     if q >= m:
         return AccreditationStatus(True, q, m, f"Met: {head}.")
     reasons = []
@@ -503,9 +527,10 @@ def accreditation_status(attempts: Sequence[Attempt], tolerances: Tolerances,
     if too_few:
         reasons.append(f"{too_few} case{'s' if too_few != 1 else ''} with fewer than {last_word}")
     missing = m - q
-    tail = (f"; {' and '.join(reasons)}" if reasons else "")
-    return AccreditationStatus(False, q, m, f"Not met: {head}{tail}; {missing} more qualifying "
-                                            f"case{'s' if missing != 1 else ''} needed.")
+    tail = f"; {' and '.join(reasons)}" if reasons else ""
+    return AccreditationStatus(
+        False, q, m, f"Not met: {head}{tail}; {missing} more qualifying case{'s' if missing != 1 else ''} needed."
+    )
 
 
 def report_period(data: TraineeReportData) -> tuple[date, date] | None:

@@ -8,6 +8,7 @@ Styling is applied with ``matplotlib.rc_context`` around each figure. rcParams a
 at once could see each other's context end and draw part of a chart in matplotlib's default style (cosmetic only;
 Celery's prefork workers are processes, so this does not arise there).
 """
+
 from __future__ import annotations
 
 import io
@@ -27,10 +28,22 @@ from .style import BLUE, GREY, ORANGE, SKY, TOL_FILL, VERMILLION
 DPI = 150
 """Raster resolution of the charts (dots per inch of the printed size)."""
 
-_RC = {"font.family": "DejaVu Sans", "font.size": 7.5, "axes.titlesize": 8.5, "axes.labelsize": 7.5,
-       "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 6.5, "axes.spines.top": False,
-       "axes.spines.right": False, "axes.grid": True, "grid.color": "#e4e4e4", "grid.linewidth": 0.5,
-       "axes.axisbelow": True, "lines.linewidth": 1.2}
+_RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 7.5,
+    "axes.titlesize": 8.5,
+    "axes.labelsize": 7.5,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 6.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e4e4e4",
+    "grid.linewidth": 0.5,
+    "axes.axisbelow": True,
+    "lines.linewidth": 1.2,
+}
 
 
 @contextmanager
@@ -53,7 +66,7 @@ def _as_float(values: Sequence[float | None]) -> np.ndarray:
 def _running_median(y: np.ndarray, window: int) -> np.ndarray:
     out = np.full(y.shape, np.nan)
     for i in range(y.size):
-        w = y[max(0, i - window + 1): i + 1]
+        w = y[max(0, i - window + 1) : i + 1]
         w = w[np.isfinite(w)]
         if w.size:
             out[i] = np.median(w)
@@ -63,10 +76,20 @@ def _running_median(y: np.ndarray, window: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 # Trainee report
 # ---------------------------------------------------------------------------------------------------------------
-def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | None],
-                        abs_dmap_ms: Sequence[float | None], abs_dwt_mm: Sequence[float | None],
-                        within: Sequence[bool | None], *, tol_dice: float, tol_map_ms: float, tol_wt_mm: float,
-                        quantity: str, window: int = 5, width_in: float = 7.0) -> bytes:
+def learning_curves_png(
+    dice: Sequence[float | None],
+    hd95_mm: Sequence[float | None],
+    abs_dmap_ms: Sequence[float | None],
+    abs_dwt_mm: Sequence[float | None],
+    within: Sequence[bool | None],
+    *,
+    tol_dice: float,
+    tol_map_ms: float,
+    tol_wt_mm: float,
+    quantity: str,
+    window: int = 5,
+    width_in: float = 7.0,
+) -> bytes:
     """Four learning curves over the submissions in time order (x = 1, 2, ...).
 
     Parameters
@@ -90,11 +113,17 @@ def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | 
     n = len(dice)
     x = np.arange(1, n + 1)
     colours = [TOL_FILL if w is True else (VERMILLION if w is False else GREY) for w in within]
-    panels = [(f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", "Dice", _as_float(dice), (tol_dice, 1.0)),
-              ("HD95 (mm; no tolerance)", "HD95 (mm)", _as_float(hd95_mm), None),
-              (f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", f"|Δ{quantity}| (ms)", _as_float(abs_dmap_ms),
-               (0.0, tol_map_ms)),
-              (f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", "|ΔWT| (mm)", _as_float(abs_dwt_mm), (0.0, tol_wt_mm))]
+    panels = [
+        (f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", "Dice", _as_float(dice), (tol_dice, 1.0)),
+        ("HD95 (mm; no tolerance)", "HD95 (mm)", _as_float(hd95_mm), None),
+        (
+            f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})",
+            f"|Δ{quantity}| (ms)",
+            _as_float(abs_dmap_ms),
+            (0.0, tol_map_ms),
+        ),
+        (f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", "|ΔWT| (mm)", _as_float(abs_dwt_mm), (0.0, tol_wt_mm)),
+    ]
     with _style():
         fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
@@ -107,8 +136,15 @@ def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | 
                 ax.axhline(band[1] if band[0] == 0.0 else band[0], color=TOL_FILL, lw=0.9, ls="--")
             if ok.any():
                 ax.plot(x[ok], y[ok], color=GREY, lw=0.6, alpha=0.6, zorder=2)
-                ax.scatter(x[ok], y[ok], s=14, c=[c for c, k in zip(colours, ok) if k], edgecolors="white",
-                           linewidths=0.4, zorder=3)
+                ax.scatter(
+                    x[ok],
+                    y[ok],
+                    s=14,
+                    c=[c for c, k in zip(colours, ok) if k],
+                    edgecolors="white",
+                    linewidths=0.4,
+                    zorder=3,
+                )
                 if ok.sum() >= 3:
                     ax.plot(x, _running_median(y, window), color=BLUE, lw=1.5, zorder=4)
                 lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
@@ -128,17 +164,28 @@ def learning_curves_png(dice: Sequence[float | None], hd95_mm: Sequence[float | 
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
         if n:
             axes[0, 0].set_xlim(0.5, n + 0.5)
-        handles = [Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
-                   Line2D([], [], color=BLUE, lw=1.5, label=f"running median of {window}"),
-                   Line2D([], [], ls="", marker="o", color=TOL_FILL, label="submission within every tolerance"),
-                   Line2D([], [], ls="", marker="o", color=VERMILLION, label="outside a tolerance"),
-                   Line2D([], [], ls="", marker="o", color=GREY, label="not judged")]
+        handles = [
+            Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
+            Line2D([], [], color=BLUE, lw=1.5, label=f"running median of {window}"),
+            Line2D([], [], ls="", marker="o", color=TOL_FILL, label="submission within every tolerance"),
+            Line2D([], [], ls="", marker="o", color=VERMILLION, label="outside a tolerance"),
+            Line2D([], [], ls="", marker="o", color=GREY, label="not judged"),
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False)
         return _png(fig)
 
 
-def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bias: float, loa_low: float,
-                     loa_high: float, tolerance_ms: float, quantity: str, width_in: float = 5.6) -> bytes:
+def bland_altman_png(
+    trainee: Sequence[float],
+    consensus: Sequence[float],
+    *,
+    bias: float,
+    loa_low: float,
+    loa_high: float,
+    tolerance_ms: float,
+    quantity: str,
+    width_in: float = 5.6,
+) -> bytes:
     """Bland–Altman plot: ``trainee - consensus`` against their mean, with bias, limits and the tolerance band.
 
     Parameters
@@ -163,18 +210,22 @@ def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bi
     with _style():
         fig = Figure(figsize=(width_in, 3.4), layout="constrained")
         ax = fig.add_subplot()
-        ax.axhspan(-tolerance_ms, tolerance_ms, color=TOL_FILL, alpha=0.12, lw=0,
-                   label=f"tolerance ±{tolerance_ms:.1f} ms")
+        ax.axhspan(
+            -tolerance_ms, tolerance_ms, color=TOL_FILL, alpha=0.12, lw=0, label=f"tolerance ±{tolerance_ms:.1f} ms"
+        )
         ax.axhline(0.0, color=GREY, lw=0.6)
-        ax.scatter(mean, diff, s=22, color=BLUE, edgecolors="white", linewidths=0.5, zorder=3,
-                   label="case (latest submission)")
+        ax.scatter(
+            mean, diff, s=22, color=BLUE, edgecolors="white", linewidths=0.5, zorder=3, label="case (latest submission)"
+        )
         ax.axhline(bias, color=ORANGE, lw=1.4, label="bias (mean difference)")
         labels = [(bias, f"bias {bias:+.1f} ms", ORANGE)]
         if math.isfinite(loa_low) and math.isfinite(loa_high):
             ax.axhline(loa_low, color=VERMILLION, lw=1.0, ls="--", label="95 % limits of agreement")
             ax.axhline(loa_high, color=VERMILLION, lw=1.0, ls="--")
-            labels += [(loa_high, f"+1.96 SD {loa_high:+.1f} ms", VERMILLION),
-                       (loa_low, f"−1.96 SD {loa_low:+.1f} ms", VERMILLION)]
+            labels += [
+                (loa_high, f"+1.96 SD {loa_high:+.1f} ms", VERMILLION),
+                (loa_low, f"−1.96 SD {loa_low:+.1f} ms", VERMILLION),
+            ]
         spread = [abs(v) for v in (loa_low, loa_high, tolerance_ms, *diff) if math.isfinite(v)]
         lim = 1.2 * max(spread + [1.0])
         ax.set_ylim(-lim, lim)
@@ -186,9 +237,18 @@ def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bi
                 if abs(yy - p) < 0.14 * lim:
                     yy = p + 0.14 * lim
             placed.append(yy)
-            ax.annotate(text, (1.0, y), xycoords=("axes fraction", "data"), xytext=(1.015, yy),
-                        textcoords=("axes fraction", "data"), ha="left", va="center", fontsize=7, color=colour,
-                        annotation_clip=False)
+            ax.annotate(
+                text,
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(1.015, yy),
+                textcoords=("axes fraction", "data"),
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=colour,
+                annotation_clip=False,
+            )
         mean = mean[np.isfinite(mean)]
         if mean.size:
             pad = max(5.0, 0.08 * float(np.ptp(mean)))
@@ -202,9 +262,19 @@ def bland_altman_png(trainee: Sequence[float], consensus: Sequence[float], *, bi
 # ---------------------------------------------------------------------------------------------------------------
 # Cohort report
 # ---------------------------------------------------------------------------------------------------------------
-def box_plots_png(names: Sequence[str], dice: Sequence[Sequence[float]], hd95_mm: Sequence[Sequence[float]],
-                  dmap_ms: Sequence[Sequence[float]], dwt_mm: Sequence[Sequence[float]], *, tol_dice: float,
-                  tol_map_ms: float, tol_wt_mm: float, quantity: str, width_in: float = 7.0) -> bytes:
+def box_plots_png(
+    names: Sequence[str],
+    dice: Sequence[Sequence[float]],
+    hd95_mm: Sequence[Sequence[float]],
+    dmap_ms: Sequence[Sequence[float]],
+    dwt_mm: Sequence[Sequence[float]],
+    *,
+    tol_dice: float,
+    tol_map_ms: float,
+    tol_wt_mm: float,
+    quantity: str,
+    width_in: float = 7.0,
+) -> bytes:
     """Horizontal box plots, one row per trainee, four panels (Dice, HD95, Δmap, ΔWT) sharing the names.
 
     Parameters
@@ -223,15 +293,18 @@ def box_plots_png(names: Sequence[str], dice: Sequence[Sequence[float]], hd95_mm
     """
     t = len(names)
     height = 1.1 + 0.22 * max(t, 3)
-    panels = [("Dice", dice, (tol_dice, None)), ("HD95 (mm)", hd95_mm, None),
-              (f"Δ{quantity} (ms)", dmap_ms, (-tol_map_ms, tol_map_ms)), ("ΔWT (mm)", dwt_mm, (-tol_wt_mm, tol_wt_mm))]
+    panels = [
+        ("Dice", dice, (tol_dice, None)),
+        ("HD95 (mm)", hd95_mm, None),
+        (f"Δ{quantity} (ms)", dmap_ms, (-tol_map_ms, tol_map_ms)),
+        ("ΔWT (mm)", dwt_mm, (-tol_wt_mm, tol_wt_mm)),
+    ]
     with _style():
         fig = Figure(figsize=(width_in, height), layout="constrained")
         axes = fig.subplots(1, 4, sharey=True, gridspec_kw={"width_ratios": [1.1, 1, 1, 1]})
         pos = np.arange(t)[::-1] + 1.0
         for ax, (label, values, band) in zip(axes, panels):
-            data = [np.asarray([v for v in vs if v is not None and math.isfinite(v)], dtype=float)
-                    for vs in values]
+            data = [np.asarray([v for v in vs if v is not None and math.isfinite(v)], dtype=float) for vs in values]
             filled = [(p, d) for p, d in zip(pos, data) if d.size]
             if band is not None:
                 lo, hi = band
@@ -244,13 +317,19 @@ def box_plots_png(names: Sequence[str], dice: Sequence[Sequence[float]], hd95_mm
                     ax.axvline(hi, color=TOL_FILL, lw=1.0, ls="--")
                     ax.axvline(0.0, color=GREY, lw=0.5)
             if filled:
-                ax.boxplot([d for _, d in filled], positions=[p for p, _ in filled], orientation="horizontal",
-                           widths=0.6, patch_artist=True, showfliers=True,
-                           boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
-                           medianprops={"color": "#000000", "linewidth": 1.1},
-                           whiskerprops={"linewidth": 0.6}, capprops={"linewidth": 0.6},
-                           flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION,
-                                       "markeredgewidth": 0})
+                ax.boxplot(
+                    [d for _, d in filled],
+                    positions=[p for p, _ in filled],
+                    orientation="horizontal",
+                    widths=0.6,
+                    patch_artist=True,
+                    showfliers=True,
+                    boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
+                    medianprops={"color": "#000000", "linewidth": 1.1},
+                    whiskerprops={"linewidth": 0.6},
+                    capprops={"linewidth": 0.6},
+                    flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION, "markeredgewidth": 0},
+                )
             ax.set_title(label, loc="left")
             ax.grid(axis="y", visible=False)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
@@ -259,8 +338,15 @@ def box_plots_png(names: Sequence[str], dice: Sequence[Sequence[float]], hd95_mm
         return _png(fig)
 
 
-def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, float, int]]], *, tol_dice: float,
-                             tol_map_ms: float, tol_wt_mm: float, quantity: str, width_in: float = 7.0) -> bytes:
+def class_learning_curve_png(
+    stats: dict[str, list[tuple[int, float, float, float, int]]],
+    *,
+    tol_dice: float,
+    tol_map_ms: float,
+    tol_wt_mm: float,
+    quantity: str,
+    width_in: float = 7.0,
+) -> bytes:
     """The class learning curve: median and inter-quartile band per attempt index on a case.
 
     Parameters
@@ -276,10 +362,12 @@ def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, floa
     bytes
         PNG.
     """
-    panels = [("dice", f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", (tol_dice, 1.0)),
-              ("hd95", "HD95 (mm; no tolerance)", None),
-              ("dmap", f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", (0.0, tol_map_ms)),
-              ("dwt", f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", (0.0, tol_wt_mm))]
+    panels = [
+        ("dice", f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", (tol_dice, 1.0)),
+        ("hd95", "HD95 (mm; no tolerance)", None),
+        ("dmap", f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", (0.0, tol_map_ms)),
+        ("dwt", f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", (0.0, tol_wt_mm)),
+    ]
     with _style():
         fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
@@ -308,15 +396,24 @@ def class_learning_curve_png(stats: dict[str, list[tuple[int, float, float, floa
             ax.set_xlabel("attempt on the case (n: submissions)")
             if ks:
                 ax.set_xticks(ks, [f"{k}\nn={counts[k]}" if k in counts else str(k) for k in ks])
-        handles = [Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
-                   Patch(color=SKY, alpha=0.6, label="inter-quartile range"),
-                   Line2D([], [], color=BLUE, marker="o", ms=3.5, label="median")]
+        handles = [
+            Patch(color=TOL_FILL, alpha=0.25, label="within tolerance"),
+            Patch(color=SKY, alpha=0.6, label="inter-quartile range"),
+            Line2D([], [], color=BLUE, marker="o", ms=3.5, label="median"),
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         return _png(fig)
 
 
-def case_agreement_png(titles: Sequence[str], dice: Sequence[Sequence[float]], cv_percent: Sequence[float],
-                       *, tol_dice: float, quantity: str, width_in: float = 7.0) -> bytes:
+def case_agreement_png(
+    titles: Sequence[str],
+    dice: Sequence[Sequence[float]],
+    cv_percent: Sequence[float],
+    *,
+    tol_dice: float,
+    quantity: str,
+    width_in: float = 7.0,
+) -> bytes:
     """Per case, across trainees (latest attempts): Dice box plots and the CV of the myocardial map mean.
 
     Parameters
@@ -345,13 +442,18 @@ def case_agreement_png(titles: Sequence[str], dice: Sequence[Sequence[float]], c
         data = [np.asarray([v for v in d if v is not None and math.isfinite(v)], dtype=float) for d in dice]
         filled = [(p, d) for p, d in zip(pos, data) if d.size]
         if filled:
-            ax1.boxplot([d for _, d in filled], positions=[p for p, _ in filled], orientation="horizontal",
-                        widths=0.6, patch_artist=True,
-                        boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
-                        medianprops={"color": "#000000", "linewidth": 1.1}, whiskerprops={"linewidth": 0.6},
-                        capprops={"linewidth": 0.6},
-                        flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION,
-                                    "markeredgewidth": 0})
+            ax1.boxplot(
+                [d for _, d in filled],
+                positions=[p for p, _ in filled],
+                orientation="horizontal",
+                widths=0.6,
+                patch_artist=True,
+                boxprops={"facecolor": SKY, "edgecolor": "#333333", "linewidth": 0.6},
+                medianprops={"color": "#000000", "linewidth": 1.1},
+                whiskerprops={"linewidth": 0.6},
+                capprops={"linewidth": 0.6},
+                flierprops={"marker": "o", "markersize": 2.2, "markerfacecolor": VERMILLION, "markeredgewidth": 0},
+            )
         ax1.set_title("Myocardial Dice across trainees (latest attempt)", loc="left")
         cv = np.asarray(cv_percent, dtype=float)
         ok = np.isfinite(cv)

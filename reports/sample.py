@@ -4,6 +4,7 @@ Numbers improve with the attempt on a case (Dice up, distances and deltas down),
 and the myocardial T1 of a case is around 1026 ms (native T1 at 1.5 T, ``../shared/docs/domain.md``). Overlays are
 small matplotlib drawings of two rings (trainee yellow, consensus blue dashed), not real images.
 """
+
 from __future__ import annotations
 
 import io
@@ -55,10 +56,21 @@ def overlay_png(variant: int = 0, size_px: int = 240) -> bytes:
     return buf.getvalue()
 
 
-def sample_trainee(name: str, username: str, *, n_cases: int = 4, n_attempts: int = 3, skill: float = 0.0,
-                   seed: int = 0, n_overlays: int = 3, cohort_names: list[str] | None = None,
-                   quantity: str = "t1_ms", tolerances: Tolerances = DEFAULT_TOLERANCES,
-                   rule: AccreditationRule = DEFAULT_RULE, case_t1: np.ndarray | None = None) -> TraineeReportData:
+def sample_trainee(
+    name: str,
+    username: str,
+    *,
+    n_cases: int = 4,
+    n_attempts: int = 3,
+    skill: float = 0.0,
+    seed: int = 0,
+    n_overlays: int = 3,
+    cohort_names: list[str] | None = None,
+    quantity: str = "t1_ms",
+    tolerances: Tolerances = DEFAULT_TOLERANCES,
+    rule: AccreditationRule = DEFAULT_RULE,
+    case_t1: np.ndarray | None = None,
+) -> TraineeReportData:
     """One trainee's synthetic report data: ``n_cases`` cases x ``n_attempts`` attempts, improving.
 
     Parameters
@@ -96,33 +108,120 @@ def sample_trainee(name: str, username: str, *, n_cases: int = 4, n_attempts: in
             cons = float(case_t1[c])
             dmap = float(bias / k + rng.normal(0, 9.0 / k))
             dwt = float(rng.normal(0.25 * (3 - skill) / k, 1.2 / k))
-            attempts.append(Attempt(
-                case_id=c + 1, case_title=f"Case {c + 1:02d}", attempt=k, created_at=t, dice=round(dice, 4),
-                hd_mm=round(hd, 2), hd95_mm=round(hd95, 2), msd_mm=round(msd, 2), map_quantity=quantity,
-                trainee_map_ms=round(cons + dmap, 1), consensus_map_ms=round(cons, 1),
-                delta_map_ms=round(round(cons + dmap, 1) - round(cons, 1), 1),
-                delta_wall_thickness_mm=round(dwt, 2), within_tolerance=None,
-                consensus_source="Gold standard"))
+            attempts.append(
+                Attempt(
+                    case_id=c + 1,
+                    case_title=f"Case {c + 1:02d}",
+                    attempt=k,
+                    created_at=t,
+                    dice=round(dice, 4),
+                    hd_mm=round(hd, 2),
+                    hd95_mm=round(hd95, 2),
+                    msd_mm=round(msd, 2),
+                    map_quantity=quantity,
+                    trainee_map_ms=round(cons + dmap, 1),
+                    consensus_map_ms=round(cons, 1),
+                    delta_map_ms=round(round(cons + dmap, 1) - round(cons, 1), 1),
+                    delta_wall_thickness_mm=round(dwt, 2),
+                    within_tolerance=None,
+                    consensus_source="Gold standard",
+                )
+            )
     for i, a in enumerate(sorted(attempts, key=lambda a: a.dice)[:n_overlays]):
         a.overlay_png = overlay_png((seed + i) % 16)
     return TraineeReportData(
-        trainee_name=name, username=username, cohort_names=cohort_names or ["Cardiology fellows 2025"],
-        dataset_names=["Native T1 MOLLI 1.5 T"], consensus_sources=["Gold standard"], period=None,
-        tolerances=tolerances, rule=rule, attempts=attempts,
-        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc))
+        trainee_name=name,
+        username=username,
+        cohort_names=cohort_names or ["Cardiology fellows 2025"],
+        dataset_names=["Native T1 MOLLI 1.5 T"],
+        consensus_sources=["Gold standard"],
+        period=None,
+        tolerances=tolerances,
+        rule=rule,
+        attempts=attempts,
+        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc),
+    )
 
 
-FIRST = ["Ada", "Bjørn", "Chiara", "Dmitri", "Eva", "Farah", "Gustav", "Hanna", "Ivan", "Jun", "Kari", "Lars",
-         "Maja", "Nils", "Olga", "Pål", "Quentin", "Rania", "Sigrid", "Tomás", "Ulla", "Vera", "William", "Xenia",
-         "Yusuf", "Zofia", "Amir", "Birgit", "Carlos", "Dagny", "Emil", "Frida"]
-LAST = ["Lovelace", "Østergaard", "Rossi", "Ivanov", "Nilsson", "Haddad", "Berg", "Müller", "Petrov", "Tanaka",
-        "Hansen", "Lund", "Kowalska", "Dahl", "Smirnova", "Solberg", "Martin", "Aziz", "Undset", "García-Márquez",
-        "Virtanen", "Novak", "Okafor", "Popescu", "Demir", "Wiśniewska", "Karimi", "Fischer", "Silva", "Eide",
-        "Johansen", "Holm"]
+FIRST = [
+    "Ada",
+    "Bjørn",
+    "Chiara",
+    "Dmitri",
+    "Eva",
+    "Farah",
+    "Gustav",
+    "Hanna",
+    "Ivan",
+    "Jun",
+    "Kari",
+    "Lars",
+    "Maja",
+    "Nils",
+    "Olga",
+    "Pål",
+    "Quentin",
+    "Rania",
+    "Sigrid",
+    "Tomás",
+    "Ulla",
+    "Vera",
+    "William",
+    "Xenia",
+    "Yusuf",
+    "Zofia",
+    "Amir",
+    "Birgit",
+    "Carlos",
+    "Dagny",
+    "Emil",
+    "Frida",
+]
+LAST = [
+    "Lovelace",
+    "Østergaard",
+    "Rossi",
+    "Ivanov",
+    "Nilsson",
+    "Haddad",
+    "Berg",
+    "Müller",
+    "Petrov",
+    "Tanaka",
+    "Hansen",
+    "Lund",
+    "Kowalska",
+    "Dahl",
+    "Smirnova",
+    "Solberg",
+    "Martin",
+    "Aziz",
+    "Undset",
+    "García-Márquez",
+    "Virtanen",
+    "Novak",
+    "Okafor",
+    "Popescu",
+    "Demir",
+    "Wiśniewska",
+    "Karimi",
+    "Fischer",
+    "Silva",
+    "Eide",
+    "Johansen",
+    "Holm",
+]
 
 
-def sample_cohort(n_trainees: int = 3, n_cases: int = 4, n_attempts: int = 3, *, seed: int = 0,
-                  n_overlays: int = 3, cohort_name: str = "Cardiology fellows 2025") -> CohortReportData:
+def sample_cohort(
+    n_trainees: int = 3,
+    n_cases: int = 4,
+    n_attempts: int = 3,
+    *,
+    seed: int = 0,
+    n_overlays: int = 3,
+    cohort_name: str = "Cardiology fellows 2025",
+) -> CohortReportData:
     """A class of synthetic trainees on the same cases (the same consensus T1 per case).
 
     Parameters
@@ -141,13 +240,29 @@ def sample_cohort(n_trainees: int = 3, n_cases: int = 4, n_attempts: int = 3, *,
     case_t1 = rng.normal(1026, 45, n_cases)
     trainees = []
     for i in range(n_trainees):
-        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" + (f" {i // len(FIRST) + 1}"
-                                                                          if i >= len(FIRST) else "")
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" + (
+            f" {i // len(FIRST) + 1}" if i >= len(FIRST) else ""
+        )
         skill = float(rng.normal(0, 1)) if i else -1.5
-        trainees.append(sample_trainee(name, f"trainee{i + 1:02d}", n_cases=n_cases, n_attempts=n_attempts,
-                                       skill=skill, seed=seed * 1000 + i, n_overlays=n_overlays,
-                                       cohort_names=[cohort_name], case_t1=case_t1))
-    return CohortReportData(cohort_name=cohort_name, supervisor_name="Dr. Ingrid Supervisor",
-                            dataset_names=["Native T1 MOLLI 1.5 T"], tolerances=DEFAULT_TOLERANCES,
-                            rule=DEFAULT_RULE, trainees=trainees,
-                            generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc))
+        trainees.append(
+            sample_trainee(
+                name,
+                f"trainee{i + 1:02d}",
+                n_cases=n_cases,
+                n_attempts=n_attempts,
+                skill=skill,
+                seed=seed * 1000 + i,
+                n_overlays=n_overlays,
+                cohort_names=[cohort_name],
+                case_t1=case_t1,
+            )
+        )
+    return CohortReportData(
+        cohort_name=cohort_name,
+        supervisor_name="Dr. Ingrid Supervisor",
+        dataset_names=["Native T1 MOLLI 1.5 T"],
+        tolerances=DEFAULT_TOLERANCES,
+        rule=DEFAULT_RULE,
+        trainees=trainees,
+        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc),
+    )

@@ -8,6 +8,7 @@ Number formats (the tests compare the PDF's text with these): Dice 3 decimals (`
 (``2.4``); signed deltas with an explicit sign (``+3.1``, ``-2.0``, ASCII hyphen-minus so the text is easy to
 search); a missing value is an en dash (``–``).
 """
+
 from __future__ import annotations
 
 import io
@@ -76,15 +77,20 @@ def register_fonts() -> str:
     import matplotlib
 
     ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    faces = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf", FONT_ITALIC: "DejaVuSans-Oblique.ttf",
-             "DejaVuSans-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
+    faces = {
+        FONT: "DejaVuSans.ttf",
+        FONT_BOLD: "DejaVuSans-Bold.ttf",
+        FONT_ITALIC: "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique": "DejaVuSans-BoldOblique.ttf",
+    }
     for name, fname in faces.items():
         path = ttf / fname
         if not path.exists():
             raise FileNotFoundError(f"font {path} not found (it ships with matplotlib)")
         pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
-                                  boldItalic="DejaVuSans-BoldOblique")
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic="DejaVuSans-BoldOblique"
+    )
     return FONT
 
 
@@ -92,22 +98,39 @@ def register_fonts() -> str:
 def styles() -> dict[str, ParagraphStyle]:
     """The paragraph styles: title, subtitle, h1, h2, body, small, caption, cell, cell_bold, box."""
     register_fonts()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, textColor=INK, alignment=TA_LEFT,
-                          spaceAfter=4)
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, textColor=INK, alignment=TA_LEFT, spaceAfter=4)
     return {
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22, spaceAfter=2),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=15, textColor=MUTED, spaceAfter=8),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, spaceBefore=10,
-                             spaceAfter=5, keepWithNext=1),
-        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13, spaceBefore=6,
-                             spaceAfter=3, keepWithNext=1),
+        "h1": ParagraphStyle(
+            "h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, spaceBefore=10, spaceAfter=5, keepWithNext=1
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=6,
+            spaceAfter=3,
+            keepWithNext=1,
+        ),
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=MUTED),
-        "caption": ParagraphStyle("caption", parent=base, fontName=FONT_ITALIC, fontSize=7.8, leading=10,
-                                  textColor=MUTED, spaceBefore=2, spaceAfter=8),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=base,
+            fontName=FONT_ITALIC,
+            fontSize=7.8,
+            leading=10,
+            textColor=MUTED,
+            spaceBefore=2,
+            spaceAfter=8,
+        ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.5, spaceAfter=0),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=7.8, leading=9.5,
-                                    spaceAfter=0),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontName=FONT_BOLD, fontSize=7.8, leading=9.5, spaceAfter=0
+        ),
         "box": ParagraphStyle("box", parent=base, fontSize=9.5, leading=13, spaceAfter=0),
     }
 
@@ -167,8 +190,15 @@ def truncate(s: str, n: int) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Flowables
 # ---------------------------------------------------------------------------------------------------------------
-def table(rows: Sequence[Sequence[object]], col_widths: Sequence[float] | None = None, *, header_rows: int = 1,
-          align_right_from: int | None = None, zebra: bool = True, extra: Sequence[tuple] = ()) -> Table:
+def table(
+    rows: Sequence[Sequence[object]],
+    col_widths: Sequence[float] | None = None,
+    *,
+    header_rows: int = 1,
+    align_right_from: int | None = None,
+    zebra: bool = True,
+    extra: Sequence[tuple] = (),
+) -> Table:
     """A house-style table; strings become wrapped paragraphs, the header repeats on every page it spans.
 
     Parameters
@@ -202,12 +232,16 @@ def table(rows: Sequence[Sequence[object]], col_widths: Sequence[float] | None =
                 out.append(v)
         body.append(out)
     t = Table(body, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
-    cmds = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_BG),
-            ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    cmds = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_BG),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
     if zebra:
         for i in range(header_rows, len(rows)):
             if (i - header_rows) % 2 == 1:
@@ -222,24 +256,51 @@ def key_value_table(pairs: Sequence[tuple[str, str]], key_width: float = 38 * mm
     st = styles()
     rows = [[Paragraph(esc(k), st["cell_bold"]), Paragraph(v, st["cell"])] for k, v in pairs]
     t = Table(rows, colWidths=[key_width, FRAME_WIDTH - key_width], hAlign="LEFT")
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-                           ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 2)]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
     return t
 
 
 def status_box(met: bool, headline: str, explanation: str, rule_sentence: str) -> Table:
     """The accreditation status box: green "met" or red "not met", with the explanation and the rule."""
     st = styles()
-    head = ParagraphStyle("box_head", parent=st["box"], fontName=FONT_BOLD, fontSize=12, leading=15,
-                          textColor=GOOD_TEXT if met else BAD_TEXT)
-    cell = [Paragraph(esc(headline), head), Spacer(1, 3), Paragraph(esc(explanation), st["box"]),
-            Spacer(1, 2), Paragraph(esc(rule_sentence), st["small"])]
+    head = ParagraphStyle(
+        "box_head",
+        parent=st["box"],
+        fontName=FONT_BOLD,
+        fontSize=12,
+        leading=15,
+        textColor=GOOD_TEXT if met else BAD_TEXT,
+    )
+    cell = [
+        Paragraph(esc(headline), head),
+        Spacer(1, 3),
+        Paragraph(esc(explanation), st["box"]),
+        Spacer(1, 2),
+        Paragraph(esc(rule_sentence), st["small"]),
+    ]
     t = Table([[cell]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
-    t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.4, OK_EDGE if met else BAD_EDGE),
-                           ("BACKGROUND", (0, 0), (-1, -1), OK_BG if met else BAD_BG),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                           ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.4, OK_EDGE if met else BAD_EDGE),
+                ("BACKGROUND", (0, 0), (-1, -1), OK_BG if met else BAD_BG),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
     return t
 
 
@@ -255,8 +316,9 @@ def png_image(png: bytes, width: float, max_height: float | None = None) -> Imag
     return Image(io.BytesIO(png), width=width, height=h)
 
 
-def figure(png: bytes, caption: str, width: float = FRAME_WIDTH, max_height: float | None = None,
-           before: Sequence[object] = ()) -> KeepTogether:
+def figure(
+    png: bytes, caption: str, width: float = FRAME_WIDTH, max_height: float | None = None, before: Sequence[object] = ()
+) -> KeepTogether:
     """A chart with its caption below (and the flowables ``before`` it, e.g. its heading), kept on one page."""
     return KeepTogether([*before, png_image(png, width, max_height), Paragraph(caption, styles()["caption"])])
 
@@ -310,8 +372,7 @@ def numbered_canvas(site: str, subject: str, generated_at: datetime) -> type:
             self.line(MARGIN, 11 * mm, w - MARGIN, 11 * mm)
             self.setFont(FONT, 7.5)
             self.setFillColor(MUTED)
-            self.drawCentredString(w / 2, 7.5 * mm,
-                                   footer_text(site, subject, self._pageNumber, total, generated_at))
+            self.drawCentredString(w / 2, 7.5 * mm, footer_text(site, subject, self._pageNumber, total, generated_at))
             self.restoreState()
 
     return _FooterCanvas

@@ -8,6 +8,7 @@ trainee without evaluated submissions gets the title block, the status box and a
 
 Every page has the footer ``MyoQA · <trainee> · page N of M · generated YYYY-MM-DD HH:MM UTC``.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,19 +20,55 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from backend.cmr.reliability import bland_altman
 
 from . import figures
-from .data import (MAP_QUANTITY_LABELS, TraineeReportData, accreditation_status, attempt_within,
-                   abs_or_none, as_utc, case_rows, latest_per_case, quantity_label, report_period, summarise,
-                   time_ordered)
-from .style import (FRAME_WIDTH, MARGIN, PAGE_SIZE, esc, figure, fmt_datetime_utc, fmt_dice, fmt_num, fmt_signed,
-                    fmt_yes_no, key_value_table, numbered_canvas, png_image, status_box, styles, table)
+from .data import (
+    MAP_QUANTITY_LABELS,
+    TraineeReportData,
+    accreditation_status,
+    attempt_within,
+    abs_or_none,
+    as_utc,
+    case_rows,
+    latest_per_case,
+    quantity_label,
+    report_period,
+    summarise,
+    time_ordered,
+)
+from .style import (
+    FRAME_WIDTH,
+    MARGIN,
+    PAGE_SIZE,
+    esc,
+    figure,
+    fmt_datetime_utc,
+    fmt_dice,
+    fmt_num,
+    fmt_signed,
+    fmt_yes_no,
+    key_value_table,
+    numbered_canvas,
+    png_image,
+    status_box,
+    styles,
+    table,
+)
 
 N_THUMBNAILS = 3
 
 
 def _doc(buf: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                             bottomMargin=MARGIN + 4 * mm, title=title, author="MyoQA", subject=subject,
-                             creator="MyoQA reports")
+    return SimpleDocTemplate(
+        buf,
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=title,
+        author="MyoQA",
+        subject=subject,
+        creator="MyoQA reports",
+    )
 
 
 def _names(values: list[str]) -> str:
@@ -44,20 +81,31 @@ def title_block(data: TraineeReportData) -> list:
     period = report_period(data)
     quantities = [a.map_quantity for a in data.attempts]
     generated = as_utc(data.generated_at)
-    rows = [("Trainee", f"{esc(data.trainee_name)} ({esc(data.username)})"),
-            ("Cohort(s)", _names(data.cohort_names)),
-            ("Dataset(s)", _names(data.dataset_names)),
-            ("Period", f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}" if period else "no submissions"),
-            ("Consensus source(s)", _names(sorted(set(data.consensus_sources)
-                                                  | {a.consensus_source for a in data.attempts
-                                                     if a.consensus_source}))),
-            ("Tolerances", esc(data.tolerances.describe(quantity_label(quantities)))),
-            ("Accreditation rule", f"{esc(data.rule.describe())} Applied on {generated:%Y-%m-%d} to every "
-                                   f"evaluated submission in the period, with the tolerances above."),
-            ("Generated", fmt_datetime_utc(data.generated_at))]
-    return [Paragraph("Training progress report", st["title"]),
-            Paragraph(f"{esc(data.trainee_name)} · cardiac MR mapping contour training", st["subtitle"]),
-            key_value_table(rows), Spacer(1, 8)]
+    rows = [
+        ("Trainee", f"{esc(data.trainee_name)} ({esc(data.username)})"),
+        ("Cohort(s)", _names(data.cohort_names)),
+        ("Dataset(s)", _names(data.dataset_names)),
+        ("Period", f"{period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}" if period else "no submissions"),
+        (
+            "Consensus source(s)",
+            _names(
+                sorted(set(data.consensus_sources) | {a.consensus_source for a in data.attempts if a.consensus_source})
+            ),
+        ),
+        ("Tolerances", esc(data.tolerances.describe(quantity_label(quantities)))),
+        (
+            "Accreditation rule",
+            f"{esc(data.rule.describe())} Applied on {generated:%Y-%m-%d} to every "
+            f"evaluated submission in the period, with the tolerances above.",
+        ),
+        ("Generated", fmt_datetime_utc(data.generated_at)),
+    ]
+    return [
+        Paragraph("Training progress report", st["title"]),
+        Paragraph(f"{esc(data.trainee_name)} · cardiac MR mapping contour training", st["subtitle"]),
+        key_value_table(rows),
+        Spacer(1, 8),
+    ]
 
 
 def summary_table(data: TraineeReportData) -> list:
@@ -66,23 +114,53 @@ def summary_table(data: TraineeReportData) -> list:
     s = summarise(data.attempts, data.tolerances)
     q = quantity_label(s.map_quantities)
     tol = data.tolerances
-    rows = [["Metric", "Latest", "Best", "Median", "Tolerance", "Attempts measured"],
-            ["Myocardial Dice", fmt_dice(s.dice.latest), fmt_dice(s.dice.best), fmt_dice(s.dice.median),
-             f"≥ {tol.dice:.3f}", str(s.dice.n)],
-            ["HD95 (mm)", fmt_num(s.hd95_mm.latest), fmt_num(s.hd95_mm.best), fmt_num(s.hd95_mm.median), "–",
-             str(s.hd95_mm.n)],
-            [f"|Δ{esc(q)}| (ms)", fmt_num(s.abs_delta_map_ms.latest), fmt_num(s.abs_delta_map_ms.best),
-             fmt_num(s.abs_delta_map_ms.median), f"≤ {tol.map_ms:.1f}", str(s.abs_delta_map_ms.n)],
-            ["|ΔWT| (mm)", fmt_num(s.abs_delta_wall_thickness_mm.latest),
-             fmt_num(s.abs_delta_wall_thickness_mm.best), fmt_num(s.abs_delta_wall_thickness_mm.median),
-             f"≤ {tol.wall_thickness_mm:.1f}", str(s.abs_delta_wall_thickness_mm.n)]]
+    rows = [
+        ["Metric", "Latest", "Best", "Median", "Tolerance", "Attempts measured"],
+        [
+            "Myocardial Dice",
+            fmt_dice(s.dice.latest),
+            fmt_dice(s.dice.best),
+            fmt_dice(s.dice.median),
+            f"≥ {tol.dice:.3f}",
+            str(s.dice.n),
+        ],
+        [
+            "HD95 (mm)",
+            fmt_num(s.hd95_mm.latest),
+            fmt_num(s.hd95_mm.best),
+            fmt_num(s.hd95_mm.median),
+            "–",
+            str(s.hd95_mm.n),
+        ],
+        [
+            f"|Δ{esc(q)}| (ms)",
+            fmt_num(s.abs_delta_map_ms.latest),
+            fmt_num(s.abs_delta_map_ms.best),
+            fmt_num(s.abs_delta_map_ms.median),
+            f"≤ {tol.map_ms:.1f}",
+            str(s.abs_delta_map_ms.n),
+        ],
+        [
+            "|ΔWT| (mm)",
+            fmt_num(s.abs_delta_wall_thickness_mm.latest),
+            fmt_num(s.abs_delta_wall_thickness_mm.best),
+            fmt_num(s.abs_delta_wall_thickness_mm.median),
+            f"≤ {tol.wall_thickness_mm:.1f}",
+            str(s.abs_delta_wall_thickness_mm.n),
+        ],
+    ]
     w = FRAME_WIDTH
-    intro = (f"{s.attempts} evaluated submission{'s' if s.attempts != 1 else ''} on {s.cases_done} "
-             f"case{'s' if s.cases_done != 1 else ''}; {s.attempts_within} within every tolerance. "
-             "Latest: the most recent submission with a value; best: highest Dice, smallest distance or "
-             "difference; median over all submissions.")
-    return [Paragraph("Summary", st["h1"]), Paragraph(intro, st["body"]),
-            table(rows, [0.26 * w, 0.13 * w, 0.13 * w, 0.13 * w, 0.15 * w, 0.2 * w], align_right_from=1)]
+    intro = (
+        f"{s.attempts} evaluated submission{'s' if s.attempts != 1 else ''} on {s.cases_done} "
+        f"case{'s' if s.cases_done != 1 else ''}; {s.attempts_within} within every tolerance. "
+        "Latest: the most recent submission with a value; best: highest Dice, smallest distance or "
+        "difference; median over all submissions."
+    )
+    return [
+        Paragraph("Summary", st["h1"]),
+        Paragraph(intro, st["body"]),
+        table(rows, [0.26 * w, 0.13 * w, 0.13 * w, 0.13 * w, 0.15 * w, 0.2 * w], align_right_from=1),
+    ]
 
 
 def learning_curves(data: TraineeReportData) -> list:
@@ -91,20 +169,26 @@ def learning_curves(data: TraineeReportData) -> list:
     ordered = time_ordered(data.attempts)
     q = quantity_label(a.map_quantity for a in ordered)
     png = figures.learning_curves_png(
-        [a.dice for a in ordered], [a.hd95_mm for a in ordered],
+        [a.dice for a in ordered],
+        [a.hd95_mm for a in ordered],
         [abs_or_none(a.delta_map_ms) if a.map_quantity else None for a in ordered],
         [abs_or_none(a.delta_wall_thickness_mm) for a in ordered],
         [attempt_within(a, data.tolerances) for a in ordered],
-        tol_dice=data.tolerances.dice, tol_map_ms=data.tolerances.map_ms,
-        tol_wt_mm=data.tolerances.wall_thickness_mm, quantity=q)
+        tol_dice=data.tolerances.dice,
+        tol_map_ms=data.tolerances.map_ms,
+        tol_wt_mm=data.tolerances.wall_thickness_mm,
+        quantity=q,
+    )
     first, last = ordered[0].created_at, ordered[-1].created_at
     subs = "submission" if len(ordered) == 1 else "submissions"
-    caption = (f"Figure 1. Learning curves over the {len(ordered)} {subs} in time order (x: submission number, "
-               f"{as_utc(first):%Y-%m-%d} to {as_utc(last):%Y-%m-%d}, all cases): myocardial Dice (unitless, 0–1), "
-               f"HD95 in mm, |Δ{esc(q)}| = |trainee − consensus myocardial mean {esc(q)}| in ms, and "
-               "|ΔWT| = |trainee − consensus mean wall thickness| in mm. Green shading: within tolerance (dashed "
-               "line: the tolerance); dots green within every tolerance, red outside, grey not judged; blue: "
-               "running median of 5 submissions. HD95 has no tolerance.")
+    caption = (
+        f"Figure 1. Learning curves over the {len(ordered)} {subs} in time order (x: submission number, "
+        f"{as_utc(first):%Y-%m-%d} to {as_utc(last):%Y-%m-%d}, all cases): myocardial Dice (unitless, 0–1), "
+        f"HD95 in mm, |Δ{esc(q)}| = |trainee − consensus myocardial mean {esc(q)}| in ms, and "
+        "|ΔWT| = |trainee − consensus mean wall thickness| in mm. Green shading: within tolerance (dashed "
+        "line: the tolerance); dots green within every tolerance, red outside, grey not judged; blue: "
+        "running median of 5 submissions. HD95 has no tolerance."
+    )
     return [figure(png, caption, before=[Paragraph("Learning curves", st["h1"])])]
 
 
@@ -115,27 +199,51 @@ def per_case_table(data: TraineeReportData) -> list:
     quantities = {r.map_quantity for r in rows_ if r.map_quantity}
     q = quantity_label(quantities)
     mixed = len(quantities) > 1
-    head = ["Case", "Attempts", "Latest Dice", "Best Dice", "HD95 (mm)", f"Δ{esc(q)} (ms)", "ΔWT (mm)",
-            "Within", f"Last {data.rule.last_n} within"]
+    head = [
+        "Case",
+        "Attempts",
+        "Latest Dice",
+        "Best Dice",
+        "HD95 (mm)",
+        f"Δ{esc(q)} (ms)",
+        "ΔWT (mm)",
+        "Within",
+        f"Last {data.rule.last_n} within",
+    ]
     body = [head]
     for r in rows_:
         dm = fmt_signed(r.latest_delta_map_ms)
         if mixed and r.map_quantity and r.latest_delta_map_ms is not None:
             dm = f"{dm} ({esc(MAP_QUANTITY_LABELS.get(r.map_quantity, ''))})"
-        body.append([esc(r.case_title), str(r.attempts), fmt_dice(r.latest_dice), fmt_dice(r.best_dice),
-                     fmt_num(r.latest_hd95_mm), dm, fmt_signed(r.latest_delta_wall_thickness_mm),
-                     fmt_yes_no(r.latest_within), fmt_yes_no(r.qualifies)])
+        body.append(
+            [
+                esc(r.case_title),
+                str(r.attempts),
+                fmt_dice(r.latest_dice),
+                fmt_dice(r.best_dice),
+                fmt_num(r.latest_hd95_mm),
+                dm,
+                fmt_signed(r.latest_delta_wall_thickness_mm),
+                fmt_yes_no(r.latest_within),
+                fmt_yes_no(r.qualifies),
+            ]
+        )
     w = FRAME_WIDTH
     widths = [0.17 * w, 0.10 * w, 0.09 * w, 0.09 * w, 0.09 * w, 0.12 * w, 0.09 * w, 0.09 * w, 0.16 * w]
     extra = []
     for i, r in enumerate(rows_, start=1):
         if r.latest_within is False:
             extra.append(("TEXTCOLOR", (7, i), (7, i), "#b71c1c"))
-    note = (f"Values of the latest submission on each case; Δ = trainee − consensus (signed). “Within”: the latest "
-            f"submission is within every tolerance; “Last {data.rule.last_n} within”: the case counts towards "
-            "accreditation.")
-    return [Paragraph("Results per case", st["h1"]), Paragraph(note, st["small"]),
-            table(body, widths, align_right_from=1, extra=extra)]
+    note = (
+        f"Values of the latest submission on each case; Δ = trainee − consensus (signed). “Within”: the latest "
+        f"submission is within every tolerance; “Last {data.rule.last_n} within”: the case counts towards "
+        "accreditation."
+    )
+    return [
+        Paragraph("Results per case", st["h1"]),
+        Paragraph(note, st["small"]),
+        table(body, widths, align_right_from=1, extra=extra),
+    ]
 
 
 def _finite(v: float | None) -> bool:
@@ -147,12 +255,22 @@ def bland_altman_section(data: TraineeReportData, figure_no: int) -> tuple[list,
     st = styles()
     heading = Paragraph("Agreement of the myocardial map value with the consensus", st["h1"])
     out: list = []
-    latest = latest_per_case([a for a in data.attempts
-                              if a.map_quantity in MAP_QUANTITY_LABELS and _finite(a.trainee_map_ms)
-                              and _finite(a.consensus_map_ms)])
+    latest = latest_per_case(
+        [
+            a
+            for a in data.attempts
+            if a.map_quantity in MAP_QUANTITY_LABELS and _finite(a.trainee_map_ms) and _finite(a.consensus_map_ms)
+        ]
+    )
     if not latest:
-        out += [heading, Paragraph("No submission has both a trainee and a consensus myocardial map value, so "
-                                   "there is no Bland–Altman plot.", st["body"])]
+        out += [
+            heading,
+            Paragraph(
+                "No submission has both a trainee and a consensus myocardial map value, so "
+                "there is no Bland–Altman plot.",
+                st["body"],
+            ),
+        ]
         return out, figure_no
     for qkey, qname in MAP_QUANTITY_LABELS.items():
         pairs = [a for a in latest.values() if a.map_quantity == qkey]
@@ -162,16 +280,27 @@ def bland_altman_section(data: TraineeReportData, figure_no: int) -> tuple[list,
         c = [a.consensus_map_ms for a in pairs]
         ba = bland_altman(t, c)
         if ba.n >= 2:
-            limits = (f"95 % limits of agreement {fmt_signed(ba.loa_low)} to {fmt_signed(ba.loa_high)} ms "
-                      f"(bias ± 1.96 SD, SD {fmt_num(ba.sd)} ms)")
+            limits = (
+                f"95 % limits of agreement {fmt_signed(ba.loa_low)} to {fmt_signed(ba.loa_high)} ms "
+                f"(bias ± 1.96 SD, SD {fmt_num(ba.sd)} ms)"
+            )
         else:
             limits = "limits of agreement not computable from a single case"
-        png = figures.bland_altman_png(t, c, bias=ba.bias, loa_low=ba.loa_low, loa_high=ba.loa_high,
-                                       tolerance_ms=data.tolerances.map_ms, quantity=qname)
-        caption = (f"Figure {figure_no}. Bland–Altman plot of the myocardial {esc(qname)} (ms): the trainee's "
-                   f"minus the consensus's mean {esc(qname)} inside the myocardium, against their mean; one point "
-                   f"per case (the latest submission), n = {ba.n}. Bias {fmt_signed(ba.bias)} ms; {limits}. "
-                   f"Shaded: the tolerance ±{data.tolerances.map_ms:.1f} ms.")
+        png = figures.bland_altman_png(
+            t,
+            c,
+            bias=ba.bias,
+            loa_low=ba.loa_low,
+            loa_high=ba.loa_high,
+            tolerance_ms=data.tolerances.map_ms,
+            quantity=qname,
+        )
+        caption = (
+            f"Figure {figure_no}. Bland–Altman plot of the myocardial {esc(qname)} (ms): the trainee's "
+            f"minus the consensus's mean {esc(qname)} inside the myocardium, against their mean; one point "
+            f"per case (the latest submission), n = {ba.n}. Bias {fmt_signed(ba.bias)} ms; {limits}. "
+            f"Shaded: the tolerance ±{data.tolerances.map_ms:.1f} ms."
+        )
         out.append(figure(png, caption, width=FRAME_WIDTH * 0.9, before=[] if out else [heading]))
         figure_no += 1
     return out, figure_no
@@ -188,33 +317,52 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
     imgs, caps = [], []
     for a in worst:
         imgs.append(png_image(a.overlay_png, cell_w - 4, max_height=62 * mm))
-        caps.append(Paragraph(f"<b>{esc(a.case_title)}</b>, attempt {a.attempt}<br/>Dice {fmt_dice(a.dice)} · "
-                              f"HD95 {fmt_num(a.hd95_mm)} mm<br/>{as_utc(a.created_at):%Y-%m-%d}", st["cell"]))
+        caps.append(
+            Paragraph(
+                f"<b>{esc(a.case_title)}</b>, attempt {a.attempt}<br/>Dice {fmt_dice(a.dice)} · "
+                f"HD95 {fmt_num(a.hd95_mm)} mm<br/>{as_utc(a.created_at):%Y-%m-%d}",
+                st["cell"],
+            )
+        )
     while len(imgs) < N_THUMBNAILS:
         imgs.append("")
         caps.append("")
     grid = Table([imgs, caps], colWidths=[cell_w + 2 * mm] * N_THUMBNAILS, hAlign="LEFT")
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-                              ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
-    what = ("The largest discrepancy: the submission with the lowest myocardial Dice that has an overlay."
-            if len(worst) == 1 else f"The {len(worst)} largest discrepancies: the submissions with the lowest "
-            "myocardial Dice that have an overlay.")
-    caption = (f"Figure {figure_no}. {what} The trainee's contours (yellow) over the consensus (blue, "
-               "dashed) on the map; red: myocardium only in the trainee's contour (over-contoured); green: only in "
-               "the consensus (missed). Distances in mm.")
-    return [KeepTogether([Paragraph("Largest discrepancies", st["h1"]), grid,
-                          Paragraph(caption, st["caption"])])]
+    grid.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    what = (
+        "The largest discrepancy: the submission with the lowest myocardial Dice that has an overlay."
+        if len(worst) == 1
+        else f"The {len(worst)} largest discrepancies: the submissions with the lowest "
+        "myocardial Dice that have an overlay."
+    )
+    caption = (
+        f"Figure {figure_no}. {what} The trainee's contours (yellow) over the consensus (blue, "
+        "dashed) on the map; red: myocardium only in the trainee's contour (over-contoured); green: only in "
+        "the consensus (missed). Distances in mm."
+    )
+    return [KeepTogether([Paragraph("Largest discrepancies", st["h1"]), grid, Paragraph(caption, st["caption"])])]
 
 
 def notes(data: TraineeReportData) -> list:
     """Definitions printed at the end."""
     st = styles()
-    text = ("Definitions. Dice = 2|A∩M| / (|A| + |M|) of the trainee's (A) and the consensus's (M) myocardium. "
-            "HD95: the larger of the two directed 95th percentiles of the distances between the trainee's and the "
-            "consensus's contours (worse of endocardium and epicardium), mm. Δ values are trainee minus consensus: "
-            "the myocardial mean of the map (T1, T2 or T2*, ms) and the mean wall thickness (mm). A submission is "
-            "within tolerance when every measured value is within the tolerance printed on the first page. "
-            "Bland–Altman: bias = mean difference, limits of agreement = bias ± 1.96 SD (Bland & Altman 1986).")
+    text = (
+        "Definitions. Dice = 2|A∩M| / (|A| + |M|) of the trainee's (A) and the consensus's (M) myocardium. "
+        "HD95: the larger of the two directed 95th percentiles of the distances between the trainee's and the "
+        "consensus's contours (worse of endocardium and epicardium), mm. Δ values are trainee minus consensus: "
+        "the myocardial mean of the map (T1, T2 or T2*, ms) and the mean wall thickness (mm). A submission is "
+        "within tolerance when every measured value is within the tolerance printed on the first page. "
+        "Bland–Altman: bias = mean difference, limits of agreement = bias ± 1.96 SD (Bland & Altman 1986)."
+    )
     return [Spacer(1, 6), Paragraph(text, st["small"])]
 
 
@@ -234,12 +382,23 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
     st = styles()
     status = accreditation_status(data.attempts, data.tolerances, data.rule)
     story: list = title_block(data)
-    story.append(status_box(status.met, "Accreditation: MET" if status.met else "Accreditation: NOT MET",
-                            status.explanation, data.rule.describe()))
+    story.append(
+        status_box(
+            status.met,
+            "Accreditation: MET" if status.met else "Accreditation: NOT MET",
+            status.explanation,
+            data.rule.describe(),
+        )
+    )
     if not data.attempts:
-        story += [Spacer(1, 10), Paragraph(
-            "No evaluated submissions in this period: there are no learning curves, per-case results, "
-            "agreement plots or discrepancies to show yet.", st["body"])]
+        story += [
+            Spacer(1, 10),
+            Paragraph(
+                "No evaluated submissions in this period: there are no learning curves, per-case results, "
+                "agreement plots or discrepancies to show yet.",
+                st["body"],
+            ),
+        ]
     else:
         story += summary_table(data)
         story += learning_curves(data)
@@ -253,4 +412,3 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
     doc = _doc(buf, f"Training progress report: {subject}", "MyoQA training progress and accreditation")
     doc.build(story, canvasmaker=numbered_canvas(data.site_name, subject, data.generated_at))
     return buf.getvalue()
-

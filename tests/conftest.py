@@ -1,5 +1,6 @@
 """Shared test fixtures. Real data is read by path from ``../shared/data`` (never copied into the repository);
 tests that need it skip, with the reason, on a clone that has no ``../shared``."""
+
 from __future__ import annotations
 
 from pathlib import Path

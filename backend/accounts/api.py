@@ -1,4 +1,5 @@
 """Auth, cohorts, overview and trainee history endpoints (thin: parse, authorise, call one service/selector)."""
+
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
@@ -22,9 +23,13 @@ def user_out(u: User | None) -> dict | None:
 
 
 def cohort_out(c) -> dict:
-    return {"id": c.pk, "name": c.name, "supervisor": user_out(c.supervisor),
-            "trainees": [user_out(t) for t in c.trainees.all()],
-            "datasets": [{"id": d.pk, "name": d.name} for d in c.datasets.all()]}
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "supervisor": user_out(c.supervisor),
+        "trainees": [user_out(t) for t in c.trainees.all()],
+        "datasets": [{"id": d.pk, "name": d.name} for d in c.datasets.all()],
+    }
 
 
 class LoginIn(serializers.Serializer):
@@ -112,11 +117,16 @@ class CohortOverviewView(APIView):
 
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
         ov = cohort_overview(cohort=cohort)
-        return Response({
-            "cohort": cohort_out(cohort),
-            "cases": [{"id": c.pk, "title": c.title, "dataset_id": c.dataset_id, "dataset_name": c.dataset.name}
-                      for c in ov["cases"]],
-            "rows": [{"trainee": user_out(r["trainee"]), "cells": r["cells"]} for r in ov["rows"]]})
+        return Response(
+            {
+                "cohort": cohort_out(cohort),
+                "cases": [
+                    {"id": c.pk, "title": c.title, "dataset_id": c.dataset_id, "dataset_name": c.dataset.name}
+                    for c in ov["cases"]
+                ],
+                "rows": [{"trainee": user_out(r["trainee"]), "cells": r["cells"]} for r in ov["rows"]],
+            }
+        )
 
 
 class TraineeHistoryView(APIView):
@@ -126,5 +136,9 @@ class TraineeHistoryView(APIView):
 
         trainee = selectors.trainee_get(user=request.user, trainee_id=trainee_id)
         subs = submission_list(user=request.user).filter(trainee=trainee)
-        return Response({"trainee": user_out(trainee),
-                         "submissions": [{**result_summary(s), "case_title": s.case.title} for s in subs]})
+        return Response(
+            {
+                "trainee": user_out(trainee),
+                "submissions": [{**result_summary(s), "case_title": s.case.title} for s in subs],
+            }
+        )

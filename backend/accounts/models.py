@@ -1,4 +1,5 @@
 """Users (trainees and supervisors) and cohorts (classes of trainees)."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser

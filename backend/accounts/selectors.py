@@ -1,4 +1,5 @@
 """Reads for users and cohorts, scoped to the requester (deny by default)."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

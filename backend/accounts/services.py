@@ -1,4 +1,5 @@
 """Writes for users and cohorts (services: keyword-only, ``full_clean`` before ``save``)."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

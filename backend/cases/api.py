@@ -1,4 +1,5 @@
 """Dataset and case endpoints (thin: parse, authorise, call one service/selector)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,25 +28,45 @@ def automatic_consensus_available() -> bool:
 
 
 def dataset_out(d: Dataset) -> dict:
-    return {"id": d.pk, "name": d.name, "description": d.description,
-            "cohort_ids": sorted(c.pk for c in d.cohorts.all()), "n_cases": d.cases.count(),
-            "consensus_source": d.consensus_source, "automatic_consensus_available": automatic_consensus_available(),
-            "feedback_mode": d.feedback_mode, "tolerance_dice": d.tolerance_dice,
-            "tolerance_map_ms": d.tolerance_map_ms, "tolerance_wall_thickness_mm": d.tolerance_wall_thickness_mm,
-            "accreditation_last_n": d.accreditation_last_n, "accreditation_min_cases": d.accreditation_min_cases}
+    return {
+        "id": d.pk,
+        "name": d.name,
+        "description": d.description,
+        "cohort_ids": sorted(c.pk for c in d.cohorts.all()),
+        "n_cases": d.cases.count(),
+        "consensus_source": d.consensus_source,
+        "automatic_consensus_available": automatic_consensus_available(),
+        "feedback_mode": d.feedback_mode,
+        "tolerance_dice": d.tolerance_dice,
+        "tolerance_map_ms": d.tolerance_map_ms,
+        "tolerance_wall_thickness_mm": d.tolerance_wall_thickness_mm,
+        "accreditation_last_n": d.accreditation_last_n,
+        "accreditation_min_cases": d.accreditation_min_cases,
+    }
 
 
 def case_out(c, user) -> dict:
-    return {"id": c.pk, "title": c.title, "dataset_id": c.dataset_id,
-            "dataset_name": c.dataset.name if c.dataset else None, "created_at": c.created_at,
-            "practice": c.dataset_id is None,
-            "image": {"kind": c.image_kind, "rows": c.rows, "columns": c.columns,
-                      "pixel_spacing_mm": [c.pixel_spacing_dy_mm, c.pixel_spacing_dx_mm],
-                      "echo_times_ms": c.echo_times_ms, "field_strength_t": c.field_strength_t, "units": c.units},
-            "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
-            "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
-            "reference_available": selectors.reference_visible(user=user, case=c)
-            and selectors.current_reference(case=c, user=user) is not None}
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "dataset_id": c.dataset_id,
+        "dataset_name": c.dataset.name if c.dataset else None,
+        "created_at": c.created_at,
+        "practice": c.dataset_id is None,
+        "image": {
+            "kind": c.image_kind,
+            "rows": c.rows,
+            "columns": c.columns,
+            "pixel_spacing_mm": [c.pixel_spacing_dy_mm, c.pixel_spacing_dx_mm],
+            "echo_times_ms": c.echo_times_ms,
+            "field_strength_t": c.field_strength_t,
+            "units": c.units,
+        },
+        "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
+        "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
+        "reference_available": selectors.reference_visible(user=user, case=c)
+        and selectors.current_reference(case=c, user=user) is not None,
+    }
 
 
 class DatasetIn(serializers.Serializer):
@@ -115,13 +136,19 @@ class CaseListView(APIView):
         try:
             dataset_id = int(request.data.get("dataset", ""))
         except ValueError:
-            return Response({"detail": "Choose the dataset the case belongs to.", "field": "dataset"},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "Choose the dataset the case belongs to.", "field": "dataset"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
-        case = services.case_create(user=request.user, dataset=d, title=request.data.get("title", ""),
-                                    image_files=request.FILES.getlist("image"),
-                                    gold_standard=request.FILES.get("gold_standard"),
-                                    experts=request.FILES.getlist("experts"))
+        case = services.case_create(
+            user=request.user,
+            dataset=d,
+            title=request.data.get("title", ""),
+            image_files=request.FILES.getlist("image"),
+            gold_standard=request.FILES.get("gold_standard"),
+            experts=request.FILES.getlist("experts"),
+        )
         return Response(case_out(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -137,8 +164,12 @@ class CaseDicomView(APIView):
     def get(self, request, case_id: int):
         c = selectors.case_get(user=request.user, case_id=case_id)
         ext = ".zip" if c.dicom_file.content_type == "application/zip" else ".dcm"
-        return FileResponse(open(file_path(c.dicom_file), "rb"), as_attachment=True,
-                            filename=f"myoqa-case-{c.pk}{ext}", content_type=c.dicom_file.content_type)
+        return FileResponse(
+            open(file_path(c.dicom_file), "rb"),
+            as_attachment=True,
+            filename=f"myoqa-case-{c.pk}{ext}",
+            content_type=c.dicom_file.content_type,
+        )
 
 
 class CasePixelsView(APIView):

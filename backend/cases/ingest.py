@@ -5,6 +5,7 @@ Uploads are copied into a private temporary folder under generated names, valida
 de-identified (:mod:`backend.core.deid`) before anything is stored. Errors are
 :class:`backend.core.api.UploadError` naming the form field, with the analysis core's message.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -116,8 +117,9 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
     kept.sort(key=lambda ds: float(ds.get("EchoTime", 0) or 0))
     pseudonym = mapper.patient_id(str(kept[0].get("PatientID", "")))
     if len(kept) == 1:
-        return IngestedImage(image, _deidentified_bytes(kept[0], mapper), "application/dicom", ".dcm",
-                             pixel_hash(image), pseudonym)
+        return IngestedImage(
+            image, _deidentified_bytes(kept[0], mapper), "application/dicom", ".dcm", pixel_hash(image), pseudonym
+        )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for i, ds in enumerate(kept, 1):
@@ -125,8 +127,9 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
     return IngestedImage(image, buf.getvalue(), "application/zip", ".zip", pixel_hash(image), pseudonym)
 
 
-def ingest_contours(upload: UploadedFile | None, *, image_shape: tuple[int, int], field: str,
-                    who: str = "contours") -> ContourSet:
+def ingest_contours(
+    upload: UploadedFile | None, *, image_shape: tuple[int, int], field: str, who: str = "contours"
+) -> ContourSet:
     """Validate a contour upload (IDL SAV, .npy or .png mask) against the image's shape.
 
     Parameters
@@ -161,7 +164,12 @@ def ingest_contours(upload: UploadedFile | None, *, image_shape: tuple[int, int]
             for chunk in upload.chunks():
                 out.write(chunk)
         try:
-            return read_contours(path, image_shape=image_shape, names=settings.CMR_SAV_NAMES, max_bytes=limit,
-                                 timeout_s=settings.CMR_PARSE_TIMEOUT_S)
+            return read_contours(
+                path,
+                image_shape=image_shape,
+                names=settings.CMR_SAV_NAMES,
+                max_bytes=limit,
+                timeout_s=settings.CMR_PARSE_TIMEOUT_S,
+            )
         except CMRError as exc:
             raise UploadError(f"{who[0].upper()}{who[1:]}: {exc}", field) from None

@@ -1,4 +1,5 @@
 """Datasets of training cases, their images and their reference (consensus) contours."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -42,8 +43,9 @@ class Dataset(models.Model):
     description = models.TextField(blank=True)
     cohorts = models.ManyToManyField(Cohort, related_name="datasets", blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="datasets")
-    consensus_source = models.CharField(max_length=20, choices=ConsensusSource.choices,
-                                        default=ConsensusSource.GOLD_STANDARD)
+    consensus_source = models.CharField(
+        max_length=20, choices=ConsensusSource.choices, default=ConsensusSource.GOLD_STANDARD
+    )
     feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.REVEAL)
     tolerance_dice = models.FloatField(default=0.85)
     tolerance_map_ms = models.FloatField(default=8.4)
@@ -74,12 +76,16 @@ class Case(models.Model):
     echo_times_ms = models.JSONField(null=True, blank=True)
     field_strength_t = models.FloatField(null=True, blank=True)
     units = models.CharField(max_length=10)
-    pixel_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the float64 pixel array, to recognise the image")
-    patient_pseudonym = models.CharField(max_length=64, blank=True,
-                                         help_text="de-identified Patient ID: keeps a patient's images in one fold")
+    pixel_sha256 = models.CharField(
+        max_length=64, help_text="SHA-256 of the float64 pixel array, to recognise the image"
+    )
+    patient_pseudonym = models.CharField(
+        max_length=64, blank=True, help_text="de-identified Patient ID: keeps a patient's images in one fold"
+    )
     dicom_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
-    image_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+",
-                                   help_text="the parsed image (npz), read by evaluations")
+    image_file = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, related_name="+", help_text="the parsed image (npz), read by evaluations"
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,12 +109,17 @@ class ReferenceContour(models.Model):
     version = models.PositiveIntegerField(default=1)
     contributors = models.JSONField(default=list, blank=True)
     source_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    contours_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+",
-                                      help_text="the parsed contour set (npz)")
+    contours_file = models.ForeignKey(
+        StoredFile, on_delete=models.PROTECT, related_name="+", help_text="the parsed contour set (npz)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["case_id", "kind", "-version", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "kind", "version"],
-                                               condition=models.Q(kind__in=["gold_standard", "team", "automatic"]),
-                                               name="one_consensus_per_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "version"],
+                condition=models.Q(kind__in=["gold_standard", "team", "automatic"]),
+                name="one_consensus_per_version",
+            )
+        ]

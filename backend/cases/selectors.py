@@ -1,4 +1,5 @@
 """Reads for datasets, cases and references, scoped to the requester (deny by default)."""
+
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
@@ -49,9 +50,11 @@ def current_reference(*, case: Case, user: User | None = None) -> ReferenceConto
     if case.dataset is None:
         kinds = [ReferenceKind.AUTOMATIC]
     else:
-        kinds = {ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
-                 ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
-                 ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC]}[case.dataset.consensus_source]
+        kinds = {
+            ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
+            ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
+            ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC],
+        }[case.dataset.consensus_source]
     qs = ReferenceContour.objects.filter(case=case, kind__in=kinds).select_related("contours_file")
     if user is not None and user.is_trainee and kinds == [ReferenceKind.AUTOMATIC]:
         qs = qs.filter(evaluations__trainee=user)

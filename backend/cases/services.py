@@ -1,4 +1,5 @@
 """Writes for datasets, cases and reference contours."""
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -25,19 +26,36 @@ def _check_tolerances(dice: float, map_ms: float, wt_mm: float) -> None:
 
 
 @transaction.atomic
-def dataset_create(*, user: User, name: str, description: str = "", cohorts: Sequence[Cohort] = (),
-                   consensus_source: str = ConsensusSource.GOLD_STANDARD, feedback_mode: str = FeedbackMode.REVEAL,
-                   tolerance_dice: float = 0.85, tolerance_map_ms: float = 8.4,
-                   tolerance_wall_thickness_mm: float = 1.5, accreditation_last_n: int = 3,
-                   accreditation_min_cases: int = 3) -> Dataset:
+def dataset_create(
+    *,
+    user: User,
+    name: str,
+    description: str = "",
+    cohorts: Sequence[Cohort] = (),
+    consensus_source: str = ConsensusSource.GOLD_STANDARD,
+    feedback_mode: str = FeedbackMode.REVEAL,
+    tolerance_dice: float = 0.85,
+    tolerance_map_ms: float = 8.4,
+    tolerance_wall_thickness_mm: float = 1.5,
+    accreditation_last_n: int = 3,
+    accreditation_min_cases: int = 3,
+) -> Dataset:
     """Create a dataset (supervisor only) and give it to cohorts the supervisor runs."""
     if not user.is_supervisor:
         raise ValidationError("Only supervisors create datasets.")
     _check_tolerances(tolerance_dice, tolerance_map_ms, tolerance_wall_thickness_mm)
-    ds = Dataset(name=name.strip(), description=description, created_by=user, consensus_source=consensus_source,
-                 feedback_mode=feedback_mode, tolerance_dice=tolerance_dice, tolerance_map_ms=tolerance_map_ms,
-                 tolerance_wall_thickness_mm=tolerance_wall_thickness_mm, accreditation_last_n=accreditation_last_n,
-                 accreditation_min_cases=accreditation_min_cases)
+    ds = Dataset(
+        name=name.strip(),
+        description=description,
+        created_by=user,
+        consensus_source=consensus_source,
+        feedback_mode=feedback_mode,
+        tolerance_dice=tolerance_dice,
+        tolerance_map_ms=tolerance_map_ms,
+        tolerance_wall_thickness_mm=tolerance_wall_thickness_mm,
+        accreditation_last_n=accreditation_last_n,
+        accreditation_min_cases=accreditation_min_cases,
+    )
     ds.full_clean()
     ds.save()
     ds.cohorts.set([c for c in cohorts if c.supervisor_id == user.pk])
@@ -47,8 +65,17 @@ def dataset_create(*, user: User, name: str, description: str = "", cohorts: Seq
 @transaction.atomic
 def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None, **fields) -> Dataset:
     """Change a dataset's settings (name, description, consensus source, feedback mode, tolerances, cohorts)."""
-    allowed = {"name", "description", "consensus_source", "feedback_mode", "tolerance_dice", "tolerance_map_ms",
-               "tolerance_wall_thickness_mm", "accreditation_last_n", "accreditation_min_cases"}
+    allowed = {
+        "name",
+        "description",
+        "consensus_source",
+        "feedback_mode",
+        "tolerance_dice",
+        "tolerance_map_ms",
+        "tolerance_wall_thickness_mm",
+        "accreditation_last_n",
+        "accreditation_min_cases",
+    }
     for k, v in fields.items():
         if k not in allowed:
             raise ValidationError(f"Unknown dataset setting {k!r}.")
@@ -61,42 +88,75 @@ def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None,
     return dataset
 
 
-def _store_reference(case: Case, kind: str, cs: ContourSet, upload: UploadedFile | None, *, rater: str = "",
-                     version: int = 1, contributors: Sequence[int] = ()) -> ReferenceContour:
+def _store_reference(
+    case: Case,
+    kind: str,
+    cs: ContourSet,
+    upload: UploadedFile | None,
+    *,
+    rater: str = "",
+    version: int = 1,
+    contributors: Sequence[int] = (),
+) -> ReferenceContour:
     src = None
     if upload is not None:
         upload.seek(0)
-        src = file_store(upload.read(), content_type="application/octet-stream",
-                         download_name=f"case-{case.pk}-{kind}.sav")
-    ref = ReferenceContour(case=case, kind=kind, rater=rater, version=version, contributors=list(contributors),
-                           source_file=src, contours_file=file_store(contour_set_to_bytes(cs),
-                                                                     content_type="application/x-npz"))
+        src = file_store(
+            upload.read(), content_type="application/octet-stream", download_name=f"case-{case.pk}-{kind}.sav"
+        )
+    ref = ReferenceContour(
+        case=case,
+        kind=kind,
+        rater=rater,
+        version=version,
+        contributors=list(contributors),
+        source_file=src,
+        contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"),
+    )
     ref.full_clean()
     ref.save()
     return ref
 
 
-def case_from_ingested(*, ing: IngestedImage, title: str, user: User, dataset: Dataset | None,
-                     owner: User | None) -> Case:
+def case_from_ingested(
+    *, ing: IngestedImage, title: str, user: User, dataset: Dataset | None, owner: User | None
+) -> Case:
     """Store an ingested image as a case (call inside ``staged_files()`` and ``transaction.atomic()``)."""
     img = ing.image
-    case = Case(dataset=dataset, owner=owner, title=title.strip() or "Untitled case", image_kind=img.kind.value,
-                rows=img.rows, columns=img.columns, pixel_spacing_dy_mm=img.pixel_spacing_mm[0],
-                pixel_spacing_dx_mm=img.pixel_spacing_mm[1],
-                echo_times_ms=list(img.echo_times_ms) if img.echo_times_ms else None,
-                field_strength_t=img.field_strength_t, units=img.units, pixel_sha256=ing.pixel_sha256,
-                patient_pseudonym=ing.patient_pseudonym,
-                dicom_file=file_store(ing.dicom_bytes, content_type=ing.content_type,
-                                      download_name=f"myoqa-case{ing.download_ext}"),
-                image_file=file_store(image_to_bytes(img), content_type="application/x-npz"),
-                created_by=user)
+    case = Case(
+        dataset=dataset,
+        owner=owner,
+        title=title.strip() or "Untitled case",
+        image_kind=img.kind.value,
+        rows=img.rows,
+        columns=img.columns,
+        pixel_spacing_dy_mm=img.pixel_spacing_mm[0],
+        pixel_spacing_dx_mm=img.pixel_spacing_mm[1],
+        echo_times_ms=list(img.echo_times_ms) if img.echo_times_ms else None,
+        field_strength_t=img.field_strength_t,
+        units=img.units,
+        pixel_sha256=ing.pixel_sha256,
+        patient_pseudonym=ing.patient_pseudonym,
+        dicom_file=file_store(
+            ing.dicom_bytes, content_type=ing.content_type, download_name=f"myoqa-case{ing.download_ext}"
+        ),
+        image_file=file_store(image_to_bytes(img), content_type="application/x-npz"),
+        created_by=user,
+    )
     case.full_clean()
     case.save()
     return case
 
 
-def case_create(*, user: User, dataset: Dataset, title: str, image_files: Sequence[UploadedFile],
-                gold_standard: UploadedFile | None = None, experts: Sequence[UploadedFile] = ()) -> Case:
+def case_create(
+    *,
+    user: User,
+    dataset: Dataset,
+    title: str,
+    image_files: Sequence[UploadedFile],
+    gold_standard: UploadedFile | None = None,
+    experts: Sequence[UploadedFile] = (),
+) -> Case:
     """Create a training case: validate and de-identify the image, validate every contour file, store all.
 
     Parameters
@@ -126,10 +186,12 @@ def case_create(*, user: User, dataset: Dataset, title: str, image_files: Sequen
     if gold_standard is not None:
         gold = ingest_contours(gold_standard, image_shape=shape, field="gold_standard", who="gold-standard contours")
     elif dataset.consensus_source == ConsensusSource.GOLD_STANDARD:
-        raise UploadError("This dataset uses the gold-standard consensus: please add the expert consensus SAV file.",
-                          "gold_standard")
-    expert_sets = [ingest_contours(f, image_shape=shape, field="experts", who=f"expert contours {f.name}")
-                   for f in experts]
+        raise UploadError(
+            "This dataset uses the gold-standard consensus: please add the expert consensus SAV file.", "gold_standard"
+        )
+    expert_sets = [
+        ingest_contours(f, image_shape=shape, field="experts", who=f"expert contours {f.name}") for f in experts
+    ]
     with staged_files(), transaction.atomic():
         case = case_from_ingested(ing=ing, title=title, user=user, dataset=dataset, owner=None)
         if gold is not None:
@@ -139,8 +201,9 @@ def case_create(*, user: User, dataset: Dataset, title: str, image_files: Sequen
     return case
 
 
-def reference_store(*, case: Case, kind: str, contours: ContourSet, version: int, contributors: Sequence[int],
-                    rater: str = "") -> ReferenceContour:
+def reference_store(
+    *, case: Case, kind: str, contours: ContourSet, version: int, contributors: Sequence[int], rater: str = ""
+) -> ReferenceContour:
     """Store a computed consensus (team average or automatic) as a new version of a case's reference."""
     with staged_files(), transaction.atomic():
         return _store_reference(case, kind, contours, None, rater=rater, version=version, contributors=contributors)

@@ -14,6 +14,7 @@ The payload (all distances in mm, areas in mm², times in ms; NaN where a value 
      "reference": {same keys as "trainee"} | None,
      "delta":     {"wall_thickness_mm": trainee - reference, "map_mean": trainee - reference} | None}
 """
+
 from __future__ import annotations
 
 import math
@@ -70,14 +71,21 @@ def resolve_map(image: CMRImage, choice: str = "auto") -> MapQuantity | None:
     if choice == "none":
         return None
     if choice == "auto":
-        return {ImageKind.T1_MAP: MapQuantity.T1, ImageKind.T2_MAP: MapQuantity.T2,
-                ImageKind.T2STAR_SERIES: MapQuantity.T2STAR}.get(image.kind, MapQuantity.SIGNAL)
+        return {
+            ImageKind.T1_MAP: MapQuantity.T1,
+            ImageKind.T2_MAP: MapQuantity.T2,
+            ImageKind.T2STAR_SERIES: MapQuantity.T2STAR,
+        }.get(image.kind, MapQuantity.SIGNAL)
     if choice == "t2star" and not series:
-        raise CMRError("T2* needs a multi-echo series (several echo times); this image is a single frame "
-                       f"({image.kind.value}). Upload all echoes of the slice, or choose another map.")
+        raise CMRError(
+            "T2* needs a multi-echo series (several echo times); this image is a single frame "
+            f"({image.kind.value}). Upload all echoes of the slice, or choose another map."
+        )
     if choice in ("t1", "t2") and series:
-        raise CMRError(f"A {choice.upper()} map is a single frame, but this upload is a {len(image.echo_times_ms)}-echo "
-                       "series. Upload the scanner's map, or choose T2*.")
+        raise CMRError(
+            f"A {choice.upper()} map is a single frame, but this upload is a {len(image.echo_times_ms)}-echo "
+            "series. Upload the scanner's map, or choose T2*."
+        )
     return {"t1": MapQuantity.T1, "t2": MapQuantity.T2, "t2star": MapQuantity.T2STAR}[choice]
 
 
@@ -134,25 +142,40 @@ class _MapContext:
         fit = fit_t2star(self.image.echo_times_ms, roi_signal(self.image.pixels, myo))
         grade_kw = {} if iron_table is None else {"table": iron_table}
         grade = iron_grade(fit.t2star_ms, field_strength_t=self.image.field_strength_t, **grade_kw)
-        out = {"quantity": q.value, **stats,
-               # The myocardial T2* is the fit of the ROI-mean signal (Anderson 2001); the pixel-map statistics
-               # (sd, median, iqr) describe its spread.
-               "mean": fit.t2star_ms, "pixel_mean": stats["mean"], "r2star_per_s": fit.r2star_per_s,
-               "fit": {"model": fit.model, "n_echoes_used": fit.n_echoes_used, "r_squared": fit.r_squared,
-                       "k": fit.k},
-               "iron": {"grade": grade.grade, "field_strength_t": grade.field_strength_t, "reason": grade.reason}}
+        out = {
+            "quantity": q.value,
+            **stats,
+            # The myocardial T2* is the fit of the ROI-mean signal (Anderson 2001); the pixel-map statistics
+            # (sd, median, iqr) describe its spread.
+            "mean": fit.t2star_ms,
+            "pixel_mean": stats["mean"],
+            "r2star_per_s": fit.r2star_per_s,
+            "fit": {"model": fit.model, "n_echoes_used": fit.n_echoes_used, "r_squared": fit.r_squared, "k": fit.k},
+            "iron": {"grade": grade.grade, "field_strength_t": grade.field_strength_t, "reason": grade.reason},
+        }
         return out, grade.grade
 
 
 def _rater_summary(r: RaterGeometry, ctx: _MapContext, spacing, scheme, iron_table) -> dict:
     wt = wall_thickness(r.endo, r.epi, pixel_spacing_mm=spacing, scheme=scheme)
     m, grade = ctx.measure(r.regions.myocardium, iron_table)
-    return {"myocardium_area_mm2": _myocardium_area(r, spacing), "wall_thickness_mm": wt.as_dict(),
-            "map": m, "iron_grade": grade}
+    return {
+        "myocardium_area_mm2": _myocardium_area(r, spacing),
+        "wall_thickness_mm": wt.as_dict(),
+        "map": m,
+        "iron_grade": grade,
+    }
 
 
-def assess(image: CMRImage, trainee: ContourSet, reference: ContourSet | None = None, *, map_choice: str = "auto",
-           rv_insertion: tuple[float, float] | None = None, iron_table: Any = None) -> Assessment:
+def assess(
+    image: CMRImage,
+    trainee: ContourSet,
+    reference: ContourSet | None = None,
+    *,
+    map_choice: str = "auto",
+    rv_insertion: tuple[float, float] | None = None,
+    iron_table: Any = None,
+) -> Assessment:
     """Evaluate a trainee's contours on an image, against a reference when one is given.
 
     Parameters
@@ -200,10 +223,15 @@ def assess(image: CMRImage, trainee: ContourSet, reference: ContourSet | None = 
     scheme = sector_scheme(anchor.endo, rv_insertion) if anchor.endo is not None else None
 
     out: dict[str, Any] = {
-        "image": {"kind": image.kind.value, "rows": image.rows, "columns": image.columns,
-                  "pixel_spacing_mm": [float(spacing[0]), float(spacing[1])],
-                  "echo_times_ms": list(image.echo_times_ms) if image.echo_times_ms else None,
-                  "field_strength_t": image.field_strength_t, "units": image.units},
+        "image": {
+            "kind": image.kind.value,
+            "rows": image.rows,
+            "columns": image.columns,
+            "pixel_spacing_mm": [float(spacing[0]), float(spacing[1])],
+            "echo_times_ms": list(image.echo_times_ms) if image.echo_times_ms else None,
+            "field_strength_t": image.field_strength_t,
+            "units": image.units,
+        },
         "agreement": None,
         "trainee": _rater_summary(t, ctx, spacing, scheme, iron_table),
         "reference": None,
@@ -216,8 +244,12 @@ def assess(image: CMRImage, trainee: ContourSet, reference: ContourSet | None = 
         out["delta"] = {
             "wall_thickness_mm": out["trainee"]["wall_thickness_mm"]["mean"]
             - out["reference"]["wall_thickness_mm"]["mean"],
-            "wall_thickness_sectors_mm": [a - b for a, b in zip(out["trainee"]["wall_thickness_mm"]["sectors"],
-                                                                out["reference"]["wall_thickness_mm"]["sectors"])],
+            "wall_thickness_sectors_mm": [
+                a - b
+                for a, b in zip(
+                    out["trainee"]["wall_thickness_mm"]["sectors"], out["reference"]["wall_thickness_mm"]["sectors"]
+                )
+            ],
             "myocardium_area_mm2": out["trainee"]["myocardium_area_mm2"] - out["reference"]["myocardium_area_mm2"],
             "map_mean": (tm["mean"] - rm["mean"]) if tm and rm else None,
             "map_quantity": quantity.value if quantity else None,

@@ -13,6 +13,7 @@ endocardium inside its epicardium. Consensus contours are extracted with marchin
   inside a **fixed region**: the bounding box of all raters' whole-LV masks plus ``margin_px`` pixels on every side
   (architecture.md, "Pitfalls"). Sensitivity and specificity are reported per rater for the myocardium.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -101,8 +102,9 @@ def _largest_component(mask: np.ndarray) -> np.ndarray:
     return lab == (1 + int(np.argmax(sizes)))
 
 
-def consensus(contour_sets: Sequence[ContourSet], shape: tuple[int, int], *, method: str = "majority",
-              margin_px: int = 10) -> Consensus:
+def consensus(
+    contour_sets: Sequence[ContourSet], shape: tuple[int, int], *, method: str = "majority", margin_px: int = 10
+) -> Consensus:
     """Fuse N raters' contour sets into one consensus.
 
     Parameters
@@ -140,8 +142,10 @@ def consensus(contour_sets: Sequence[ContourSet], shape: tuple[int, int], *, met
         rows, cols = np.nonzero(union)
         if len(rows) == 0:
             raise ValueError("all raters' masks are empty")
-        box = (slice(max(rows.min() - margin_px, 0), rows.max() + margin_px + 1),
-               slice(max(cols.min() - margin_px, 0), cols.max() + margin_px + 1))
+        box = (
+            slice(max(rows.min() - margin_px, 0), rows.max() + margin_px + 1),
+            slice(max(cols.min() - margin_px, 0), cols.max() + margin_px + 1),
+        )
         cavity, _, _ = _staple([r.cavity for r in regs], box)
         whole, _, _ = _staple([r.whole for r in regs], box)
         _, sens, spec = _staple([r.myocardium for r in regs], box)
@@ -153,8 +157,19 @@ def consensus(contour_sets: Sequence[ContourSet], shape: tuple[int, int], *, met
     myo = whole & ~cavity
     regions = LVRegions(cavity=cavity, myocardium=myo, whole=whole)
     endo, epi = mask_to_contour(cavity), mask_to_contour(whole)
-    cs = ContourSet(endocardium=endo, epicardium=epi, myocardium_mask=myo, cavity_mask=cavity,
-                    source=f"consensus:{method}:{len(regs)}")
-    return Consensus(regions=regions, contours=cs, method=method, n_raters=len(regs),
-                     rater_sensitivity=None if sens is None else tuple(sens),
-                     rater_specificity=None if spec is None else tuple(spec), flags=tuple(flags))
+    cs = ContourSet(
+        endocardium=endo,
+        epicardium=epi,
+        myocardium_mask=myo,
+        cavity_mask=cavity,
+        source=f"consensus:{method}:{len(regs)}",
+    )
+    return Consensus(
+        regions=regions,
+        contours=cs,
+        method=method,
+        n_raters=len(regs),
+        rater_sensitivity=None if sens is None else tuple(sens),
+        rater_specificity=None if spec is None else tuple(spec),
+        flags=tuple(flags),
+    )

@@ -7,6 +7,7 @@ Sources: ``../shared/docs/domain.md`` ("Contour -> mask: pixel centres inside th
 marching squares at level 0.5"); ``skimage.draw.polygon`` (pixel-centre test; unlike ``cv2.fillPoly`` it does not
 add half the perimeter to the area); ``skimage.measure.find_contours`` (marching squares, Lorensen & Cline 1987).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -259,7 +260,8 @@ def validate_contour_set(cs: ContourSet, shape: tuple[int, int], *, touching_pix
         if m is not None and m.shape != (rows, cols):
             raise InvalidContourError(
                 f"The {name} has shape {m.shape[0]}x{m.shape[1]} (rows x columns) but the image is {rows}x{cols}; "
-                "the mask must cover the image pixel for pixel.")
+                "the mask must cover the image pixel for pixel."
+            )
     if cs.myocardium_mask is not None and not cs.myocardium_mask.any():
         raise InvalidContourError("The myocardium mask is empty: no pixel is marked as myocardium.")
     if not cs.has_polygons:
@@ -271,7 +273,8 @@ def validate_contour_set(cs: ContourSet, shape: tuple[int, int], *, touching_pix
         if lo[0] < -0.5 or lo[1] < -0.5 or hi[0] > cols - 0.5 or hi[1] > rows - 0.5:
             raise InvalidContourError(
                 f"The {name} leaves the image: its points span x {lo[0]:.1f} to {hi[0]:.1f}, y {lo[1]:.1f} to "
-                f"{hi[1]:.1f}, but the image is {cols} columns x {rows} rows (pixel coordinates, x = column).")
+                f"{hi[1]:.1f}, but the image is {cols} columns x {rows} rows (pixel coordinates, x = column)."
+            )
     cavity = polygon_to_mask(cs.endocardium, shape)
     whole = polygon_to_mask(cs.epicardium, shape)
     if not cavity.any() or not whole.any():
@@ -283,7 +286,8 @@ def validate_contour_set(cs: ContourSet, shape: tuple[int, int], *, touching_pix
         raise InvalidContourError(
             f"The endocardium is not inside the epicardium: {outside} pixels ({share:.0f} % of the cavity) lie "
             f"outside the epicardium (at most {touching_pixels} touching pixels are allowed). Check that the two "
-            "contours belong to the same image and are not swapped.")
+            "contours belong to the same image and are not swapped."
+        )
 
 
 @dataclass(frozen=True)
@@ -403,9 +407,13 @@ def contour_set_from_bytes(data: bytes) -> ContourSet:
         get = {k: z[k] for k in z.files}
     if "source" not in get:
         raise ValueError("not a MyoQA contour archive")
-    return ContourSet(endocardium=get.get("endocardium"), epicardium=get.get("epicardium"),
-                      myocardium_mask=get.get("myocardium_mask"), cavity_mask=get.get("cavity_mask"),
-                      source=str(get["source"]))
+    return ContourSet(
+        endocardium=get.get("endocardium"),
+        epicardium=get.get("epicardium"),
+        myocardium_mask=get.get("myocardium_mask"),
+        cavity_mask=get.get("cavity_mask"),
+        source=str(get["source"]),
+    )
 
 
 def contour_set_polygons(cs: ContourSet, shape: tuple[int, int]) -> dict:
@@ -422,5 +430,6 @@ def contour_set_polygons(cs: ContourSet, shape: tuple[int, int]) -> dict:
         ``{"endocardium": [[x, y], ...] | None, "epicardium": [[x, y], ...] | None}``, rounded to 0.01 px.
     """
     endo, epi = wall_contours(cs, shape)
-    return {name: None if p is None else np.round(p, 2).tolist() for name, p in
-            (("endocardium", endo), ("epicardium", epi))}
+    return {
+        name: None if p is None else np.round(p, 2).tolist() for name, p in (("endocardium", endo), ("epicardium", epi))
+    }

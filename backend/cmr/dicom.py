@@ -45,6 +45,7 @@ Sources: DICOM PS3.3 C.7.6.16 (functional groups), C.8.13 (Enhanced MR, MR Echo 
 C.7.6.16.2.11 (RWVM); pydicom 3 ``dcmread``/``pixel_array``; GE private dictionary (pydicom ``_private_dict``,
 ``GEMS_PARM_01`` (0043,xx2F) "Image Type (real, imaginary, phase, magnitude)"); ``../shared/docs/domain.md``.
 """
+
 from __future__ import annotations
 
 import io
@@ -957,9 +958,7 @@ def _build(kind: ImageKind, frames: list[_Frame]) -> CMRImage:
         pixels=pixels,
         pixel_spacing_mm=first.spacing,
         kind=kind,
-        echo_times_ms=(
-            tuple(float(f.echo_time or 0.0) for f in frames) if kind is ImageKind.T2STAR_SERIES else None
-        ),
+        echo_times_ms=(tuple(float(f.echo_time or 0.0) for f in frames) if kind is ImageKind.T2STAR_SERIES else None),
         field_strength_t=_field_strength(first.ds),
         units="ms" if kind in (ImageKind.T1_MAP, ImageKind.T2_MAP) else "a.u.",
         manufacturer=str(first.ds.get("Manufacturer", "") or ""),
@@ -986,11 +985,18 @@ def image_to_bytes(image: CMRImage) -> bytes:
     import io
     import json as _json
 
-    meta = {"pixel_spacing_mm": list(image.pixel_spacing_mm), "kind": image.kind.value,
-            "echo_times_ms": list(image.echo_times_ms) if image.echo_times_ms else None,
-            "field_strength_t": image.field_strength_t, "units": image.units, "manufacturer": image.manufacturer,
-            "description": image.description, "series_instance_uid": image.series_instance_uid,
-            "sop_instance_uids": list(image.sop_instance_uids), "slice_location_mm": image.slice_location_mm}
+    meta = {
+        "pixel_spacing_mm": list(image.pixel_spacing_mm),
+        "kind": image.kind.value,
+        "echo_times_ms": list(image.echo_times_ms) if image.echo_times_ms else None,
+        "field_strength_t": image.field_strength_t,
+        "units": image.units,
+        "manufacturer": image.manufacturer,
+        "description": image.description,
+        "series_instance_uid": image.series_instance_uid,
+        "sop_instance_uids": list(image.sop_instance_uids),
+        "slice_location_mm": image.slice_location_mm,
+    }
     buf = io.BytesIO()
     np.savez_compressed(buf, pixels=np.asarray(image.pixels), meta=np.array(_json.dumps(meta)))
     return buf.getvalue()
@@ -1015,9 +1021,16 @@ def image_from_bytes(data: bytes) -> CMRImage:
         pixels = np.array(z["pixels"])
         meta = _json.loads(str(z["meta"]))
     pixels.setflags(write=False)
-    return CMRImage(pixels=pixels, pixel_spacing_mm=tuple(meta["pixel_spacing_mm"]), kind=ImageKind(meta["kind"]),
-                    echo_times_ms=tuple(meta["echo_times_ms"]) if meta["echo_times_ms"] else None,
-                    field_strength_t=meta["field_strength_t"], units=meta["units"],
-                    manufacturer=meta["manufacturer"], description=meta["description"],
-                    series_instance_uid=meta["series_instance_uid"],
-                    sop_instance_uids=tuple(meta["sop_instance_uids"]), slice_location_mm=meta["slice_location_mm"])
+    return CMRImage(
+        pixels=pixels,
+        pixel_spacing_mm=tuple(meta["pixel_spacing_mm"]),
+        kind=ImageKind(meta["kind"]),
+        echo_times_ms=tuple(meta["echo_times_ms"]) if meta["echo_times_ms"] else None,
+        field_strength_t=meta["field_strength_t"],
+        units=meta["units"],
+        manufacturer=meta["manufacturer"],
+        description=meta["description"],
+        series_instance_uid=meta["series_instance_uid"],
+        sop_instance_uids=tuple(meta["sop_instance_uids"]),
+        slice_location_mm=meta["slice_location_mm"],
+    )

@@ -4,6 +4,7 @@ Every error carries a message written for a trainee: what was wrong and what was
 maps :class:`CMRError` (and only it) to an HTTP 400; the ``assess`` command maps it to exit status 2.
 Pattern: pydicom ``errors.py`` (exceptions with a useful default message).
 """
+
 from __future__ import annotations
 
 

@@ -58,6 +58,7 @@ Sources: ``../shared/docs/domain.md`` ("Agreement metrics"), ``../shared/docs/ar
 definitions); Taha & Hanbury, BMC Med Imaging 15:29 (2015) (metric definitions); Nikolov et al.,
 arXiv:1809.04430 (surface-distance: surfel-weighted distances, robust Hausdorff).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -85,6 +86,7 @@ ContourInput = Union[np.ndarray, Sequence[np.ndarray], None]
 # ---------------------------------------------------------------------------------------------------------------
 # Overlap
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OverlapMetrics:
@@ -154,8 +156,10 @@ def overlap_metrics(trainee: np.ndarray, reference: np.ndarray) -> OverlapMetric
     t = np.asarray(trainee, dtype=bool)
     r = np.asarray(reference, dtype=bool)
     if t.shape != r.shape:
-        raise ValueError(f"The trainee mask has shape {t.shape} but the reference mask has shape {r.shape}; "
-                         "overlap needs two masks of the same image (same rows and columns).")
+        raise ValueError(
+            f"The trainee mask has shape {t.shape} but the reference mask has shape {r.shape}; "
+            "overlap needs two masks of the same image (same rows and columns)."
+        )
     n = t.size
     st = int(np.count_nonzero(t))
     sr = int(np.count_nonzero(r))
@@ -174,14 +178,24 @@ def overlap_metrics(trainee: np.ndarray, reference: np.ndarray) -> OverlapMetric
     if n > 0 and st == n:
         flags.append("trainee_full")
     return OverlapMetrics(
-        dice=_ratio(2 * tp, st + sr), jaccard=_ratio(tp, tp + fp + fn), sensitivity=_ratio(tp, tp + fn),
-        specificity=_ratio(tn, tn + fp), ppv=_ratio(tp, tp + fp), npv=_ratio(tn, tn + fn),
-        tp=tp, fp=fp, fn=fn, tn=tn, flags=tuple(flags))
+        dice=_ratio(2 * tp, st + sr),
+        jaccard=_ratio(tp, tp + fp + fn),
+        sensitivity=_ratio(tp, tp + fn),
+        specificity=_ratio(tn, tn + fp),
+        ppv=_ratio(tp, tp + fp),
+        npv=_ratio(tn, tn + fn),
+        tp=tp,
+        fp=fp,
+        fn=fn,
+        tn=tn,
+        flags=tuple(flags),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exact point-to-polyline distances
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def _subdivide(s0: np.ndarray, s1: np.ndarray, max_len: float) -> tuple[np.ndarray, np.ndarray]:
     """Split segments ``s0[i] -> s1[i]`` into equal pieces no longer than ``max_len`` (same geometry)."""
@@ -261,7 +275,7 @@ class _Query:
         self.length = np.concatenate([p.length for p in pieces])
         self.offset = np.cumsum([0] + [p.n for p in pieces])
         self.job = np.repeat(np.arange(len(pieces)), [p.n for p in pieces])
-        self.half_max = np.asarray([t.half_max for t in targets])[self.job]   # of each piece's target
+        self.half_max = np.asarray([t.half_max for t in targets])[self.job]  # of each piece's target
         self.n = len(self.x0)
 
     def point(self, t: float, sel: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
@@ -269,8 +283,9 @@ class _Query:
         return self.x0[sel] + t * self.dx[sel], self.y0[sel] + t * self.dy[sel]
 
 
-def _may_win(da: np.ndarray, db: np.ndarray, ua: np.ndarray, ub: np.ndarray, span: np.ndarray,
-             tol: np.ndarray) -> np.ndarray:
+def _may_win(
+    da: np.ndarray, db: np.ndarray, ua: np.ndarray, ub: np.ndarray, span: np.ndarray, tol: np.ndarray
+) -> np.ndarray:
     """Can a segment be nearer than the best candidate somewhere on a straight interval of a query piece?
 
     On an interval of length ``span`` with end distances ``da, db`` to the segment and ``ua, ub`` to the best
@@ -285,8 +300,9 @@ def _may_win(da: np.ndarray, db: np.ndarray, ua: np.ndarray, ub: np.ndarray, spa
     return np.minimum(np.minimum(da - ua, db - ub), kink) <= tol
 
 
-def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
-           reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prune(
+    pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray, reach: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prune candidate pairs and decide which pieces' candidate sets are proven complete.
 
     Parameters
@@ -344,8 +360,7 @@ def _prune(pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray,
     b = best[group]
     tol = 1e-9 * (1.0 + bound)
     half = 0.5 * q.length[rows]
-    keep = (_may_win(d0, dm, d0[b], dm[b], half, tol[group])
-            | _may_win(dm, d1, dm[b], d1[b], half, tol[group]))
+    keep = _may_win(d0, dm, d0[b], dm[b], half, tol[group]) | _may_win(dm, d1, dm[b], d1[b], half, tol[group])
     pieces = rows[starts]
     proven = reach[starts] - q.half_max[pieces] - 0.5 * q.length[pieces] > bound + tol
     return keep, pieces, proven, bound
@@ -356,8 +371,9 @@ _K_STAGES = (12, 48)
 ball query (see :func:`_candidates`)."""
 
 
-def _candidates(pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Segments], q: _Query,
-                radius: float) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(
+    pool: _Pool, pieces: Sequence[_Segments], targets: Sequence[_Segments], q: _Query, radius: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact candidate lists: for every query piece, pooled target segments that include its nearest ones.
 
     Parameters
@@ -471,8 +487,9 @@ _FIRST_RADIUS = 4.0
 """First candidate search radius, in target segment lengths (about pixels for raster boundaries)."""
 
 
-def _sampled_distances(pieces: Sequence[_Segments], targets: Sequence[_Segments],
-                       step: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def _sampled_distances(
+    pieces: Sequence[_Segments], targets: Sequence[_Segments], step: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Midpoint-rule samples of each query curve and their exact distances to its target.
 
     Parameters
@@ -501,9 +518,9 @@ def _sampled_distances(pieces: Sequence[_Segments], targets: Sequence[_Segments]
         group = np.flatnonzero(key == g)
         n = int(n_samp[group[0]])
         k = int(n_cand[group].max())
-        chunk = max(1, _MAX_ELEMENTS // (n * k))              # bound the (k, n, G) temporaries' memory
+        chunk = max(1, _MAX_ELEMENTS // (n * k))  # bound the (k, n, G) temporaries' memory
         for start in range(0, group.size, chunk):
-            _evaluate(pool, q, cand, group[start:start + chunk], n, k, out, wts)
+            _evaluate(pool, q, cand, group[start : start + chunk], n, k, out, wts)
     return [(np.concatenate(o), np.concatenate(w)) for o, w in zip(out, wts)]
 
 
@@ -511,23 +528,31 @@ _MAX_ELEMENTS = 1 << 20
 """Largest (candidates x samples x pieces) block evaluated at once (about 8 MB per temporary array)."""
 
 
-def _evaluate(pool: _Pool, q: _Query, cand: np.ndarray, sel: np.ndarray, n: int, k: int,
-              out: list[list[np.ndarray]], wts: list[list[np.ndarray]]) -> None:
+def _evaluate(
+    pool: _Pool,
+    q: _Query,
+    cand: np.ndarray,
+    sel: np.ndarray,
+    n: int,
+    k: int,
+    out: list[list[np.ndarray]],
+    wts: list[list[np.ndarray]],
+) -> None:
     """Distances of the ``n`` midpoint samples of pieces ``sel`` to their first ``k`` candidates, appended per job.
 
     Layout ``(k, n, G)`` with the pieces innermost (long contiguous runs); the minimum over candidates is a
     reduction over the first axis.
     """
-    c = cand[:k, sel]                                                     # (k, G)
+    c = cand[:k, sel]  # (k, G)
     cdx, cdy = pool.dx[c], pool.dy[c]
     inv = pool.inv_len2[c]
     w0x = q.x0[sel] - pool.x0[c]
     w0y = q.y0[sel] - pool.y0[c]
     qdx, qdy = q.dx[sel], q.dy[sel]
-    a = ((w0x * cdx + w0y * cdy) * inv)[:, None, :]                      # projection parameter at t = 0
-    b = ((qdx * cdx + qdy * cdy) * inv)[:, None, :]                      # its rate along the piece
-    t = ((np.arange(n) + 0.5) / n)[:, None]                              # (n, 1)
-    s = a + b * t                                                         # (k, n, G)
+    a = ((w0x * cdx + w0y * cdy) * inv)[:, None, :]  # projection parameter at t = 0
+    b = ((qdx * cdx + qdy * cdy) * inv)[:, None, :]  # its rate along the piece
+    t = ((np.arange(n) + 0.5) / n)[:, None]  # (n, 1)
+    s = a + b * t  # (k, n, G)
     np.clip(s, 0.0, 1.0, out=s)
     ex = w0x[:, None, :] + qdx * t
     ex -= s * cdx[:, None, :]
@@ -536,7 +561,7 @@ def _evaluate(pool: _Pool, q: _Query, cand: np.ndarray, sel: np.ndarray, n: int,
     ex *= ex
     ey *= ey
     ex += ey
-    d = np.sqrt(np.minimum.reduce(ex, axis=0))                           # (n, G)
+    d = np.sqrt(np.minimum.reduce(ex, axis=0))  # (n, G)
     w = q.length[sel] / n
     jobs = q.job[sel]
     for j in np.unique(jobs):
@@ -545,8 +570,9 @@ def _evaluate(pool: _Pool, q: _Query, cand: np.ndarray, sel: np.ndarray, n: int,
         wts[j].append(np.broadcast_to(w[m], (n, w[m].size)).ravel())
 
 
-def point_to_polyline_distances(points: np.ndarray, polylines: Sequence[np.ndarray], *,
-                                closed: bool = True, max_segment: float = 1.0) -> np.ndarray:
+def point_to_polyline_distances(
+    points: np.ndarray, polylines: Sequence[np.ndarray], *, closed: bool = True, max_segment: float = 1.0
+) -> np.ndarray:
     """Exact Euclidean distance from each point to the nearest point of a set of polylines.
 
     Parameters
@@ -617,6 +643,7 @@ def _polyline_segments(polylines: Sequence[np.ndarray], *, closed: bool) -> tupl
 # ---------------------------------------------------------------------------------------------------------------
 # Surface distances
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SurfaceDistances:
@@ -689,8 +716,9 @@ def _contour_list(contours: ContourInput) -> list[np.ndarray]:
     return list(contours)
 
 
-def _segments_mm(contours: ContourInput, scale: np.ndarray, side: str,
-                 flags: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _segments_mm(
+    contours: ContourInput, scale: np.ndarray, side: str, flags: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Closed contours (pixel ``(x, y)``) -> segments in mm; degenerate contours dropped with a flag."""
     s0, s1 = [], []
     degenerate = False
@@ -730,7 +758,7 @@ def _weighted_percentile(d: np.ndarray, w: np.ndarray, q: float) -> float:
     tail = (100.0 - q) / 100.0 * total
     k = min(n, int(math.ceil(tail / float(w.min()))) + 2)
     if k < n:
-        top = np.argpartition(d, n - k)[n - k:]
+        top = np.argpartition(d, n - k)[n - k :]
     else:
         top = np.arange(n)
     order = top[np.argsort(d[top], kind="stable")]
@@ -739,8 +767,9 @@ def _weighted_percentile(d: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(d[order[min(i, len(order) - 1)]])
 
 
-def _surface_distances_mm(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, step: float,
-                          max_len: float, flags: list[str]) -> SurfaceDistances:
+def _surface_distances_mm(
+    a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, step: float, max_len: float, flags: list[str]
+) -> SurfaceDistances:
     """Surface distances between two non-empty segment sets given in mm."""
     a = _Segments(*_subdivide(a0, a1, max_len))
     b = _Segments(*_subdivide(b0, b1, max_len))
@@ -748,8 +777,7 @@ def _surface_distances_mm(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np
     return _summarise(dab, wa, dba, wb, flags)
 
 
-def _summarise(dab: np.ndarray, wa: np.ndarray, dba: np.ndarray, wb: np.ndarray,
-               flags: list[str]) -> SurfaceDistances:
+def _summarise(dab: np.ndarray, wa: np.ndarray, dba: np.ndarray, wb: np.ndarray, flags: list[str]) -> SurfaceDistances:
     """HD, HD95 and MSD from the weighted sample distances of both directions."""
     la, lb = float(wa.sum()), float(wb.sum())
     hd_ab, hd_ba = float(dab.max()), float(dba.max())
@@ -757,9 +785,19 @@ def _summarise(dab: np.ndarray, wa: np.ndarray, dba: np.ndarray, wb: np.ndarray,
     p_ba = _weighted_percentile(dba, wb, HD_PERCENTILE)
     s_ab, s_ba = float(np.dot(dab, wa)), float(np.dot(dba, wb))
     return SurfaceDistances(
-        hausdorff_mm=max(hd_ab, hd_ba), hd95_mm=max(p_ab, p_ba), mean_surface_distance_mm=(s_ab + s_ba) / (la + lb),
-        hausdorff_a_to_b_mm=hd_ab, hausdorff_b_to_a_mm=hd_ba, hd95_a_to_b_mm=p_ab, hd95_b_to_a_mm=p_ba,
-        mean_a_to_b_mm=s_ab / la, mean_b_to_a_mm=s_ba / lb, length_a_mm=la, length_b_mm=lb, flags=tuple(flags))
+        hausdorff_mm=max(hd_ab, hd_ba),
+        hd95_mm=max(p_ab, p_ba),
+        mean_surface_distance_mm=(s_ab + s_ba) / (la + lb),
+        hausdorff_a_to_b_mm=hd_ab,
+        hausdorff_b_to_a_mm=hd_ba,
+        hd95_a_to_b_mm=p_ab,
+        hd95_b_to_a_mm=p_ba,
+        mean_a_to_b_mm=s_ab / la,
+        mean_b_to_a_mm=s_ba / lb,
+        length_a_mm=la,
+        length_b_mm=lb,
+        flags=tuple(flags),
+    )
 
 
 def _from_segments(a0, a1, b0, b1, scale, step, flags) -> SurfaceDistances:
@@ -778,8 +816,9 @@ def _from_segments(a0, a1, b0, b1, scale, step, flags) -> SurfaceDistances:
     return _surface_distances_mm(a0, a1, b0, b1, step, max_len, flags)
 
 
-def contour_distances(a: ContourInput, b: ContourInput, *, pixel_spacing_mm: Spacing,
-                      step_mm: float = DEFAULT_STEP_MM) -> SurfaceDistances:
+def contour_distances(
+    a: ContourInput, b: ContourInput, *, pixel_spacing_mm: Spacing, step_mm: float = DEFAULT_STEP_MM
+) -> SurfaceDistances:
     """Hausdorff distance, HD95 and mean surface distance between two structures given as closed contours.
 
     Parameters
@@ -823,8 +862,9 @@ def contour_distances(a: ContourInput, b: ContourInput, *, pixel_spacing_mm: Spa
     return _from_segments(a0, a1, b0, b1, scale, step, flags)
 
 
-def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: Spacing,
-                   step_mm: float = DEFAULT_STEP_MM) -> SurfaceDistances:
+def mask_distances(
+    a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: Spacing, step_mm: float = DEFAULT_STEP_MM
+) -> SurfaceDistances:
     """Surface distances between two binary masks, measured between their marching-squares boundaries.
 
     Parameters
@@ -867,9 +907,10 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
     rows = np.flatnonzero(a.any(axis=1) | b.any(axis=1))
     flags: list[str] = []
     if rows.size == 0:
-        return _from_segments(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)),
-                              scale, step, flags)
-    cols = np.flatnonzero(a[rows[0]:rows[-1] + 1].any(axis=0) | b[rows[0]:rows[-1] + 1].any(axis=0))
+        return _from_segments(
+            np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 2)), scale, step, flags
+        )
+    cols = np.flatnonzero(a[rows[0] : rows[-1] + 1].any(axis=0) | b[rows[0] : rows[-1] + 1].any(axis=0))
     crop = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
     ac, bc = a[crop], b[crop]
     if ac.any() and bc.any():
@@ -887,15 +928,27 @@ def mask_distances(a_mask: np.ndarray, b_mask: np.ndarray, *, pixel_spacing_mm: 
 # foreground is 4-connected, so a saddle cell cuts off each foreground corner). Corner bits: 1 = (r, c),
 # 2 = (r, c+1), 4 = (r+1, c), 8 = (r+1, c+1). Edge midpoints as (row, col) offsets from the cell's (r, c).
 _TOP, _BOTTOM, _LEFT, _RIGHT = (0.0, 0.5), (1.0, 0.5), (0.5, 0.0), (0.5, 1.0)
-_CASES = {1: [(_TOP, _LEFT)], 2: [(_RIGHT, _TOP)], 3: [(_RIGHT, _LEFT)], 4: [(_LEFT, _BOTTOM)],
-          5: [(_TOP, _BOTTOM)], 6: [(_RIGHT, _TOP), (_LEFT, _BOTTOM)], 7: [(_RIGHT, _BOTTOM)],
-          8: [(_BOTTOM, _RIGHT)], 9: [(_TOP, _LEFT), (_BOTTOM, _RIGHT)], 10: [(_BOTTOM, _TOP)],
-          11: [(_BOTTOM, _LEFT)], 12: [(_LEFT, _RIGHT)], 13: [(_TOP, _RIGHT)], 14: [(_LEFT, _TOP)]}
+_CASES = {
+    1: [(_TOP, _LEFT)],
+    2: [(_RIGHT, _TOP)],
+    3: [(_RIGHT, _LEFT)],
+    4: [(_LEFT, _BOTTOM)],
+    5: [(_TOP, _BOTTOM)],
+    6: [(_RIGHT, _TOP), (_LEFT, _BOTTOM)],
+    7: [(_RIGHT, _BOTTOM)],
+    8: [(_BOTTOM, _RIGHT)],
+    9: [(_TOP, _LEFT), (_BOTTOM, _RIGHT)],
+    10: [(_BOTTOM, _TOP)],
+    11: [(_BOTTOM, _LEFT)],
+    12: [(_LEFT, _RIGHT)],
+    13: [(_TOP, _RIGHT)],
+    14: [(_LEFT, _TOP)],
+}
 _MS_START = np.zeros((16, 2, 2))
 _MS_END = np.zeros((16, 2, 2))
 for _code, _segs in _CASES.items():
     for _i, (_p, _q) in enumerate(_segs):
-        _MS_START[_code, _i] = _p[::-1]      # stored as (x, y) = (col, row)
+        _MS_START[_code, _i] = _p[::-1]  # stored as (x, y) = (col, row)
         _MS_END[_code, _i] = _q[::-1]
 
 
@@ -912,7 +965,7 @@ def _mask_segments_mm(mask: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
     if r.size == 0:
         return np.zeros((0, 2)), np.zeros((0, 2))
     cc = code[r, c]
-    base = np.column_stack([c, r]).astype(np.float64) - 1.0              # (x, y) of the cell's corner pixel
+    base = np.column_stack([c, r]).astype(np.float64) - 1.0  # (x, y) of the cell's corner pixel
     saddle = (cc == 6) | (cc == 9)
     s0 = np.concatenate([base + _MS_START[cc, 0], base[saddle] + _MS_START[cc[saddle], 1]])
     s1 = np.concatenate([base + _MS_END[cc, 0], base[saddle] + _MS_END[cc[saddle], 1]])
@@ -926,9 +979,17 @@ def _mask_segments_mm(mask: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
 # so the sample distances of an A segment to a B segment depend only on (shape A, shape B, cell offset): they are
 # tabulated once per (spacing, step) and gathered, instead of being computed pair by pair.
 _NAMES = {_LEFT: "L", _RIGHT: "R", _TOP: "T", _BOTTOM: "B"}
-_SHAPES = ("LR", "BT", "LT", "RT", "BL", "BR")        # sorted endpoint names of each shape
-_SHAPE_ENDS = np.array([[(0.0, 0.5), (1.0, 0.5)], [(0.5, 0.0), (0.5, 1.0)], [(0.5, 0.0), (0.0, 0.5)],
-                        [(0.5, 0.0), (1.0, 0.5)], [(0.5, 1.0), (0.0, 0.5)], [(0.5, 1.0), (1.0, 0.5)]])  # (x, y)
+_SHAPES = ("LR", "BT", "LT", "RT", "BL", "BR")  # sorted endpoint names of each shape
+_SHAPE_ENDS = np.array(
+    [
+        [(0.0, 0.5), (1.0, 0.5)],
+        [(0.5, 0.0), (0.5, 1.0)],
+        [(0.5, 0.0), (0.0, 0.5)],
+        [(0.5, 0.0), (1.0, 0.5)],
+        [(0.5, 1.0), (0.0, 0.5)],
+        [(0.5, 1.0), (1.0, 0.5)],
+    ]
+)  # (x, y)
 _MS_SHAPE = np.zeros((16, 2), dtype=np.intp)
 for _code, _segs in _CASES.items():
     for _i, (_p, _q) in enumerate(_segs):
@@ -958,24 +1019,24 @@ def _lattice_table(dx: float, dy: float, step: float, reach: int):
     if hit is not None:
         return hit
     scale = np.array([dx, dy])
-    ends = _SHAPE_ENDS * scale                                              # (6, 2, 2) mm
+    ends = _SHAPE_ENDS * scale  # (6, 2, 2) mm
     length = np.hypot(*(ends[:, 1] - ends[:, 0]).T)
     n = int(max(1, math.ceil(float(length.max()) / step - 1e-9)))
     f = (np.arange(n) + 0.5) / n
-    pts = ends[:, 0, None, :] + f[None, :, None] * (ends[:, 1] - ends[:, 0])[:, None, :]   # (6, n, 2)
+    pts = ends[:, 0, None, :] + f[None, :, None] * (ends[:, 1] - ends[:, 0])[:, None, :]  # (6, n, 2)
     off = np.arange(-reach, reach + 1)
-    oy, ox = np.meshgrid(off * dy, off * dx, indexing="ij")                # (D, D): row offset, column offset
-    s0x = ends[None, :, 0, 0, None, None] + ox                             # (1, 6, D, D)
+    oy, ox = np.meshgrid(off * dy, off * dx, indexing="ij")  # (D, D): row offset, column offset
+    s0x = ends[None, :, 0, 0, None, None] + ox  # (1, 6, D, D)
     s0y = ends[None, :, 0, 1, None, None] + oy
     vx = (ends[:, 1, 0] - ends[:, 0, 0])[None, :, None, None]
     vy = (ends[:, 1, 1] - ends[:, 0, 1])[None, :, None, None]
     inv = 1.0 / (vx * vx + vy * vy)
-    px = pts[:, None, None, None, :, 0]                                    # (6, 1, 1, 1, n)
+    px = pts[:, None, None, None, :, 0]  # (6, 1, 1, 1, n)
     py = pts[:, None, None, None, :, 1]
     wx = px - s0x[..., None]
     wy = py - s0y[..., None]
     t = np.clip((wx * vx[..., None] + wy * vy[..., None]) * inv[..., None], 0.0, 1.0)
-    d = np.hypot(wx - t * vx[..., None], wy - t * vy[..., None])           # (6, 6, D, D, n)
+    d = np.hypot(wx - t * vx[..., None], wy - t * vy[..., None])  # (6, 6, D, D, n)
     flat = np.ascontiguousarray(d.reshape(-1, n))
     out = (flat, flat.min(axis=1), flat.max(axis=1), n, length / n)
     if len(_TABLES) >= 8:
@@ -1012,7 +1073,7 @@ def _lattice_directed(qa, tb, mids_a, tree_b, table, reach, gap, minsp):
     ra, ca, sa = qa
     rb, cb, sb = tb
     D = 2 * reach + 1
-    key_b = (sb * D + rb) * D + cb                       # idx = key_b + key_a: ((sa * 6 + sb) D + dr + R) D + dc + R
+    key_b = (sb * D + rb) * D + cb  # idx = key_b + key_a: ((sa * 6 + sb) D + dr + R) D + dc + R
     key_a = sa * (6 * D * D) - ra * D - ca + reach * (D + 1)
     far = reach * minsp
     n_b = len(rb)
@@ -1023,14 +1084,14 @@ def _lattice_directed(qa, tb, mids_a, tree_b, table, reach, gap, minsp):
         dk, ik = tree_b.query(mids_a[todo], k=k)
         dk = dk.reshape(len(todo), k)
         ik = ik.reshape(len(todo), k)
-        inside = dk < far                                 # midpoints that close are within `reach` cells
+        inside = dk < far  # midpoints that close are within `reach` cells
         idx = np.where(inside, key_b[ik] + key_a[todo, None], 0)
         hi = np.where(inside, tmax[idx], np.inf)
         upper = hi.min(axis=1)
         limit = np.minimum(dk[:, -1], far) if k < n_b else np.where(inside[:, -1], np.inf, far)
         ok = upper < limit - gap
         keep = (tmin[idx] <= upper[:, None]) & inside
-        order = np.argsort(~keep, axis=1, kind="stable")[:, :max(1, int(keep.sum(axis=1).max()))]
+        order = np.argsort(~keep, axis=1, kind="stable")[:, : max(1, int(keep.sum(axis=1).max()))]
         first = np.take_along_axis(idx, order[:, :1], axis=1)
         cols = np.where(np.take_along_axis(keep, order, axis=1), np.take_along_axis(idx, order, axis=1), first)
         d = flat[cols[:, 0]]
@@ -1049,11 +1110,11 @@ def _lattice_distances(a: np.ndarray, b: np.ndarray, dx: float, dy: float, step:
     qa = _lattice_segments(a)
     qb = _lattice_segments(b)
     scale = np.array([dx, dy])
-    mid = _SHAPE_ENDS.mean(axis=1)                                          # (6, 2) (x, y)
+    mid = _SHAPE_ENDS.mean(axis=1)  # (6, 2) (x, y)
     mids_a = (np.column_stack([qa[1], qa[0]]) + mid[qa[2]]) * scale
     mids_b = (np.column_stack([qb[1], qb[0]]) + mid[qb[2]]) * scale
     tree_a, tree_b = cKDTree(mids_a), cKDTree(mids_b)
-    gap = max(dx, dy) * (1.0 + 1e-9) + 1e-9                                 # two half-lengths of the longest shape
+    gap = max(dx, dy) * (1.0 + 1e-9) + 1e-9  # two half-lengths of the longest shape
     minsp = min(dx, dy) * (1.0 - 1e-9)
     n = math.ceil(max(dx, dy) / step)
     for reach in (8, _LATTICE_MAX_OFFSET):
@@ -1066,14 +1127,17 @@ def _lattice_distances(a: np.ndarray, b: np.ndarray, dx: float, dy: float, step:
             return (dab, table[4][qa[2]]), (dba, table[4][qb[2]])
     return None
 
+
 # ---------------------------------------------------------------------------------------------------------------
 # Left-ventricle agreement (the payload of ``assess``)
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def _rename_sides(flags: Sequence[str]) -> list[str]:
     """Distance flags in the trainee/reference vocabulary of the overlap flags (a = trainee, b = reference)."""
-    return ["trainee_" + f[2:] if f.startswith("a_") else "reference_" + f[2:] if f.startswith("b_") else f
-            for f in flags]
+    return [
+        "trainee_" + f[2:] if f.startswith("a_") else "reference_" + f[2:] if f.startswith("b_") else f for f in flags
+    ]
 
 
 def _merge_flags(*groups: Sequence[str]) -> list[str]:
@@ -1085,8 +1149,14 @@ def _merge_flags(*groups: Sequence[str]) -> list[str]:
     return out
 
 
-def lv_agreement(trainee: ContourSet, reference: ContourSet, *, shape: tuple[int, int],
-                 pixel_spacing_mm: Spacing, step_mm: float = DEFAULT_STEP_MM) -> dict:
+def lv_agreement(
+    trainee: ContourSet,
+    reference: ContourSet,
+    *,
+    shape: tuple[int, int],
+    pixel_spacing_mm: Spacing,
+    step_mm: float = DEFAULT_STEP_MM,
+) -> dict:
     """Agreement of a trainee's LV contours with a reference, per structure: the ``agreement`` payload of ``assess``.
 
     Parameters
@@ -1137,21 +1207,42 @@ def lv_agreement(trainee: ContourSet, reference: ContourSet, *, shape: tuple[int
     else:
         # Both sides from their rasterised regions (a polygon set too), so that neither carries the other's
         # half-pixel discretisation alone.
-        walls_t = (mask_to_contour(rt.cavity), mask_to_contour(rt.whole)) if trainee.has_polygons \
+        walls_t = (
+            (mask_to_contour(rt.cavity), mask_to_contour(rt.whole))
+            if trainee.has_polygons
             else wall_contours(trainee, shape)
-        walls_r = (mask_to_contour(rr.cavity), mask_to_contour(rr.whole)) if reference.has_polygons \
+        )
+        walls_r = (
+            (mask_to_contour(rr.cavity), mask_to_contour(rr.whole))
+            if reference.has_polygons
             else wall_contours(reference, shape)
+        )
         extra = ["distances_from_masks"]
 
     myo = overlap_metrics(rt.myocardium, rr.myocardium)
-    out: dict = {"myocardium": {"dice": myo.dice, "jaccard": myo.jaccard, "sensitivity": myo.sensitivity,
-                                "specificity": myo.specificity, "ppv": myo.ppv, "npv": myo.npv,
-                                "flags": list(myo.flags)}}
-    for name, t_region, r_region, i in (("endocardium", rt.cavity, rr.cavity, 0),
-                                        ("epicardium", rt.whole, rr.whole, 1)):
+    out: dict = {
+        "myocardium": {
+            "dice": myo.dice,
+            "jaccard": myo.jaccard,
+            "sensitivity": myo.sensitivity,
+            "specificity": myo.specificity,
+            "ppv": myo.ppv,
+            "npv": myo.npv,
+            "flags": list(myo.flags),
+        }
+    }
+    for name, t_region, r_region, i in (
+        ("endocardium", rt.cavity, rr.cavity, 0),
+        ("epicardium", rt.whole, rr.whole, 1),
+    ):
         ov = overlap_metrics(t_region, r_region)
         dist = contour_distances(walls_t[i], walls_r[i], pixel_spacing_mm=spacing, step_mm=step_mm)
-        out[name] = {"dice": ov.dice, "jaccard": ov.jaccard, "hausdorff_mm": dist.hausdorff_mm,
-                     "hd95_mm": dist.hd95_mm, "mean_surface_distance_mm": dist.mean_surface_distance_mm,
-                     "flags": _merge_flags(ov.flags, _rename_sides(dist.flags), extra)}
+        out[name] = {
+            "dice": ov.dice,
+            "jaccard": ov.jaccard,
+            "hausdorff_mm": dist.hausdorff_mm,
+            "hd95_mm": dist.hd95_mm,
+            "mean_surface_distance_mm": dist.mean_surface_distance_mm,
+            "flags": _merge_flags(ov.flags, _rename_sides(dist.flags), extra),
+        }
     return out

@@ -8,6 +8,7 @@ ratio (pixel spacing ``dy / dx``), cropped around the left ventricle by default.
 
 Rendering uses matplotlib's object-oriented API with the Agg canvas (no pyplot state: safe in worker threads).
 """
+
 from __future__ import annotations
 
 import io
@@ -47,15 +48,23 @@ def auto_window(image: np.ndarray, region: np.ndarray | None = None) -> tuple[fl
 
 def _rgba(hex_colour: str, alpha: float) -> np.ndarray:
     h = hex_colour.lstrip("#")
-    return np.array([int(h[i:i + 2], 16) / 255.0 for i in (0, 2, 4)] + [alpha])
+    return np.array([int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4)] + [alpha])
 
 
-def render_overlay(image: np.ndarray, *, pixel_spacing_mm: Spacing,
-                   trainee: tuple[np.ndarray | None, np.ndarray | None], trainee_regions: LVRegions,
-                   reference: tuple[np.ndarray | None, np.ndarray | None] | None = None,
-                   reference_regions: LVRegions | None = None, crop_margin_mm: float | None = 30.0,
-                   title: str | None = None, units: str = "", out: str | Path | None = None,
-                   width_px: int = 640) -> bytes:
+def render_overlay(
+    image: np.ndarray,
+    *,
+    pixel_spacing_mm: Spacing,
+    trainee: tuple[np.ndarray | None, np.ndarray | None],
+    trainee_regions: LVRegions,
+    reference: tuple[np.ndarray | None, np.ndarray | None] | None = None,
+    reference_regions: LVRegions | None = None,
+    crop_margin_mm: float | None = 30.0,
+    title: str | None = None,
+    units: str = "",
+    out: str | Path | None = None,
+    width_px: int = 640,
+) -> bytes:
     """Render the discrepancy overlay as a PNG.
 
     Parameters
@@ -123,8 +132,10 @@ def render_overlay(image: np.ndarray, *, pixel_spacing_mm: Spacing,
         layer[over[r0:r1, c0:c1]] = _rgba(OVER_COLOUR, 0.55)
         layer[missed[r0:r1, c0:c1]] = _rgba(MISSED_COLOUR, 0.55)
         ax.imshow(layer, extent=extent, aspect=dy / dx, interpolation="nearest")
-        handles += [Patch(color=OVER_COLOUR, alpha=0.7, label=f"over-contoured ({int(over.sum())} px)"),
-                    Patch(color=MISSED_COLOUR, alpha=0.7, label=f"missed ({int(missed.sum())} px)")]
+        handles += [
+            Patch(color=OVER_COLOUR, alpha=0.7, label=f"over-contoured ({int(over.sum())} px)"),
+            Patch(color=MISSED_COLOUR, alpha=0.7, label=f"missed ({int(missed.sum())} px)"),
+        ]
 
     def draw(polys, colour, style):
         for p in polys:
@@ -136,8 +147,9 @@ def render_overlay(image: np.ndarray, *, pixel_spacing_mm: Spacing,
     handles.insert(0, Line2D([], [], color=TRAINEE_COLOUR, linewidth=2, label="trainee contours"))
     if reference is not None:
         draw(reference, REFERENCE_COLOUR, "--")
-        handles.insert(1, Line2D([], [], color=REFERENCE_COLOUR, linewidth=2, linestyle="--",
-                                 label="consensus contours"))
+        handles.insert(
+            1, Line2D([], [], color=REFERENCE_COLOUR, linewidth=2, linestyle="--", label="consensus contours")
+        )
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_xticks([])

@@ -17,6 +17,7 @@ Sources: DICOM PS3.3 A.4 (MR Image), A.36 (Enhanced MR Image), C.7.6.16 (functio
 (Real World Value Mapping); GE private dictionary ``GEMS_PARM_01`` (0043,xx2F) image type 0/1/2/3 =
 magnitude/phase/real/imaginary (pydicom ``_private_dict``).
 """
+
 from __future__ import annotations
 
 import datetime as _dt

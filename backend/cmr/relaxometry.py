@@ -38,6 +38,7 @@ once by Gauss-Newton with closed-form 2 x 2 normal equations.
 
 Iron-overload grades: default thresholds from abedi (CHMMOTv1) sec. 3 at 1.5 T; see :data:`DEFAULT_IRON_THRESHOLDS`.
 """
+
 from __future__ import annotations
 
 import math
@@ -108,8 +109,14 @@ class RoiStatistics:
 
     def as_dict(self) -> dict:
         """Plain form ``{"mean", "sd", "median", "iqr", "n_pixels", "flags"}`` (NaN stays NaN; flags as a list)."""
-        return {"mean": self.mean, "sd": self.sd, "median": self.median, "iqr": self.iqr,
-                "n_pixels": self.n_pixels, "flags": list(self.flags)}
+        return {
+            "mean": self.mean,
+            "sd": self.sd,
+            "median": self.median,
+            "iqr": self.iqr,
+            "n_pixels": self.n_pixels,
+            "flags": list(self.flags),
+        }
 
 
 def roi_statistics(values: np.ndarray, mask: np.ndarray) -> RoiStatistics:
@@ -283,9 +290,18 @@ class T2StarFit:
 
     def as_dict(self) -> dict:
         """Plain form of every attribute (``echoes_used`` and ``flags`` as lists; inf/NaN kept as floats)."""
-        return {"t2star_ms": self.t2star_ms, "r2star_per_s": self.r2star_per_s, "k": self.k, "offset": self.offset,
-                "model": self.model, "n_echoes_used": self.n_echoes_used, "echoes_used": list(self.echoes_used),
-                "r_squared": self.r_squared, "noise_floor": self.noise_floor, "flags": list(self.flags)}
+        return {
+            "t2star_ms": self.t2star_ms,
+            "r2star_per_s": self.r2star_per_s,
+            "k": self.k,
+            "offset": self.offset,
+            "model": self.model,
+            "n_echoes_used": self.n_echoes_used,
+            "echoes_used": list(self.echoes_used),
+            "r_squared": self.r_squared,
+            "noise_floor": self.noise_floor,
+            "flags": list(self.flags),
+        }
 
 
 def _validate_series(echo_times_ms: Any, signal: Any, min_needed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -356,8 +372,17 @@ def _nlls(te: np.ndarray, s: np.ndarray) -> tuple[float, float]:
         e = np.exp(-x[1] * te)
         return np.column_stack([e, -x[0] * te * e])
 
-    res = least_squares(resid, x0, jac=jac, bounds=([0.0, 0.0], [np.inf, np.inf]), x_scale="jac",
-                        ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=200)
+    res = least_squares(
+        resid,
+        x0,
+        jac=jac,
+        bounds=([0.0, 0.0], [np.inf, np.inf]),
+        x_scale="jac",
+        ftol=1e-12,
+        xtol=1e-12,
+        gtol=1e-12,
+        max_nfev=200,
+    )
     return float(res.x[0]), float(res.x[1])
 
 
@@ -367,6 +392,7 @@ def _offset_fit(te: np.ndarray, s: np.ndarray) -> tuple[float, float, float]:
     Started from three offsets ``C0`` in ``{0, 0.5, 0.9} * min(S)`` (each with the log-linear fit of ``S - C0``);
     the lowest-cost solution wins, which avoids the local minima of this three-parameter problem.
     """
+
     def resid(x: np.ndarray) -> np.ndarray:
         return x[0] * np.exp(-x[1] * te) + x[2] - s
 
@@ -379,16 +405,26 @@ def _offset_fit(te: np.ndarray, s: np.ndarray) -> tuple[float, float, float]:
         c0 = frac * float(s.min())
         k0, r0 = _loglinear(te, s - c0)
         x0 = np.array([max(k0, 1e-12 * s.max()), max(r0, 1e-6), max(c0, 1e-9 * s.max())])
-        res = least_squares(resid, x0, jac=jac, bounds=([0.0, 0.0, 0.0], [np.inf, np.inf, np.inf]),
-                            x_scale="jac", ftol=1e-12, xtol=1e-12, gtol=1e-12, max_nfev=400)
+        res = least_squares(
+            resid,
+            x0,
+            jac=jac,
+            bounds=([0.0, 0.0, 0.0], [np.inf, np.inf, np.inf]),
+            x_scale="jac",
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
+            max_nfev=400,
+        )
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
     return float(best.x[0]), float(best.x[1]), float(best.x[2])
 
 
-def _truncation_keep(te: np.ndarray, s: np.ndarray, floor: float | None, floor_factor: float,
-                     min_echoes: int, r2_threshold: float) -> tuple[int, float, float, list[str]]:
+def _truncation_keep(
+    te: np.ndarray, s: np.ndarray, floor: float | None, floor_factor: float, min_echoes: int, r2_threshold: float
+) -> tuple[int, float, float, list[str]]:
     """Number of leading echoes kept by the truncation rule, and the final ``(k, R)``."""
     flags: list[str] = []
     n = s.size
@@ -409,9 +445,16 @@ def _truncation_keep(te: np.ndarray, s: np.ndarray, floor: float | None, floor_f
     return n, k, r, flags
 
 
-def fit_t2star(echo_times_ms: Sequence[float] | np.ndarray, signal: Sequence[float] | np.ndarray, *,
-               model: T2StarModel = "truncation", noise_floor: float | None = None, min_echoes: int = 3,
-               floor_factor: float = DEFAULT_FLOOR_FACTOR, r2_threshold: float = DEFAULT_R2_THRESHOLD) -> T2StarFit:
+def fit_t2star(
+    echo_times_ms: Sequence[float] | np.ndarray,
+    signal: Sequence[float] | np.ndarray,
+    *,
+    model: T2StarModel = "truncation",
+    noise_floor: float | None = None,
+    min_echoes: int = 3,
+    floor_factor: float = DEFAULT_FLOOR_FACTOR,
+    r2_threshold: float = DEFAULT_R2_THRESHOLD,
+) -> T2StarFit:
     """Fit T2* to one decay curve, e.g. the mean ROI signal per echo (:func:`roi_signal`).
 
     Model ``S(TE) = k exp(-TE / T2*)`` (bakhshali eq. 1; Anderson et al. 2001), or ``+ C`` for ``"offset"``. The
@@ -498,9 +541,18 @@ def fit_t2star(echo_times_ms: Sequence[float] | np.ndarray, signal: Sequence[flo
         t2, r2s = 1.0 / r, 1000.0 * r
         if not PLAUSIBLE_T2STAR_MS[0] <= t2 <= PLAUSIBLE_T2STAR_MS[1]:
             flags.append("outside_plausible_range")
-    return T2StarFit(t2star_ms=float(t2), r2star_per_s=float(r2s), k=float(k), offset=float(offset), model=model,
-                     n_echoes_used=int(n), echoes_used=tuple(int(i) for i in order[:n]), r_squared=float(r2),
-                     noise_floor=floor_used, flags=tuple(flags))
+    return T2StarFit(
+        t2star_ms=float(t2),
+        r2star_per_s=float(r2s),
+        k=float(k),
+        offset=float(offset),
+        model=model,
+        n_echoes_used=int(n),
+        echoes_used=tuple(int(i) for i in order[:n]),
+        r_squared=float(r2),
+        noise_floor=floor_used,
+        flags=tuple(flags),
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -540,9 +592,17 @@ class T2StarMap:
         return int(self.valid.sum())
 
 
-def t2star_map(echoes: np.ndarray, echo_times_ms: Sequence[float] | np.ndarray, *, mask: np.ndarray | None = None,
-               n_iterations: int = 5, min_signal: float | None = None, noise_floor: float | None = None,
-               floor_factor: float = DEFAULT_FLOOR_FACTOR, min_echoes: int = 3) -> T2StarMap:
+def t2star_map(
+    echoes: np.ndarray,
+    echo_times_ms: Sequence[float] | np.ndarray,
+    *,
+    mask: np.ndarray | None = None,
+    n_iterations: int = 5,
+    min_signal: float | None = None,
+    noise_floor: float | None = None,
+    floor_factor: float = DEFAULT_FLOOR_FACTOR,
+    min_echoes: int = 3,
+) -> T2StarMap:
     """Per-pixel T2* map by least squares on ``S = k exp(-TE / T2*)`` (bakhshali eq. 1), vectorised over pixels.
 
     Algorithm (no Python loop over pixels):
@@ -734,8 +794,13 @@ def t2star_map(echoes: np.ndarray, echo_times_ms: Sequence[float] | np.ndarray, 
         if worse.any():  # no improving step found: keep the old values there
             idx = np.flatnonzero(worse)
             step[idx] = 0.0
-            k_new[idx], r_new[idx], e_new[:, idx], res_new[:, idx], cost_new[idx] = \
-                k[idx], r[idx], e[:, idx], resid[:, idx], cost[idx]
+            k_new[idx], r_new[idx], e_new[:, idx], res_new[:, idx], cost_new[idx] = (
+                k[idx],
+                r[idx],
+                e[:, idx],
+                resid[:, idx],
+                cost[idx],
+            )
         with np.errstate(divide="ignore", invalid="ignore"):
             last_rel_step = np.abs(step * dr) / np.abs(r)
         k, r, e, resid, cost = k_new, r_new, e_new, res_new, cost_new
@@ -822,8 +887,9 @@ class IronThresholds:
         norm: list[tuple[float, str, str]] = []
         for band in self.bands:
             if not (isinstance(band, (tuple, list)) and len(band) in (2, 3)):
-                raise ValueError(f"{where}: each band must be (lower bound in ms, grade) or (lower bound, grade, op); "
-                                 f"got {band!r}")
+                raise ValueError(
+                    f"{where}: each band must be (lower bound in ms, grade) or (lower bound, grade, op); got {band!r}"
+                )
             bound, grade = band[0], band[1]
             op = band[2] if len(band) == 3 else ">"
             if not _is_number(bound) or bound < 0:
@@ -836,14 +902,19 @@ class IronThresholds:
         bounds = [b for b, _, _ in norm]
         ranks = [IRON_GRADES.index(g) for _, g, _ in norm]
         if any(b2 >= b1 for b1, b2 in zip(bounds, bounds[1:])):
-            raise ValueError(f"{where}: lower bounds must strictly decrease from the first band to the last; "
-                             f"got {bounds}")
+            raise ValueError(
+                f"{where}: lower bounds must strictly decrease from the first band to the last; got {bounds}"
+            )
         if any(g2 <= g1 for g1, g2 in zip(ranks, ranks[1:])):
-            raise ValueError(f"{where}: grades must go from least to most severe without repeats; "
-                             f"got {[IRON_GRADES[g] for g in ranks]}")
+            raise ValueError(
+                f"{where}: grades must go from least to most severe without repeats; "
+                f"got {[IRON_GRADES[g] for g in ranks]}"
+            )
         if bounds[-1] != 0.0 or norm[-1][2] != ">":
-            raise ValueError(f"{where}: the last band must be '> 0' so that every T2* > 0 gets a grade; "
-                             f"got {norm[-1][2]} {bounds[-1]:g}")
+            raise ValueError(
+                f"{where}: the last band must be '> 0' so that every T2* > 0 gets a grade; "
+                f"got {norm[-1][2]} {bounds[-1]:g}"
+            )
         object.__setattr__(self, "bands", tuple(norm))
         object.__setattr__(self, "field_strength_t", float(self.field_strength_t))
 
@@ -894,15 +965,21 @@ class IronGradeTable:
         for i, a in enumerate(self.thresholds):
             if not isinstance(a, IronThresholds):
                 raise ValueError(f"table entries must be IronThresholds; got {type(a).__name__}")
-            for b in self.thresholds[i + 1:]:
-                if isinstance(b, IronThresholds) and a.organ == b.organ \
-                        and abs(a.field_strength_t - b.field_strength_t) <= 2 * FIELD_STRENGTH_TOLERANCE_T:
-                    raise ValueError(f"two {a.organ} entries at {a.field_strength_t:g} T and {b.field_strength_t:g} T "
-                                     f"are within {2 * FIELD_STRENGTH_TOLERANCE_T:g} T of each other, so one field "
-                                     f"strength could match both (matching tolerance {FIELD_STRENGTH_TOLERANCE_T} T)")
+            for b in self.thresholds[i + 1 :]:
+                if (
+                    isinstance(b, IronThresholds)
+                    and a.organ == b.organ
+                    and abs(a.field_strength_t - b.field_strength_t) <= 2 * FIELD_STRENGTH_TOLERANCE_T
+                ):
+                    raise ValueError(
+                        f"two {a.organ} entries at {a.field_strength_t:g} T and {b.field_strength_t:g} T "
+                        f"are within {2 * FIELD_STRENGTH_TOLERANCE_T:g} T of each other, so one field "
+                        f"strength could match both (matching tolerance {FIELD_STRENGTH_TOLERANCE_T} T)"
+                    )
 
-    def lookup(self, organ: str, field_strength_t: float,
-               tolerance_t: float = FIELD_STRENGTH_TOLERANCE_T) -> IronThresholds | None:
+    def lookup(
+        self, organ: str, field_strength_t: float, tolerance_t: float = FIELD_STRENGTH_TOLERANCE_T
+    ) -> IronThresholds | None:
         """The entry for ``organ`` whose field strength is within ``tolerance_t`` (T) of ``field_strength_t``."""
         for entry in self.thresholds:
             if entry.organ == organ and abs(entry.field_strength_t - field_strength_t) <= tolerance_t:
@@ -939,32 +1016,38 @@ def iron_grade_table_from_dict(data: Mapping[str, Any]) -> IronGradeTable:
         of one organ within 0.5 T.
     """
     if not isinstance(data, Mapping):
-        raise ValueError(f"iron thresholds must be a mapping of organ -> field strength -> bands; got "
-                         f"{type(data).__name__}")
+        raise ValueError(
+            f"iron thresholds must be a mapping of organ -> field strength -> bands; got {type(data).__name__}"
+        )
     entries: list[IronThresholds] = []
     for organ, by_field in data.items():
         if not isinstance(by_field, Mapping):
-            raise ValueError(f"iron thresholds for {organ!r} must map field strength (T) -> bands; got "
-                             f"{type(by_field).__name__}")
+            raise ValueError(
+                f"iron thresholds for {organ!r} must map field strength (T) -> bands; got {type(by_field).__name__}"
+            )
         for fs, spec in by_field.items():
             try:
                 fs_t = float(fs)
             except (TypeError, ValueError):
-                raise ValueError(f"iron thresholds for {organ!r}: field strength {fs!r} is not a number of tesla") \
-                    from None
+                raise ValueError(
+                    f"iron thresholds for {organ!r}: field strength {fs!r} is not a number of tesla"
+                ) from None
             source = ""
             bands = spec
             if isinstance(spec, Mapping):
                 unknown = set(spec) - {"bands", "source"}
                 if unknown or "bands" not in spec:
-                    raise ValueError(f"iron thresholds for {organ!r} at {fs_t:g} T: expected the keys 'bands' and "
-                                     f"optionally 'source'; got {sorted(map(str, spec))}")
+                    raise ValueError(
+                        f"iron thresholds for {organ!r} at {fs_t:g} T: expected the keys 'bands' and "
+                        f"optionally 'source'; got {sorted(map(str, spec))}"
+                    )
                 bands, source = spec["bands"], str(spec.get("source", ""))
             if not isinstance(bands, (list, tuple)):
-                raise ValueError(f"iron thresholds for {organ!r} at {fs_t:g} T: bands must be a list of "
-                                 f"[lower bound ms, grade] pairs; got {type(bands).__name__}")
-            entries.append(IronThresholds(organ=str(organ), field_strength_t=fs_t, bands=tuple(bands),
-                                          source=source))
+                raise ValueError(
+                    f"iron thresholds for {organ!r} at {fs_t:g} T: bands must be a list of "
+                    f"[lower bound ms, grade] pairs; got {type(bands).__name__}"
+                )
+            entries.append(IronThresholds(organ=str(organ), field_strength_t=fs_t, bands=tuple(bands), source=source))
     return IronGradeTable(tuple(entries))
 
 
@@ -976,13 +1059,22 @@ def iron_grade_table_from_dict(data: Mapping[str, Any]) -> IronGradeTable:
 #: 3.1-5.2, severe 2.1-3.1, very severe < 2.1 ms. The liver "normal" threshold is not given clearly by the source,
 #: so it is left to configuration and the liver table starts at "mild" (grades in that open top band carry the
 #: flag ``"normal_not_configured"``). No 3 T values: 1.5 T thresholds must not be applied at 3 T.
-DEFAULT_IRON_THRESHOLDS = IronGradeTable((
-    IronThresholds("heart", 1.5, ((20.0, "normal"), (15.0, "mild"), (10.0, "moderate", ">="), (0.0, "severe")),
-                   source="abedi CHMMOTv1 sec. 3; bakhshali"),
-    IronThresholds("liver", 1.5,
-                   ((5.2, "mild"), (3.1, "moderate"), (2.1, "severe", ">="), (0.0, "very_severe")),
-                   source="abedi CHMMOTv1 sec. 3; liver normal threshold not configured"),
-))
+DEFAULT_IRON_THRESHOLDS = IronGradeTable(
+    (
+        IronThresholds(
+            "heart",
+            1.5,
+            ((20.0, "normal"), (15.0, "mild"), (10.0, "moderate", ">="), (0.0, "severe")),
+            source="abedi CHMMOTv1 sec. 3; bakhshali",
+        ),
+        IronThresholds(
+            "liver",
+            1.5,
+            ((5.2, "mild"), (3.1, "moderate"), (2.1, "severe", ">="), (0.0, "very_severe")),
+            source="abedi CHMMOTv1 sec. 3; liver normal threshold not configured",
+        ),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -1017,14 +1109,25 @@ class IronGrade:
 
     def as_dict(self) -> dict:
         """Plain form of every attribute (flags as a list)."""
-        return {"grade": self.grade, "t2star_ms": self.t2star_ms, "organ": self.organ,
-                "field_strength_t": self.field_strength_t, "thresholds_used": self.thresholds_used,
-                "reason": self.reason, "flags": list(self.flags)}
+        return {
+            "grade": self.grade,
+            "t2star_ms": self.t2star_ms,
+            "organ": self.organ,
+            "field_strength_t": self.field_strength_t,
+            "thresholds_used": self.thresholds_used,
+            "reason": self.reason,
+            "flags": list(self.flags),
+        }
 
 
-def iron_grade(t2star_ms: float, *, field_strength_t: float | None, organ: str = "heart",
-               table: IronGradeTable = DEFAULT_IRON_THRESHOLDS,
-               field_tolerance_t: float = FIELD_STRENGTH_TOLERANCE_T) -> IronGrade:
+def iron_grade(
+    t2star_ms: float,
+    *,
+    field_strength_t: float | None,
+    organ: str = "heart",
+    table: IronGradeTable = DEFAULT_IRON_THRESHOLDS,
+    field_tolerance_t: float = FIELD_STRENGTH_TOLERANCE_T,
+) -> IronGrade:
     """Iron-overload grade of a T2* value.
 
     Rules:
@@ -1062,31 +1165,57 @@ def iron_grade(t2star_ms: float, *, field_strength_t: float | None, organ: str =
         raise ValueError(f"unknown organ {organ!r}; use one of {', '.join(IRON_ORGANS)}")
     value = float(t2star_ms)
     if field_strength_t is None:
-        return IronGrade(None, value, organ, None, None,
-                         "the field strength is unknown; T2* thresholds depend on it, so no grade is given",
-                         ("field_strength_unknown",))
+        return IronGrade(
+            None,
+            value,
+            organ,
+            None,
+            None,
+            "the field strength is unknown; T2* thresholds depend on it, so no grade is given",
+            ("field_strength_unknown",),
+        )
     fs = float(field_strength_t)
     if not math.isfinite(fs) or fs <= 0:
         raise ValueError(f"the field strength must be a positive number of tesla; got {field_strength_t!r}")
     entry = table.lookup(organ, fs, field_tolerance_t)
     if entry is None:
         others = table.fields_for(organ)
-        tail = ("; " + " and ".join(f"{f:g} T" for f in others)
-                + f" thresholds are not applied at {fs:g} T") if others else ""
-        return IronGrade(None, value, organ, fs, None,
-                         f"no thresholds configured for {organ} at {fs:g} T{tail}", ("no_thresholds_for_field",))
+        tail = (
+            ("; " + " and ".join(f"{f:g} T" for f in others) + f" thresholds are not applied at {fs:g} T")
+            if others
+            else ""
+        )
+        return IronGrade(
+            None,
+            value,
+            organ,
+            fs,
+            None,
+            f"no thresholds configured for {organ} at {fs:g} T{tail}",
+            ("no_thresholds_for_field",),
+        )
     described = entry.describe()
     if not math.isfinite(value):
-        return IronGrade(None, value, organ, fs, described, f"T2* is {value} ms, which cannot be graded",
-                         ("t2star_not_finite",))
+        return IronGrade(
+            None, value, organ, fs, described, f"T2* is {value} ms, which cannot be graded", ("t2star_not_finite",)
+        )
     if value <= 0:
-        return IronGrade(None, value, organ, fs, described, f"T2* must be positive to be graded; got {value:g} ms",
-                         ("t2star_not_positive",))
+        return IronGrade(
+            None,
+            value,
+            organ,
+            fs,
+            described,
+            f"T2* must be positive to be graded; got {value:g} ms",
+            ("t2star_not_positive",),
+        )
     grade, text = entry.grade_of(value)
     reason = f"T2* {value:g} ms: {text} ({organ}, {entry.field_strength_t:g} T)"
     flags: tuple[str, ...] = ()
     if entry.bands[0][1] != "normal" and grade == entry.bands[0][1]:
         flags = ("normal_not_configured",)
-        reason += (f"; no 'normal' threshold is configured for the {organ} at {entry.field_strength_t:g} T, so "
-                       f"values in this top band may also be normal")
+        reason += (
+            f"; no 'normal' threshold is configured for the {organ} at {entry.field_strength_t:g} T, so "
+            f"values in this top band may also be normal"
+        )
     return IronGrade(grade, value, organ, fs, described, reason, flags)

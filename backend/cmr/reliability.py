@@ -39,6 +39,7 @@ Coefficient of variation (:func:`coefficient_of_variation`, :func:`coefficient_o
 Sources: Shrout PE, Fleiss JL, Psychol Bull 86:420-428 (1979); McGraw KO, Wong SP, Psychol Methods 1:30-46 (1996);
 Bland JM, Altman DG, Lancet 1:307-310 (1986).
 """
+
 from __future__ import annotations
 
 import math
@@ -124,8 +125,19 @@ class BlandAltman:
 
 
 def _undefined_icc(n: int, k: int, n_dropped: int, flags: list[str]) -> ICCResult:
-    return ICCResult(icc=_NAN, ci_low=_NAN, ci_high=_NAN, f=_NAN, df1=max(n - 1, 0),
-                     df2=max((n - 1) * (k - 1), 0), p=_NAN, n=n, k=k, n_dropped=n_dropped, flags=tuple(flags))
+    return ICCResult(
+        icc=_NAN,
+        ci_low=_NAN,
+        ci_high=_NAN,
+        f=_NAN,
+        df1=max(n - 1, 0),
+        df2=max((n - 1) * (k - 1), 0),
+        p=_NAN,
+        n=n,
+        k=k,
+        n_dropped=n_dropped,
+        flags=tuple(flags),
+    )
 
 
 def icc_2_1(ratings: np.ndarray, alpha: float = 0.05) -> ICCResult:
@@ -189,7 +201,7 @@ def icc_2_1(ratings: np.ndarray, alpha: float = 0.05) -> ICCResult:
         fj = jms / ems
         c = n * (1 + (k - 1) * icc) - k * icc
         vn = df2 * (k * icc * fj + c) ** 2
-        vd = df1 * k ** 2 * icc ** 2 * fj ** 2 + c ** 2
+        vd = df1 * k**2 * icc**2 * fj**2 + c**2
         v = vn / vd if vd > 0 else _NAN
         if math.isfinite(v) and v > 0:
             f_u = stats.f.ppf(1 - alpha / 2, df1, v)
@@ -200,8 +212,19 @@ def icc_2_1(ratings: np.ndarray, alpha: float = 0.05) -> ICCResult:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         lo = hi = _NAN
         flags.append("ci_undefined")
-    return ICCResult(icc=float(icc), ci_low=float(lo), ci_high=float(hi), f=float(f_stat), df1=df1, df2=df2,
-                     p=p, n=n, k=k, n_dropped=n_dropped, flags=tuple(flags))
+    return ICCResult(
+        icc=float(icc),
+        ci_low=float(lo),
+        ci_high=float(hi),
+        f=float(f_stat),
+        df1=df1,
+        df2=df2,
+        p=p,
+        n=n,
+        k=k,
+        n_dropped=n_dropped,
+        flags=tuple(flags),
+    )
 
 
 def bland_altman(a: np.ndarray, b: np.ndarray) -> BlandAltman:

@@ -56,6 +56,7 @@ on a self-referencing heap pointer. Hence:
 Sunnybrook text contours (``../shared/data/scd-sunnybrook/README.md``): one ``x y`` point per line, one file per
 wall; a single text file is refused by :func:`read_contours` with a message asking for both walls.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -108,13 +109,46 @@ DEFAULT_NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "endo_y": ("ENDO_Y", "Y_ENDO", "ENDOCARDIUM_Y", "Y_ENDOCARDIUM", "ENDO_YS", "IY", "ICONTOUR_Y"),
     "epi_x": ("EPI_X", "X_EPI", "EPICARDIUM_X", "X_EPICARDIUM", "EPI_XS", "OX", "OCONTOUR_X"),
     "epi_y": ("EPI_Y", "Y_EPI", "EPICARDIUM_Y", "Y_EPICARDIUM", "EPI_YS", "OY", "OCONTOUR_Y"),
-    "endo": ("ENDO", "ENDOCARDIUM", "ENDOCARDIAL", "ENDO_CONTOUR", "ENDO_XY", "ENDO_POINTS", "ENDO_PTS", "LV_ENDO",
-             "ICONTOUR", "I_CONTOUR", "INNER"),
-    "epi": ("EPI", "EPICARDIUM", "EPICARDIAL", "EPI_CONTOUR", "EPI_XY", "EPI_POINTS", "EPI_PTS", "LV_EPI",
-            "OCONTOUR", "O_CONTOUR", "OUTER"),
+    "endo": (
+        "ENDO",
+        "ENDOCARDIUM",
+        "ENDOCARDIAL",
+        "ENDO_CONTOUR",
+        "ENDO_XY",
+        "ENDO_POINTS",
+        "ENDO_PTS",
+        "LV_ENDO",
+        "ICONTOUR",
+        "I_CONTOUR",
+        "INNER",
+    ),
+    "epi": (
+        "EPI",
+        "EPICARDIUM",
+        "EPICARDIAL",
+        "EPI_CONTOUR",
+        "EPI_XY",
+        "EPI_POINTS",
+        "EPI_PTS",
+        "LV_EPI",
+        "OCONTOUR",
+        "O_CONTOUR",
+        "OUTER",
+    ),
     "contours": ("CONTOURS", "CONTOUR", "LV", "LV_CONTOURS", "ROI", "ROIS", "SEGMENTATION", "SEG"),
-    "mask": ("MASK", "MYOCARDIUM", "MYO", "MYO_MASK", "MASK_MYO", "MYOCARDIAL_MASK", "ROI", "ROI_MASK", "SEG",
-             "SEGMENTATION", "BW"),
+    "mask": (
+        "MASK",
+        "MYOCARDIUM",
+        "MYO",
+        "MYO_MASK",
+        "MASK_MYO",
+        "MYOCARDIAL_MASK",
+        "ROI",
+        "ROI_MASK",
+        "SEG",
+        "SEGMENTATION",
+        "BW",
+    ),
     "labels": ("LABELS", "LABEL", "LABEL_MAP", "LABELMAP", "LABEL_IMAGE"),
 }
 """Candidate variable names per structure, in order of preference.
@@ -170,8 +204,7 @@ def merge_name_patterns(names: Mapping[str, str | Iterable[str]] | None = None) 
     for key, defaults in DEFAULT_NAME_PATTERNS.items():
         own = site.get(key, ())
         mine = {_norm(v) for v in own}
-        merged[key] = own + tuple(d for d in defaults
-                                  if claimed.get(_norm(d), key) == key and _norm(d) not in mine)
+        merged[key] = own + tuple(d for d in defaults if claimed.get(_norm(d), key) == key and _norm(d) not in mine)
     return merged
 
 
@@ -202,7 +235,7 @@ def _starts_with(head: bytes) -> str:
         shown += ch if 32 <= b < 127 and ch not in "'\\" else f"\\x{b:02x}"
     text = f"'{shown}'"
     for offset, sig, kind in _SIGNATURES:
-        if head[offset:offset + len(sig)] == sig:
+        if head[offset : offset + len(sig)] == sig:
             return f"{text} ({kind})"
     return text
 
@@ -218,6 +251,7 @@ def _rows_cols(shape: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Describing variables
 
+
 def _describe_value(value: Any, depth: int = 0) -> str:
     if value is None:
         return "null pointer"
@@ -230,7 +264,8 @@ def _describe_value(value: Any, depth: int = 0) -> str:
             head = value.reshape(-1)[0] if value.size else None
             fields = ", ".join(
                 f"{n}: {_describe_value(head[n] if head is not None else None, depth + 1)}"
-                for n in value.dtype.names[:8])
+                for n in value.dtype.names[:8]
+            )
             more = ", ..." if len(value.dtype.names) > 8 else ""
             if value.size == 1:
                 return f"structure {{{fields}{more}}}"
@@ -319,29 +354,37 @@ def _inflate_sav(src: str | os.PathLike[str], dst: str | os.PathLike[str], max_u
         data = f.read()
     if data[:4] != SAV_COMPRESSED_MAGIC:
         raise _SavError("The file is not a compressed IDL SAV file.")
-    too_big = (f"The compressed SAV file expands to more than {_mb(max_uncompressed_bytes)}, over the limit "
-               "(a zip bomb, or not contours); save the contours without /COMPRESS, or upload a smaller file.")
+    too_big = (
+        f"The compressed SAV file expands to more than {_mb(max_uncompressed_bytes)}, over the limit "
+        "(a zip bomb, or not contours); save the contours without /COMPRESS, or upload a smaller file."
+    )
     pos = 4
     with open(dst, "wb") as out:
         out.write(SAV_MAGIC)
         written = 4
         while True:
             if pos + 16 > len(data):
-                raise _SavError("The compressed SAV file is truncated or damaged: it ends before its END record; "
-                                "save it again from IDL and upload the complete file.")
-            rectype, lo, hi = struct.unpack(">lII", data[pos:pos + 12])
-            unknown = data[pos + 12:pos + 16]
+                raise _SavError(
+                    "The compressed SAV file is truncated or damaged: it ends before its END record; "
+                    "save it again from IDL and upload the complete file."
+                )
+            rectype, lo, hi = struct.unpack(">lII", data[pos : pos + 12])
+            unknown = data[pos + 12 : pos + 16]
             nextrec = lo + (hi << 32)
             if rectype not in _RECTYPES:
-                raise _SavError(f"The compressed SAV file is truncated or damaged: unknown record type {rectype} at "
-                                f"byte {pos}; save it again from IDL and upload the complete file.")
+                raise _SavError(
+                    f"The compressed SAV file is truncated or damaged: unknown record type {rectype} at "
+                    f"byte {pos}; save it again from IDL and upload the complete file."
+                )
             if rectype == 6:
-                out.write(data[pos:pos + 16])
+                out.write(data[pos : pos + 16])
                 return written + 16
             start = pos + 16
             if not start < nextrec <= len(data):
-                raise _SavError("The compressed SAV file is truncated or damaged: a record points outside the file; "
-                                "save it again from IDL and upload the complete file.")
+                raise _SavError(
+                    "The compressed SAV file is truncated or damaged: a record points outside the file; "
+                    "save it again from IDL and upload the complete file."
+                )
             header_at = out.tell()
             out.write(b"\0" * 16)
             written += 16
@@ -359,11 +402,15 @@ def _inflate_sav(src: str | os.PathLike[str], dst: str | os.PathLike[str], max_u
                         raise _SavError(too_big)
                     out.write(piece)
             except zlib.error as exc:
-                raise _SavError(f"The compressed SAV file is damaged: a record does not decompress ({exc}); save it "
-                                "again from IDL and upload the complete file.") from None
+                raise _SavError(
+                    f"The compressed SAV file is damaged: a record does not decompress ({exc}); save it "
+                    "again from IDL and upload the complete file."
+                ) from None
             if not dec.eof:
-                raise _SavError("The compressed SAV file is truncated or damaged: a record's compressed data ends "
-                                "early; save it again from IDL and upload the complete file.")
+                raise _SavError(
+                    "The compressed SAV file is truncated or damaged: a record's compressed data ends "
+                    "early; save it again from IDL and upload the complete file."
+                )
             end = out.tell()
             out.seek(header_at)
             out.write(struct.pack(">lII", rectype, end & 0xFFFFFFFF, end >> 32) + unknown)
@@ -388,8 +435,7 @@ class _ResultUnpickler(pickle.Unpickler):
     """Unpickles only numpy arrays, records, scalars and dtypes (the child read untrusted bytes)."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_GLOBALS or (
-                module.split(".")[0] == "numpy" and name in _ALLOWED_NUMPY_HELPERS):
+        if (module, name) in _ALLOWED_GLOBALS or (module.split(".")[0] == "numpy" and name in _ALLOWED_NUMPY_HELPERS):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refused {module}.{name} in the parse result")
 
@@ -433,8 +479,9 @@ def _child_result(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, A
         return "corrupt", f"{_exc_name(exc)}: {exc}"
 
 
-def _run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], *, timeout_s: float, memory_budget: int,
-                  max_result_bytes: int) -> tuple[str, Any]:
+def _run_isolated(
+    fn: Callable[..., Any], args: tuple[Any, ...], *, timeout_s: float, memory_budget: int, max_result_bytes: int
+) -> tuple[str, Any]:
     """Run ``fn(*args)`` in a forked child with a deadline and an address-space cap; return ``(status, value)``.
 
     Status is ``ok`` (value = the result), ``msg`` (a finished message), ``memory``, ``corrupt`` (value = the
@@ -462,7 +509,7 @@ def _run_isolated(fn: Callable[..., Any], args: tuple[Any, ...], *, timeout_s: f
                 payload = pickle.dumps(("corrupt", f"{type(exc).__name__}: {exc}"))
             view = memoryview(payload)
             while view:
-                view = view[os.write(write_fd, view):]
+                view = view[os.write(write_fd, view) :]
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -532,8 +579,13 @@ def _size_and_head(p: Path) -> tuple[int, bytes]:
         raise InvalidContourError(f"The contour file could not be opened ({exc.strerror}).") from None
 
 
-def read_sav_variables(path: str | os.PathLike[str], *, max_bytes: int = 20_000_000,
-                       max_uncompressed_bytes: int = 100_000_000, timeout_s: float = 10.0) -> dict[str, Any]:
+def read_sav_variables(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = 20_000_000,
+    max_uncompressed_bytes: int = 100_000_000,
+    timeout_s: float = 10.0,
+) -> dict[str, Any]:
     """Read all variables of an IDL SAV file, bounded in size, decompressed size, time and memory.
 
     Parameters
@@ -569,22 +621,28 @@ def read_sav_variables(path: str | os.PathLike[str], *, max_bytes: int = 20_000_
     if size > max_bytes:
         raise InvalidContourError(
             f"The contour file is {_mb(size)}, over the {_mb(max_bytes)} limit; an IDL SAV contour file is usually "
-            "a few kB (a 256x256 mask about 70 kB).")
+            "a few kB (a 256x256 mask about 70 kB)."
+        )
     if head[:2] != b"SR":
         raise InvalidContourError(
             f"The file is not an IDL SAV file: it starts with {_starts_with(head)}; an IDL SAV file starts with 'SR' "
-            "(write it in IDL with SAVE, e.g. SAVE, ENDO_X, ENDO_Y, EPI_X, EPI_Y, FILENAME='contours.sav').")
+            "(write it in IDL with SAVE, e.g. SAVE, ENDO_X, ENDO_Y, EPI_X, EPI_Y, FILENAME='contours.sav')."
+        )
     if head[:4] not in (SAV_MAGIC, SAV_COMPRESSED_MAGIC):
         raise InvalidContourError(
             f"The file starts like an IDL SAV file but has the unknown record format {head[2:4].hex()} (expected "
-            "0004, or 0006 for a compressed file); it is damaged or not an IDL SAV file.")
+            "0004, or 0006 for a compressed file); it is damaged or not an IDL SAV file."
+        )
     compressed = head[:4] == SAV_COMPRESSED_MAGIC
     workdir = tempfile.mkdtemp(prefix="myoqa-sav-") if compressed else None
     try:
         status, value = _run_isolated(
-            _parse_sav, (str(p), compressed, workdir, int(max_uncompressed_bytes)),
-            timeout_s=float(timeout_s), memory_budget=_memory_budget(max_uncompressed_bytes),
-            max_result_bytes=2 * int(max_uncompressed_bytes) + (16 << 20))
+            _parse_sav,
+            (str(p), compressed, workdir, int(max_uncompressed_bytes)),
+            timeout_s=float(timeout_s),
+            memory_budget=_memory_budget(max_uncompressed_bytes),
+            max_result_bytes=2 * int(max_uncompressed_bytes) + (16 << 20),
+        )
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -595,28 +653,38 @@ def read_sav_variables(path: str | os.PathLike[str], *, max_bytes: int = 20_000_
     if status == "timeout":
         raise InvalidContourError(
             f"Reading the SAV file took longer than {timeout_s:g} s and was stopped; the file is probably damaged "
-            "or holds far more than contours.")
+            "or holds far more than contours."
+        )
     if status in ("memory", "toolarge"):
         raise InvalidContourError(
             f"The SAV file declares more data than can be read (over {_mb(_memory_budget(max_uncompressed_bytes))} "
-            "in memory); it is damaged or holds far more than contours.")
+            "in memory); it is damaged or holds far more than contours."
+        )
     if status == "crash":
         raise InvalidContourError(
             f"The SAV reader stopped unexpectedly ({value}) on this file; it is probably damaged. Save it again from "
-            "IDL and upload the complete file.")
+            "IDL and upload the complete file."
+        )
     detail = " ".join(str(value).split())[:120]
     raise InvalidContourError(
         f"The SAV file is truncated or damaged and could not be read ({detail}); save it again from IDL and upload "
-        "the complete file.")
+        "the complete file."
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Finding contours among variables
 
+
 def _unwrap(value: Any, depth: int = 0) -> Any:
     """Follow IDL pointers (object arrays of size 1) and turn arrays of pointers to numbers into numeric arrays."""
-    while (isinstance(value, np.ndarray) and value.dtype == object and value.dtype.names is None
-           and value.size == 1 and depth < 16):
+    while (
+        isinstance(value, np.ndarray)
+        and value.dtype == object
+        and value.dtype.names is None
+        and value.size == 1
+        and depth < 16
+    ):
         value = value.reshape(-1)[0]
         depth += 1
     if isinstance(value, np.ndarray) and value.dtype == object and value.dtype.names is None and value.size > 1:
@@ -656,8 +724,7 @@ def _lookup(ns: _Namespace, candidates: Iterable[str]) -> tuple[str, Any] | None
 def _numeric(value: Any, name: str, expected: str) -> np.ndarray:
     arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic, int, float)) else None
     if arr is None or arr.dtype.names is not None or arr.dtype.kind not in "biuf":
-        raise InvalidContourError(
-            f"The variable {name} is a {_describe_value(value)}; expected {expected}.")
+        raise InvalidContourError(f"The variable {name} is a {_describe_value(value)}; expected {expected}.")
     return arr
 
 
@@ -666,7 +733,8 @@ def _vector(value: Any, name: str) -> np.ndarray:
     squeezed = arr.reshape(-1) if arr.ndim >= 1 and sum(s > 1 for s in arr.shape) <= 1 else None
     if squeezed is None:
         raise InvalidContourError(
-            f"The variable {name} has shape {arr.shape}; expected a vector of coordinates (IDL fltarr(N)).")
+            f"The variable {name} has shape {arr.shape}; expected a vector of coordinates (IDL fltarr(N))."
+        )
     return squeezed.astype(np.float64)
 
 
@@ -695,12 +763,14 @@ def _pair(x: np.ndarray, y: np.ndarray, xname: str, yname: str) -> np.ndarray:
     if x.shape != y.shape:
         raise InvalidContourError(
             f"{xname} has {x.size} values but {yname} has {y.size}; the x and y coordinates of a contour must "
-            "have the same length.")
+            "have the same length."
+        )
     return np.column_stack([x, y])
 
 
-def _wall(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], wall: str,
-          partial: list[str]) -> tuple[np.ndarray, str] | None:
+def _wall(
+    ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], wall: str, partial: list[str]
+) -> tuple[np.ndarray, str] | None:
     xs, ys = _lookup(ns, patterns[f"{wall}_x"]), _lookup(ns, patterns[f"{wall}_y"])
     if xs is not None and ys is not None:
         return _pair(_vector(xs[1], xs[0]), _vector(ys[1], ys[0]), xs[0], ys[0]), f"{xs[0]}, {ys[0]}"
@@ -716,8 +786,9 @@ def _wall(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], wall: str,
 _WALL_NAMES = {"endo": "endocardium", "epi": "epicardium"}
 
 
-def _polygons(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]],
-              partial: list[str]) -> tuple[np.ndarray, np.ndarray, str] | None:
+def _polygons(
+    ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], partial: list[str]
+) -> tuple[np.ndarray, np.ndarray, str] | None:
     found = {w: _wall(ns, patterns, w, partial) for w in ("endo", "epi")}
     if found["endo"] and found["epi"]:
         endo = as_polygon(found["endo"][0], name=f"endocardium ({found['endo'][1]})")
@@ -726,10 +797,13 @@ def _polygons(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]],
     for have, miss in (("endo", "epi"), ("epi", "endo")):
         if found[have] and not found[miss]:
             p = patterns
-            partial.append((
-                f"Only the {_WALL_NAMES[have]} was found ({found[have][1]}); the {_WALL_NAMES[miss]} is missing: "
-                f"expected {p[miss + '_x'][0]} and {p[miss + '_y'][0]}, or a {' / '.join(p[miss][:2])} array of "
-                "(x, y) points. Save both contours in the same file."))
+            partial.append(
+                (
+                    f"Only the {_WALL_NAMES[have]} was found ({found[have][1]}); the {_WALL_NAMES[miss]} is missing: "
+                    f"expected {p[miss + '_x'][0]} and {p[miss + '_y'][0]}, or a {' / '.join(p[miss][:2])} array of "
+                    "(x, y) points. Save both contours in the same file."
+                )
+            )
     return None
 
 
@@ -739,22 +813,27 @@ def _check_mask_shape(shape: tuple[int, ...], name: str, image_shape: tuple[int,
         return
     hint = ""
     if tuple(shape) == tuple(image_shape)[::-1]:
-        hint = (" It looks transposed: in IDL make it bytarr(columns, rows), i.e. "
-                f"bytarr({image_shape[1]}, {image_shape[0]}).")
+        hint = (
+            " It looks transposed: in IDL make it bytarr(columns, rows), i.e. "
+            f"bytarr({image_shape[1]}, {image_shape[0]})."
+        )
     raise InvalidContourError(
         f"The mask {name} is {_rows_cols(shape)} (rows x columns) but the image is {_rows_cols(image_shape)}; "
-        f"the mask must cover the image pixel for pixel.{hint}")
+        f"the mask must cover the image pixel for pixel.{hint}"
+    )
 
 
-def _mask_arrays(arr: np.ndarray, name: str, image_shape: tuple[int, int] | None,
-                 as_labels: bool) -> tuple[np.ndarray, np.ndarray | None, str]:
+def _mask_arrays(
+    arr: np.ndarray, name: str, image_shape: tuple[int, int] | None, as_labels: bool
+) -> tuple[np.ndarray, np.ndarray | None, str]:
     """(myocardium, cavity or None, kind) from a 2-D mask array; refuses a wrong shape or unexpected values."""
     if arr.ndim > 2:
         arr = arr.reshape([s for s in arr.shape if s != 1] or [1])
     if arr.ndim != 2:
         raise InvalidContourError(
             f"The mask {name} has shape {arr.shape}; expected a 2-D image of rows x columns "
-            "(IDL bytarr(columns, rows)).")
+            "(IDL bytarr(columns, rows))."
+        )
     _check_mask_shape(arr.shape, name, image_shape)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise InvalidContourError(f"The mask {name} has non-finite values (NaN or infinity).")
@@ -772,11 +851,13 @@ def _mask_arrays(arr: np.ndarray, name: str, image_shape: tuple[int, int] | None
     shown = ", ".join(f"{v:g}" for v in sorted(vset)[:6]) + (", ..." if len(values) > 6 else "")
     raise InvalidContourError(
         f"The mask {name} has the values {shown}; expected 0/1 or 0/255 (1 or 255 = myocardium), or labels "
-        "0/1/2 (1 = LV cavity, 2 = myocardium).")
+        "0/1/2 (1 = LV cavity, 2 = myocardium)."
+    )
 
 
-def _mask_in(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]],
-             image_shape: tuple[int, int] | None) -> ContourSet | None:
+def _mask_in(
+    ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], image_shape: tuple[int, int] | None
+) -> ContourSet | None:
     for key in ("labels", "mask"):
         hit = _lookup(ns, patterns[key])
         if hit is None or _is_struct(hit[1]):
@@ -790,15 +871,22 @@ def _mask_in(ns: _Namespace, patterns: Mapping[str, tuple[str, ...]],
 
 def _expected_names(patterns: Mapping[str, tuple[str, ...]]) -> str:
     p = {k: v[0] for k, v in patterns.items()}
-    return (f"{p['endo_x']}/{p['endo_y']} and {p['epi_x']}/{p['epi_y']} vectors, {p['endo']} and {p['epi']} "
-            f"(or {patterns['endo'][1]} and {patterns['epi'][1]}) arrays of (x, y) points, a {p['contours']} "
-            f"structure with {p['endo']} and {p['epi']} fields, or a {p['mask']} / {patterns['mask'][1]} / "
-            f"{p['labels']} mask of the image's size")
+    return (
+        f"{p['endo_x']}/{p['endo_y']} and {p['epi_x']}/{p['epi_y']} vectors, {p['endo']} and {p['epi']} "
+        f"(or {patterns['endo'][1]} and {patterns['epi'][1]}) arrays of (x, y) points, a {p['contours']} "
+        f"structure with {p['endo']} and {p['epi']} fields, or a {p['mask']} / {patterns['mask'][1]} / "
+        f"{p['labels']} mask of the image's size"
+    )
 
 
-def contours_from_variables(variables: Mapping[str, Any], *, image_shape: tuple[int, int] | None,
-                            names: Mapping[str, str | Iterable[str]] | None = None,
-                            validate: bool = True, label: str = "SAV") -> ContourSet:
+def contours_from_variables(
+    variables: Mapping[str, Any],
+    *,
+    image_shape: tuple[int, int] | None,
+    names: Mapping[str, str | Iterable[str]] | None = None,
+    validate: bool = True,
+    label: str = "SAV",
+) -> ContourSet:
     """Find the endocardium/epicardium (or a mask) among a SAV file's variables.
 
     Parameters
@@ -853,7 +941,8 @@ def contours_from_variables(variables: Mapping[str, Any], *, image_shape: tuple[
             raise InvalidContourError(min(partial, key=lambda m: not m.startswith("The file has")))
         raise InvalidContourError(
             f"No contour variables were found in the {label} file; it holds {describe_variables(variables)}. "
-            f"Expected {_expected_names(patterns)}.")
+            f"Expected {_expected_names(patterns)}."
+        )
     if validate and image_shape is not None:
         validate_contour_set(cs, tuple(image_shape))
     return cs
@@ -882,7 +971,8 @@ def _parse_points_text(data: bytes, what: str) -> np.ndarray:
     except UnicodeDecodeError:
         raise InvalidContourError(
             f"The {what} is not a text contour file: it starts with {_starts_with(data[:132])}; expected one "
-            "'x y' point per line (Sunnybrook format).") from None
+            "'x y' point per line (Sunnybrook format)."
+        ) from None
     pts = []
     for i, line in enumerate(text.splitlines(), start=1):
         fields = line.replace(",", " ").replace(";", " ").split()
@@ -896,15 +986,21 @@ def _parse_points_text(data: bytes, what: str) -> np.ndarray:
             shown = line.strip()[:40]
             raise InvalidContourError(
                 f"Line {i} of the {what} is '{shown}'; expected two numbers 'x y' per line "
-                "(Sunnybrook contour format, x = column, y = row).") from None
+                "(Sunnybrook contour format, x = column, y = row)."
+            ) from None
     if not pts:
         raise InvalidContourError(f"The {what} holds no points; expected one 'x y' point per line.")
     return np.asarray(pts, dtype=np.float64)
 
 
-def read_contour_text(endo_path: str | os.PathLike[str], epi_path: str | os.PathLike[str], *,
-                      image_shape: tuple[int, int] | None = None, validate: bool = True,
-                      max_bytes: int = 20_000_000) -> ContourSet:
+def read_contour_text(
+    endo_path: str | os.PathLike[str],
+    epi_path: str | os.PathLike[str],
+    *,
+    image_shape: tuple[int, int] | None = None,
+    validate: bool = True,
+    max_bytes: int = 20_000_000,
+) -> ContourSet:
     """Read a pair of Sunnybrook text contour files (one ``x y`` point per line) as a contour set.
 
     Parameters
@@ -938,15 +1034,17 @@ def read_contour_text(endo_path: str | os.PathLike[str], epi_path: str | os.Path
         what = f"{wall} text file {Path(path).name}"
         pts = _parse_points_text(_read_limited(path, max_bytes, what), what)
         walls.append(as_polygon(pts, name=f"{wall} ({Path(path).name})"))
-    cs = ContourSet(walls[0], walls[1],
-                    source=f"Sunnybrook text contours ({Path(endo_path).name}; {Path(epi_path).name})")
+    cs = ContourSet(
+        walls[0], walls[1], source=f"Sunnybrook text contours ({Path(endo_path).name}; {Path(epi_path).name})"
+    )
     if validate and image_shape is not None:
         validate_contour_set(cs, tuple(image_shape))
     return cs
 
 
-def _mask_file_set(arr: np.ndarray, what: str, image_shape: tuple[int, int] | None, validate: bool,
-                   source: str) -> ContourSet:
+def _mask_file_set(
+    arr: np.ndarray, what: str, image_shape: tuple[int, int] | None, validate: bool, source: str
+) -> ContourSet:
     if arr.dtype.kind not in "biuf":
         raise InvalidContourError(f"The {what} holds {arr.dtype} values; expected a numeric 2-D mask.")
     myo, cavity, kind = _mask_arrays(arr, what, image_shape, as_labels=False)
@@ -956,8 +1054,9 @@ def _mask_file_set(arr: np.ndarray, what: str, image_shape: tuple[int, int] | No
     return cs
 
 
-def _read_npy(path: Path, image_shape: tuple[int, int] | None, validate: bool,
-              max_uncompressed_bytes: int) -> ContourSet:
+def _read_npy(
+    path: Path, image_shape: tuple[int, int] | None, validate: bool, max_uncompressed_bytes: int
+) -> ContourSet:
     # Check the header first: np.load allocates what the header declares before reading the data.
     try:
         with open(path, "rb") as f:
@@ -969,7 +1068,8 @@ def _read_npy(path: Path, image_shape: tuple[int, int] | None, validate: bool,
             else:
                 raise InvalidContourError(
                     f"The .npy file has format version {version[0]}.{version[1]}; save the mask with numpy.save "
-                    "as a plain numeric 2-D array.")
+                    "as a plain numeric 2-D array."
+                )
             data_bytes = os.fstat(f.fileno()).st_size - f.tell()
     except InvalidContourError:
         raise
@@ -977,15 +1077,18 @@ def _read_npy(path: Path, image_shape: tuple[int, int] | None, validate: bool,
         raise InvalidContourError(f"The .npy file is truncated or damaged ({exc}).") from None
     if dtype.hasobject:
         raise InvalidContourError(
-            "The .npy file holds Python objects; a mask must be a plain numeric 2-D array (rows x columns).")
+            "The .npy file holds Python objects; a mask must be a plain numeric 2-D array (rows x columns)."
+        )
     declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if declared > max_uncompressed_bytes:
         raise InvalidContourError(
             f"The .npy mask declares {_mb(declared)} of data ({'x'.join(map(str, shape))} {dtype.name}), over the "
-            f"{_mb(max_uncompressed_bytes)} limit.")
+            f"{_mb(max_uncompressed_bytes)} limit."
+        )
     if declared > data_bytes:
         raise InvalidContourError(
-            f"The .npy file is truncated: its header declares {declared} bytes of data but only {data_bytes} follow.")
+            f"The .npy file is truncated: its header declares {declared} bytes of data but only {data_bytes} follow."
+        )
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -999,8 +1102,9 @@ def _read_npy(path: Path, image_shape: tuple[int, int] | None, validate: bool,
     return _mask_file_set(np.asarray(arr), f"mask in {path.name}", image_shape, validate, f"NumPy mask {path.name}:")
 
 
-def _read_png(path: Path, image_shape: tuple[int, int] | None, validate: bool,
-              max_uncompressed_bytes: int) -> ContourSet:
+def _read_png(
+    path: Path, image_shape: tuple[int, int] | None, validate: bool, max_uncompressed_bytes: int
+) -> ContourSet:
     from PIL import Image, UnidentifiedImageError
 
     what = f"mask in {path.name}"
@@ -1010,8 +1114,8 @@ def _read_png(path: Path, image_shape: tuple[int, int] | None, validate: bool,
             _check_mask_shape((rows, cols), what, image_shape)  # before decoding the pixels
             if rows * cols * max(len(img.getbands()), 1) * 2 > max_uncompressed_bytes:
                 raise InvalidContourError(
-                    f"The PNG mask is {cols}x{rows} pixels, too large to decode (limit "
-                    f"{_mb(max_uncompressed_bytes)}).")
+                    f"The PNG mask is {cols}x{rows} pixels, too large to decode (limit {_mb(max_uncompressed_bytes)})."
+                )
             mode = img.mode
             if mode in ("LA", "PA"):
                 img = img.getchannel(0)
@@ -1026,15 +1130,22 @@ def _read_png(path: Path, image_shape: tuple[int, int] | None, validate: bool,
         if not (np.array_equal(colour[..., 0], colour[..., 1]) and np.array_equal(colour[..., 0], colour[..., 2])):
             raise InvalidContourError(
                 "The PNG mask is in colour; expected a greyscale or palette image with 0/1, 0/255 or 0/1/2 "
-                "(labels) values.")
+                "(labels) values."
+            )
         arr = colour[..., 0]
     return _mask_file_set(arr, what, image_shape, validate, f"PNG mask {path.name} ({mode}):")
 
 
-def read_contours(path: str | os.PathLike[str], *, image_shape: tuple[int, int] | None,
-                  names: Mapping[str, str | Iterable[str]] | None = None, max_bytes: int = 20_000_000,
-                  max_uncompressed_bytes: int = 100_000_000, timeout_s: float = 10.0,
-                  validate: bool = True) -> ContourSet:
+def read_contours(
+    path: str | os.PathLike[str],
+    *,
+    image_shape: tuple[int, int] | None,
+    names: Mapping[str, str | Iterable[str]] | None = None,
+    max_bytes: int = 20_000_000,
+    max_uncompressed_bytes: int = 100_000_000,
+    timeout_s: float = 10.0,
+    validate: bool = True,
+) -> ContourSet:
     """Read one rater's LV contours from an uploaded file: IDL SAV, ``.npy`` mask or ``.png`` mask.
 
     The format is recognised from the first bytes, not the file name: ``SR`` (IDL SAV, plain or compressed),
@@ -1085,12 +1196,13 @@ def read_contours(path: str | os.PathLike[str], *, image_shape: tuple[int, int] 
     if size > max_bytes:
         raise InvalidContourError(
             f"The contour file is {_mb(size)}, over the {_mb(max_bytes)} limit; an IDL SAV contour file is usually "
-            "a few kB (a 256x256 mask about 70 kB).")
+            "a few kB (a 256x256 mask about 70 kB)."
+        )
     if head[:2] == b"SR":
-        variables = read_sav_variables(p, max_bytes=max_bytes, max_uncompressed_bytes=max_uncompressed_bytes,
-                                       timeout_s=timeout_s)
-        return contours_from_variables(variables, image_shape=image_shape, names=names, validate=validate,
-                                       label="SAV")
+        variables = read_sav_variables(
+            p, max_bytes=max_bytes, max_uncompressed_bytes=max_uncompressed_bytes, timeout_s=timeout_s
+        )
+        return contours_from_variables(variables, image_shape=image_shape, names=names, validate=validate, label="SAV")
     if head[:6] == b"\x93NUMPY":
         return _read_npy(p, image_shape, validate, max_uncompressed_bytes)
     if head[:8] == b"\x89PNG\r\n\x1a\n":
@@ -1101,9 +1213,11 @@ def read_contours(path: str | os.PathLike[str], *, image_shape: tuple[int, int] 
         raise InvalidContourError(
             f"This is a single text contour ({len(pts)} 'x y' points, Sunnybrook format), i.e. one wall only; "
             "upload the endocardium (i-contour) and the epicardium (o-contour) files together, or an IDL SAV file "
-            "with both.")
+            "with both."
+        )
     if size == 0:
         raise InvalidContourError("The contour file is empty (0 bytes); upload the IDL SAV file again.")
     raise InvalidContourError(
         f"The file is not a contour file: it starts with {_starts_with(head)}; expected an IDL SAV file (starts with "
-        "'SR', written in IDL with SAVE), a .npy or .png mask, or Sunnybrook text contours.")
+        "'SR', written in IDL with SAVE), a .npy or .png mask, or Sunnybrook text contours."
+    )

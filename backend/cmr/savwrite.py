@@ -31,6 +31,7 @@ Sources: C. Markwardt, "Unofficial format specification of the IDL SAVE file"
 written by GDL 1.0.1 in ``../shared/data/scd-sunnybrook-sav`` (records and descriptors mirrored byte for byte,
 including the VERSION strings ``x86_64`` / ``linux`` / ``8.2`` that GDL writes).
 """
+
 from __future__ import annotations
 
 import os
@@ -168,11 +169,19 @@ def _struct_typedesc_and_data(name: str, fields: Mapping[str, Any]) -> bytes:
         tagtable += _long(offset) + _long(IDL_TYPECODES[arr.dtype]) + _long(_FLAG_ARRAY if arr.ndim else 0)
         offset += arr.dtype.itemsize * max(arr.size, 1)
     struct_nbytes = offset
-    structdesc = (_long(9) + _string("") + _long(0) + _long(len(tags)) + _long(struct_nbytes) + tagtable
-                  + b"".join(_string(n) for n, _ in tags)
-                  + b"".join(_numeric_desc(a) for _, a in tags if a.ndim))
-    typedesc = (_long(8) + _long(_FLAG_ARRAY | _FLAG_STRUCT)
-                + _array_desc(struct_nbytes, struct_nbytes, 1, [1]) + structdesc)
+    structdesc = (
+        _long(9)
+        + _string("")
+        + _long(0)
+        + _long(len(tags))
+        + _long(struct_nbytes)
+        + tagtable
+        + b"".join(_string(n) for n, _ in tags)
+        + b"".join(_numeric_desc(a) for _, a in tags if a.ndim)
+    )
+    typedesc = (
+        _long(8) + _long(_FLAG_ARRAY | _FLAG_STRUCT) + _array_desc(struct_nbytes, struct_nbytes, 1, [1]) + structdesc
+    )
     return typedesc + _long(7) + b"".join(_data(a) for _, a in tags)
 
 
@@ -181,8 +190,14 @@ def _record(rectype: int, body: bytes, start: int) -> bytes:
     return struct.pack(">lIIl", rectype, nextrec & 0xFFFFFFFF, nextrec >> 32, 0) + body
 
 
-def sav_bytes(variables: Mapping[str, Value], *, date: str | None = None, user: str = "",
-              host: str = "myoqa", compress: bool = False) -> bytes:
+def sav_bytes(
+    variables: Mapping[str, Value],
+    *,
+    date: str | None = None,
+    user: str = "",
+    host: str = "myoqa",
+    compress: bool = False,
+) -> bytes:
     """Encode variables as the bytes of an IDL SAV file.
 
     Parameters
@@ -234,15 +249,19 @@ def _compress(plain: bytes) -> bytes:
     out = bytearray(b"SR\x00\x06")
     pos = 4
     while True:
-        rectype, lo, hi, unknown = struct.unpack(">lIIl", plain[pos:pos + 16])
+        rectype, lo, hi, unknown = struct.unpack(">lIIl", plain[pos : pos + 16])
         if rectype == _RECTYPE_END:
-            out += plain[pos:pos + 16]
+            out += plain[pos : pos + 16]
             return bytes(out)
         nextrec = lo + (hi << 32)
-        body = zlib.compress(plain[pos + 16:nextrec])
+        body = zlib.compress(plain[pos + 16 : nextrec])
         start = len(out)
-        out += struct.pack(">lIIl", rectype, (start + 16 + len(body)) & 0xFFFFFFFF, (start + 16 + len(body)) >> 32,
-                           unknown) + body
+        out += (
+            struct.pack(
+                ">lIIl", rectype, (start + 16 + len(body)) & 0xFFFFFFFF, (start + 16 + len(body)) >> 32, unknown
+            )
+            + body
+        )
         pos = nextrec
 
 

@@ -17,6 +17,7 @@ Convention (documented here, used by :mod:`backend.cmr.wall` and the reports):
 
 bakhshali et al. (2024) divide the mid-ventricular myocardium into 6 sectors of 60 degrees (domain.md, "Segments").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 AHA_MID_SEGMENTS: tuple[str, ...] = (
-    "anterior", "anteroseptal", "inferoseptal", "inferior", "inferolateral", "anterolateral")
+    "anterior",
+    "anteroseptal",
+    "inferoseptal",
+    "inferior",
+    "inferolateral",
+    "anterolateral",
+)
 """Names of AHA segments 7..12 (mid-ventricular), in AHA order."""
 
 AHA_MID_NUMBERS: tuple[int, ...] = (7, 8, 9, 10, 11, 12)

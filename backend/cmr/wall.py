@@ -13,6 +13,7 @@
 
 Sources: ``../shared/docs/domain.md`` ("Wall thickness"); eriksen et al. (the trainee sees their WT; reported in mm).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,9 +52,15 @@ class WallThickness:
 
     def as_dict(self) -> dict:
         """Plain-JSON form: ``{"mean", "sectors", "sector_names", "local_mean", "local_min", "local_max", "flags"}``."""
-        return {"mean": self.mean_mm, "sectors": list(self.sectors_mm), "sector_names": list(self.sector_names),
-                "local_mean": self.local_mean_mm, "local_min": self.local_min_mm, "local_max": self.local_max_mm,
-                "flags": list(self.flags)}
+        return {
+            "mean": self.mean_mm,
+            "sectors": list(self.sectors_mm),
+            "sector_names": list(self.sector_names),
+            "local_mean": self.local_mean_mm,
+            "local_min": self.local_min_mm,
+            "local_max": self.local_max_mm,
+            "flags": list(self.flags),
+        }
 
 
 def _nan_result(names: tuple[str, ...], flag: str) -> WallThickness:
@@ -61,9 +68,15 @@ def _nan_result(names: tuple[str, ...], flag: str) -> WallThickness:
     return WallThickness(nan, (nan,) * 6, names, nan, nan, nan, (flag,))
 
 
-def wall_thickness(endocardium: np.ndarray | None, epicardium: np.ndarray | None, *,
-                   pixel_spacing_mm: Spacing, rv_insertion: tuple[float, float] | None = None,
-                   scheme: SectorScheme | None = None, step_mm: float = 0.25) -> WallThickness:
+def wall_thickness(
+    endocardium: np.ndarray | None,
+    epicardium: np.ndarray | None,
+    *,
+    pixel_spacing_mm: Spacing,
+    rv_insertion: tuple[float, float] | None = None,
+    scheme: SectorScheme | None = None,
+    step_mm: float = 0.25,
+) -> WallThickness:
     """Global and sectoral wall thickness between an endocardial and an epicardial contour.
 
     Parameters
@@ -112,5 +125,12 @@ def wall_thickness(endocardium: np.ndarray | None, epicardium: np.ndarray | None
     with np.errstate(invalid="ignore", divide="ignore"):
         sectors = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     flags = () if np.all(counts > 0) else ("empty_sector",)
-    return WallThickness(float(global_mean), tuple(float(v) for v in sectors), scheme.names,
-                         float(d.mean()), float(d.min()), float(d.max()), flags)
+    return WallThickness(
+        float(global_mean),
+        tuple(float(v) for v in sectors),
+        scheme.names,
+        float(d.mean()),
+        float(d.min()),
+        float(d.max()),
+        flags,
+    )

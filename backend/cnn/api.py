@@ -1,4 +1,5 @@
 """Consensus model and training-run endpoints (supervisors; thin: parse, authorise, call one service)."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -14,14 +15,21 @@ from .models import ConsensusModel, Head, TrainingRun
 
 def model_out(m: ConsensusModel, *, full: bool = False) -> dict:
     card = m.card or {}
-    out = {"id": m.pk, "version": m.version, "head": m.head, "is_active": m.is_active, "created_at": m.created_at,
-           "activated_at": m.activated_at,
-           "activated_by": m.activated_by.username if m.activated_by_id else None,
-           "width": card.get("width"), "parameters": card.get("parameters"),
-           "accuracy": selectors.held_out_accuracy(card),
-           "training_seconds": card.get("training_seconds"),
-           "inference_seconds": (card.get("inference_seconds") or {}).get("median"),
-           "data": card.get("data")}
+    out = {
+        "id": m.pk,
+        "version": m.version,
+        "head": m.head,
+        "is_active": m.is_active,
+        "created_at": m.created_at,
+        "activated_at": m.activated_at,
+        "activated_by": m.activated_by.username if m.activated_by_id else None,
+        "width": card.get("width"),
+        "parameters": card.get("parameters"),
+        "accuracy": selectors.held_out_accuracy(card),
+        "training_seconds": card.get("training_seconds"),
+        "inference_seconds": (card.get("inference_seconds") or {}).get("median"),
+        "data": card.get("data"),
+    }
     if full:
         from ml.train import card_summary
 
@@ -31,11 +39,24 @@ def model_out(m: ConsensusModel, *, full: bool = False) -> dict:
 
 
 def run_out(r: TrainingRun) -> dict:
-    return {"id": r.pk, "status": r.status, "progress": round(100 * r.progress, 1), "message": r.message or None,
-            "error": r.error or None, "head": r.head, "width": r.width, "epochs": r.epochs, "folds": r.folds,
-            "phantoms": r.phantoms, "datasets": [{"id": d.pk, "name": d.name} for d in r.datasets.all()],
-            "model_id": r.model_id, "model_version": r.model.version if r.model_id else None,
-            "created_at": r.created_at, "started_at": r.started_at, "finished_at": r.finished_at}
+    return {
+        "id": r.pk,
+        "status": r.status,
+        "progress": round(100 * r.progress, 1),
+        "message": r.message or None,
+        "error": r.error or None,
+        "head": r.head,
+        "width": r.width,
+        "epochs": r.epochs,
+        "folds": r.folds,
+        "phantoms": r.phantoms,
+        "datasets": [{"id": d.pk, "name": d.name} for d in r.datasets.all()],
+        "model_id": r.model_id,
+        "model_version": r.model.version if r.model_id else None,
+        "created_at": r.created_at,
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+    }
 
 
 def _supervisor_only(request):
@@ -86,7 +107,8 @@ class TrainingRunListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         return _supervisor_only(request) or Response(
-            [run_out(r) for r in selectors.training_run_list(user=request.user)])
+            [run_out(r) for r in selectors.training_run_list(user=request.user)]
+        )
 
     @extend_schema(request=TrainingRunIn, responses={201: dict})
     def post(self, request):
@@ -99,8 +121,10 @@ class TrainingRunListView(APIView):
         ids = v.pop("dataset_ids")
         datasets = list(Dataset.objects.filter(pk__in=ids, created_by=request.user))
         if len(datasets) != len(set(ids)):
-            return Response({"detail": "Some of these datasets are not yours or do not exist.",
-                             "field": "dataset_ids"}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "Some of these datasets are not yours or do not exist.", "field": "dataset_ids"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         run = services.training_run_create(user=request.user, datasets=datasets, **v)
         return Response(run_out(run), status=status.HTTP_201_CREATED)
 

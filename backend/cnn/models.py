@@ -1,4 +1,5 @@
 """Consensus CNN models (one folder each under ``MODEL_ROOT``, one active for the site) and training runs."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -34,8 +35,11 @@ class ConsensusModel(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True),
-                                               name="one_active_consensus_model")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_consensus_model"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.version
@@ -55,8 +59,9 @@ class TrainingRun(models.Model):
     progress = models.FloatField(default=0.0)
     message = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
-    model = models.ForeignKey(ConsensusModel, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="training_runs")
+    model = models.ForeignKey(
+        ConsensusModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

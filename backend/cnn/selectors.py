@@ -1,4 +1,5 @@
 """Reads of consensus models and training runs (supervisors see all models of the site and their own runs)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -60,7 +61,9 @@ def held_out_accuracy(card: dict) -> dict | None:
     folds = [f.get("model_vs_expert") for f in card.get("cross_validation") or [] if f.get("model_vs_expert")]
     if folds:
         keys = ("dice", "hd_mm", "msd_mm")
-        mean = {k: sum(f[k] for f in folds if f.get(k) is not None) / max(1, sum(f.get(k) is not None for f in folds))
-                for k in keys}
+        mean = {
+            k: sum(f[k] for f in folds if f.get(k) is not None) / max(1, sum(f.get(k) is not None for f in folds))
+            for k in keys
+        }
         return {**mean, "basis": f"{len(folds)}-fold cross-validation"}
     return None

@@ -2,6 +2,7 @@
 
 The network lives in :mod:`ml` (no Django); this module connects it to the application's cases and submissions.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,8 +75,9 @@ def model_register(*, folder: str | Path, user: User | None = None, activate: bo
     if not (folder / MODEL_FILE).is_file():
         raise ModelError(f"{folder} has no {MODEL_FILE}.")
     if card.get("preprocessing") != preprocessing_spec():
-        raise ModelError("This model was trained with another preprocessing than this version of MyoQA uses; "
-                         "train it again.")
+        raise ModelError(
+            "This model was trained with another preprocessing than this version of MyoQA uses; train it again."
+        )
     version, head = str(card.get("version", "")), card.get("head")
     if not version or head not in Head.values:
         raise ModelError(f"The model card has no version or an unknown head ({head!r}).")
@@ -127,8 +129,16 @@ def _has_expert_contours(case: Case) -> bool:
     return case.references.filter(kind__in=[ReferenceKind.GOLD_STANDARD, ReferenceKind.EXPERT]).exists()
 
 
-def training_run_create(*, user: User, datasets: Sequence[Dataset], head: str = Head.UNET, width: float = 0.25,
-                        epochs: int = 6, folds: int = 3, phantoms: int = 24) -> TrainingRun:
+def training_run_create(
+    *,
+    user: User,
+    datasets: Sequence[Dataset],
+    head: str = Head.UNET,
+    width: float = 0.25,
+    epochs: int = 6,
+    folds: int = 3,
+    phantoms: int = 24,
+) -> TrainingRun:
     """Queue a training run on the supervisor's datasets with expert contours.
 
     Raises
@@ -145,13 +155,26 @@ def training_run_create(*, user: User, datasets: Sequence[Dataset], head: str = 
         raise UploadError(f"You can only train on your own datasets (not {', '.join(foreign)}).", "dataset_ids")
     n = sum(1 for d in datasets for c in d.cases.all() if _has_expert_contours(c))
     if n == 0:
-        raise UploadError("None of these datasets has a case with gold-standard or expert contours to learn from.",
-                          "dataset_ids")
-    if not (0 < width <= 1.0) or not (1 <= epochs <= 500) or folds not in (0, 1, 2, 3, 4, 5) or not (0 <= phantoms <= 2000):
+        raise UploadError(
+            "None of these datasets has a case with gold-standard or expert contours to learn from.", "dataset_ids"
+        )
+    if (
+        not (0 < width <= 1.0)
+        or not (1 <= epochs <= 500)
+        or folds not in (0, 1, 2, 3, 4, 5)
+        or not (0 <= phantoms <= 2000)
+    ):
         raise UploadError("Width must be in (0, 1], epochs 1-500, folds 0-5 and phantoms 0-2000.")
     with transaction.atomic():
-        run = TrainingRun(requested_by=user, head=head, width=width, epochs=epochs, folds=folds, phantoms=phantoms,
-                          message=f"queued: {n} case(s) with expert contours")
+        run = TrainingRun(
+            requested_by=user,
+            head=head,
+            width=width,
+            epochs=epochs,
+            folds=folds,
+            phantoms=phantoms,
+            message=f"queued: {n} case(s) with expert contours",
+        )
         run.full_clean()
         run.save()
         run.datasets.set(datasets)
@@ -184,9 +207,17 @@ def cases_for_training(datasets: Sequence[Dataset]) -> list:
             gold_cs = read(sorted(gold, key=lambda r: -r.version)[0]) if gold else None
             expert_cs = tuple(read(r) for r in experts) or (gold_cs,)
             img = image_from_bytes(file_read(c.image_file))
-            out.append(MLCase(frame=img.display_frame(), pixel_spacing_mm=img.pixel_spacing_mm, experts=expert_cs,
-                              patient=c.patient_pseudonym or f"case-{c.pk}", name=c.title, source="app",
-                              consensus=gold_cs))
+            out.append(
+                MLCase(
+                    frame=img.display_frame(),
+                    pixel_spacing_mm=img.pixel_spacing_mm,
+                    experts=expert_cs,
+                    patient=c.patient_pseudonym or f"case-{c.pk}",
+                    name=c.title,
+                    source="app",
+                    consensus=gold_cs,
+                )
+            )
     return out
 
 
@@ -219,21 +250,33 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
         cfg = TrainConfig(head=run.head, width=run.width, epochs=run.epochs, folds=run.folds)
         out = Path(settings.MODEL_ROOT) / f"run-{run.pk}"
         names = ", ".join(d.name for d in run.datasets.all())
-        train(cases, cfg, out, progress=progress,
-              data_description=f"datasets {names}" + (f" + {run.phantoms} phantoms" if run.phantoms else ""))
+        train(
+            cases,
+            cfg,
+            out,
+            progress=progress,
+            data_description=f"datasets {names}" + (f" + {run.phantoms} phantoms" if run.phantoms else ""),
+        )
         model = model_register(folder=out, user=run.requested_by)
         shutil.rmtree(out, ignore_errors=True)
-        TrainingRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE, progress=1.0, model=model,
-                                                     finished_at=timezone.now(),
-                                                     message=f"trained {model.version}; see its model card")
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=JobStatus.DONE,
+            progress=1.0,
+            model=model,
+            finished_at=timezone.now(),
+            message=f"trained {model.version}; see its model card",
+        )
     except (ValueError, UploadError) as exc:
-        TrainingRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, error=str(exc),
-                                                     finished_at=timezone.now())
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=JobStatus.FAILED, error=str(exc), finished_at=timezone.now()
+        )
     except Exception:
         log.exception("training run %s failed", run_id)
         TrainingRun.objects.filter(pk=run.pk).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(),
-            error="Training failed because of an internal error; the server log has the details.")
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error="Training failed because of an internal error; the server log has the details.",
+        )
         raise
     run.refresh_from_db()
     return run
@@ -252,11 +295,12 @@ def _accuracy_note(m: ConsensusModel, confidence: float, trainee_msd_mm: float |
     acc = held_out_accuracy(m.card)
     note = f"Automatic consensus by the CNN {m.version}."
     if acc and acc.get("dice") is not None:
-        note += (f" Its own error against experts ({acc['basis']}): Dice {acc['dice']:.2f}, "
-                 f"HD {acc['hd_mm']:.1f} mm; differences smaller than that may be the model's, not yours.")
+        note += (
+            f" Its own error against experts ({acc['basis']}): Dice {acc['dice']:.2f}, "
+            f"HD {acc['hd_mm']:.1f} mm; differences smaller than that may be the model's, not yours."
+        )
         if trainee_msd_mm is not None and acc.get("msd_mm") is not None and trainee_msd_mm <= acc["msd_mm"]:
-            note += (f" Your contour is within it (mean distance {trainee_msd_mm:.1f} mm <= "
-                     f"{acc['msd_mm']:.1f} mm).")
+            note += f" Your contour is within it (mean distance {trainee_msd_mm:.1f} mm <= {acc['msd_mm']:.1f} mm)."
     if confidence < LOW_CONFIDENCE:
         note += f" The model was unsure on this image (confidence {confidence:.2f}): check with a supervisor."
     return note[:600]
@@ -302,17 +346,27 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
             img = image_from_bytes(file_read(sub.case.image_file))
             trainee = contour_set_from_bytes(file_read(sub.contours_file))
             pred = p.predict(img.display_frame(), trainee, pixel_spacing_mm=img.pixel_spacing_mm)
-            msd = agreement(trainee, pred.consensus.contours, shape=img.shape,
-                            pixel_spacing_mm=img.pixel_spacing_mm)["msd_mm"]
+            msd = agreement(trainee, pred.consensus.contours, shape=img.shape, pixel_spacing_mm=img.pixel_spacing_mm)[
+                "msd_mm"
+            ]
             note = _accuracy_note(m, pred.consensus.confidence, msd if np.isfinite(msd) else None)
             for _ in range(3):
                 try:
                     with transaction.atomic():
-                        v = (ReferenceContour.objects.filter(case=sub.case, kind=ReferenceKind.AUTOMATIC)
-                             .aggregate(v=Max("version"))["v"] or 0) + 1
-                        ref = reference_store(case=sub.case, kind=ReferenceKind.AUTOMATIC,
-                                              contours=pred.consensus.contours, version=v, contributors=[sub.pk],
-                                              rater=f"CNN {m.version}")
+                        v = (
+                            ReferenceContour.objects.filter(case=sub.case, kind=ReferenceKind.AUTOMATIC).aggregate(
+                                v=Max("version")
+                            )["v"]
+                            or 0
+                        ) + 1
+                        ref = reference_store(
+                            case=sub.case,
+                            kind=ReferenceKind.AUTOMATIC,
+                            contours=pred.consensus.contours,
+                            version=v,
+                            contributors=[sub.pk],
+                            rater=f"CNN {m.version}",
+                        )
                     break
                 except IntegrityError:  # another worker took this version number
                     continue
@@ -322,8 +376,9 @@ def automatic_consensus_run(*, submission_id: int, predictor=None):
             log.error("active consensus model %s is not usable: %s", m.version, exc)
             note = "The automatic consensus model could not be loaded; only your own values are shown."
     with transaction.atomic():
-        Submission.objects.filter(pk=sub.pk).update(reference=ref, consensus_model=m if ref else None,
-                                                    consensus_note=note[:600])
+        Submission.objects.filter(pk=sub.pk).update(
+            reference=ref, consensus_model=m if ref else None, consensus_note=note[:600]
+        )
         transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
     sub.refresh_from_db()
     return sub

@@ -4,6 +4,7 @@ The active model is loaded once per worker child, after the fork (``worker_proce
 5), when ``MYOQA_ML_PRELOAD`` is set (the ``ml-worker`` service); otherwise on the child's first task. Each child
 keeps it (:func:`ml.infer.get_predictor`); a newly activated model is loaded on its first use.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,16 +41,20 @@ def preload_active_model(**_kwargs) -> None:
         connections.close_all()
 
 
-@shared_task(name="backend.cnn.automatic_consensus", max_retries=2, autoretry_for=(ConnectionError,),
-             retry_backoff=True)
+@shared_task(
+    name="backend.cnn.automatic_consensus", max_retries=2, autoretry_for=(ConnectionError,), retry_backoff=True
+)
 def automatic_consensus(submission_id: int) -> int | None:
     """The active model's consensus for one submission, then its evaluation is queued. Returns the reference id."""
     return automatic_consensus_run(submission_id=submission_id).reference_id
 
 
-@shared_task(name="backend.cnn.train_consensus_model", max_retries=0,
-             time_limit=settings.CELERY_TRAINING_TIME_LIMIT_S,
-             soft_time_limit=max(settings.CELERY_TRAINING_TIME_LIMIT_S - 60, 60))
+@shared_task(
+    name="backend.cnn.train_consensus_model",
+    max_retries=0,
+    time_limit=settings.CELERY_TRAINING_TIME_LIMIT_S,
+    soft_time_limit=max(settings.CELERY_TRAINING_TIME_LIMIT_S - 60, 60),
+)
 def train_consensus_model(run_id: int) -> str:
     """Train a consensus model for a training run (idempotent). Returns the final status."""
     return training_run_execute(run_id=run_id).status

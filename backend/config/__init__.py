@@ -1,4 +1,5 @@
 """Django project configuration. The Celery app is imported here so that ``shared_task`` binds to it."""
+
 from .celery_app import app as celery_app
 
 __all__ = ["celery_app"]

@@ -1,4 +1,5 @@
 """The Celery application (``celery -A backend.config worker``); its policy is in :mod:`backend.config.celery_policy`."""
+
 from __future__ import annotations
 
 import os

@@ -15,6 +15,7 @@ Imported lazily by Celery on first use of ``app.conf`` (after Django's settings 
 Embedded default (no ``REDIS_URL``): kombu's filesystem transport under ``var/celery-broker``, so ``make run``
 needs no services.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -27,10 +28,15 @@ if broker_url.startswith("filesystem"):
     _folder = settings.CELERY_FILESYSTEM_BROKER_DIR
     for _sub in ("queue", "processed", "control"):
         (_folder / _sub).mkdir(parents=True, exist_ok=True)
-    broker_transport_options.update({"data_folder_in": str(_folder / "queue"),
-                                     "data_folder_out": str(_folder / "queue"),
-                                     "processed_folder": str(_folder / "processed"), "store_processed": False,
-                                     "control_folder": str(_folder / "control")})
+    broker_transport_options.update(
+        {
+            "data_folder_in": str(_folder / "queue"),
+            "data_folder_out": str(_folder / "queue"),
+            "processed_folder": str(_folder / "processed"),
+            "store_processed": False,
+            "control_folder": str(_folder / "control"),
+        }
+    )
 broker_connection_retry_on_startup = True
 result_backend = None
 task_ignore_result = True
@@ -42,6 +48,8 @@ worker_prefetch_multiplier = 1
 worker_concurrency = settings.CELERY_WORKER_CONCURRENCY
 task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 task_default_queue = "myoqa"
-task_routes = {"backend.cnn.train_consensus_model": {"queue": "ml-train"},  # exact names win over globs
-               "backend.cnn.*": {"queue": "ml"}}
+task_routes = {
+    "backend.cnn.train_consensus_model": {"queue": "ml-train"},  # exact names win over globs
+    "backend.cnn.*": {"queue": "ml"},
+}
 timezone = "UTC"

@@ -1,4 +1,5 @@
 """Environment readers that fail loudly on a bad value (pattern: healthchecks ``hc/settings.py`` ``envbool``)."""
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Every variable has a default that runs the embedded set-up (SQLite, a filesystem
 media under ``var/``) on a newcomer's machine; ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 Pattern: healthchecks ``hc/settings.py`` (env helpers that fail loudly).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,15 +46,23 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "backend.config.urls"
 WSGI_APPLICATION = "backend.config.wsgi.application"
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True,
-              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
 AUTH_USER_MODEL = "accounts.User"
 
 if "DATABASE_URL" not in __import__("os").environ:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite database lives there
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'myoqa.sqlite3'}"), conn_max_age=env_int("MYOQA_DB_CONN_MAX_AGE", 60))
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'myoqa.sqlite3'}"),
+        conn_max_age=env_int("MYOQA_DB_CONN_MAX_AGE", 60),
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
@@ -83,8 +92,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "backend.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "MyoQA API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False,
-                        "DESCRIPTION": "Contour training and quality assessment for cardiac MR parametric mapping."}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MyoQA API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": "Contour training and quality assessment for cardiac MR parametric mapping.",
+}
 
 # --- Celery ------------------------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
@@ -113,7 +126,8 @@ CMR_MAX_CONTOUR_BYTES = env_int("MYOQA_MAX_CONTOUR_BYTES", 20_000_000)
 CMR_PARSE_TIMEOUT_S = env_int("MYOQA_PARSE_TIMEOUT_S", 10)
 
 LOGGING = {
-    "version": 1, "disable_existing_loggers": False,
+    "version": 1,
+    "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MYOQA_LOG_LEVEL", "INFO")},
 }

@@ -1,4 +1,5 @@
 """URL map: everything under /api/ (the Node proxy serves the front-end and forwards /api)."""
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 

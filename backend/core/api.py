@@ -4,6 +4,7 @@
 * Django ``ValidationError`` -> 400 with its first message;
 * ``Http404`` / ``PermissionDenied`` from selectors -> 404 (objects a user may not see do not exist for them).
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError

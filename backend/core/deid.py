@@ -16,6 +16,7 @@ Follows the DICOM PS3.15 Annex E **Basic Application Level Confidentiality Profi
 Series Description and the Real World Value Mapping are kept (the "Retain ... Descriptors" choice): they carry the
 kind of map and its units, not identity.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,22 +28,70 @@ from pydicom.uid import UID
 DICOM_ROOT = "1.2.840.10008."
 
 # PS3.15 Table E.1-1 identifying attributes (keywords) removed besides all PN/DA/DT/TM elements.
-REMOVE_KEYWORDS = frozenset({
-    "OtherPatientIDs", "OtherPatientIDsSequence", "OtherPatientNames", "PatientAddress", "PatientTelephoneNumbers",
-    "PatientAge", "PatientSex", "PatientSize", "PatientWeight", "PatientComments", "PatientInsurancePlanCodeSequence",
-    "PatientReligiousPreference", "MilitaryRank", "BranchOfService", "MedicalRecordLocator", "EthnicGroup",
-    "Occupation", "AdditionalPatientHistory", "PregnancyStatus", "InstitutionName", "InstitutionAddress",
-    "InstitutionalDepartmentName", "InstitutionCodeSequence", "StationName", "DeviceSerialNumber", "AccessionNumber",
-    "StudyID", "StudyDescription", "ImageComments", "RequestAttributesSequence", "ReferringPhysicianAddress",
-    "ReferringPhysicianTelephoneNumbers", "PhysiciansOfRecordIdentificationSequence",
-    "PerformingPhysicianIdentificationSequence", "OperatorIdentificationSequence", "AdmittingDiagnosesDescription",
-    "AdmissionID", "IssuerOfPatientID", "PatientBirthName", "PatientMotherBirthName", "CountryOfResidence",
-    "RegionOfResidence", "CurrentPatientLocation", "PerformedProcedureStepID", "PerformedProcedureStepDescription",
-    "RequestedProcedureID", "RequestedProcedureDescription", "ScheduledProcedureStepID", "ProtocolName",
-    "DerivationDescription", "ContentCreatorName", "DetectorID", "GantryID", "PlateID", "ResponsibleOrganization",
-    "ReferencedPatientSequence", "ReferencedStudySequence", "ReferencedPerformedProcedureStepSequence",
-    "SourceImageSequence", "ReferencedImageSequence",
-})
+REMOVE_KEYWORDS = frozenset(
+    {
+        "OtherPatientIDs",
+        "OtherPatientIDsSequence",
+        "OtherPatientNames",
+        "PatientAddress",
+        "PatientTelephoneNumbers",
+        "PatientAge",
+        "PatientSex",
+        "PatientSize",
+        "PatientWeight",
+        "PatientComments",
+        "PatientInsurancePlanCodeSequence",
+        "PatientReligiousPreference",
+        "MilitaryRank",
+        "BranchOfService",
+        "MedicalRecordLocator",
+        "EthnicGroup",
+        "Occupation",
+        "AdditionalPatientHistory",
+        "PregnancyStatus",
+        "InstitutionName",
+        "InstitutionAddress",
+        "InstitutionalDepartmentName",
+        "InstitutionCodeSequence",
+        "StationName",
+        "DeviceSerialNumber",
+        "AccessionNumber",
+        "StudyID",
+        "StudyDescription",
+        "ImageComments",
+        "RequestAttributesSequence",
+        "ReferringPhysicianAddress",
+        "ReferringPhysicianTelephoneNumbers",
+        "PhysiciansOfRecordIdentificationSequence",
+        "PerformingPhysicianIdentificationSequence",
+        "OperatorIdentificationSequence",
+        "AdmittingDiagnosesDescription",
+        "AdmissionID",
+        "IssuerOfPatientID",
+        "PatientBirthName",
+        "PatientMotherBirthName",
+        "CountryOfResidence",
+        "RegionOfResidence",
+        "CurrentPatientLocation",
+        "PerformedProcedureStepID",
+        "PerformedProcedureStepDescription",
+        "RequestedProcedureID",
+        "RequestedProcedureDescription",
+        "ScheduledProcedureStepID",
+        "ProtocolName",
+        "DerivationDescription",
+        "ContentCreatorName",
+        "DetectorID",
+        "GantryID",
+        "PlateID",
+        "ResponsibleOrganization",
+        "ReferencedPatientSequence",
+        "ReferencedStudySequence",
+        "ReferencedPerformedProcedureStepSequence",
+        "SourceImageSequence",
+        "ReferencedImageSequence",
+    }
+)
 REMOVE_VRS = frozenset({"PN", "DA", "DT", "TM"})
 METHOD = "MyoQA: PS3.15 Basic Profile, UIDs replaced (HMAC)"  # LO: at most 64 characters
 # PS3.16 CID 7050 codes: Basic Application Confidentiality Profile; Retain UIDs Option is NOT claimed (replaced).

@@ -1,4 +1,5 @@
 """Stored files: uploads and derived artefacts, kept outside any web root under generated names."""
+
 from __future__ import annotations
 
 import uuid

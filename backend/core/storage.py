@@ -4,6 +4,7 @@ Services that store several files wrap their work in :func:`staged_files`: if an
 the block (validation, a database error), every file written inside it is deleted again, so a refused upload
 leaves neither a row (the transaction rolls back) nor a file.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -59,8 +60,14 @@ def file_store(data: bytes, *, content_type: str, download_name: str = "") -> St
     staged = _staged.get()
     if staged is not None:
         staged.append(path)
-    obj = StoredFile(id=fid, path=rel, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                     content_type=content_type, download_name=download_name)
+    obj = StoredFile(
+        id=fid,
+        path=rel,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type=content_type,
+        download_name=download_name,
+    )
     obj.full_clean()
     obj.save()
     return obj

@@ -1,4 +1,5 @@
 """Report endpoints: request a report, follow its progress, download the PDF (thin views)."""
+
 from __future__ import annotations
 
 from django.http import FileResponse
@@ -17,9 +18,17 @@ from .models import ReportJob
 
 
 def job_out(j: ReportJob) -> dict:
-    return {"id": j.pk, "kind": j.kind, "status": j.status, "progress": j.progress, "message": j.message or None,
-            "trainee_id": j.trainee_id, "cohort_id": j.cohort_id, "created_at": j.created_at,
-            "pdf_url": f"/api/reports/{j.pk}/pdf" if j.file_id else None}
+    return {
+        "id": j.pk,
+        "kind": j.kind,
+        "status": j.status,
+        "progress": j.progress,
+        "message": j.message or None,
+        "trainee_id": j.trainee_id,
+        "cohort_id": j.cohort_id,
+        "created_at": j.created_at,
+        "pdf_url": f"/api/reports/{j.pk}/pdf" if j.file_id else None,
+    }
 
 
 class ReportIn(serializers.Serializer):
@@ -56,5 +65,9 @@ class ReportPdfView(APIView):
         j = selectors.report_job_get(user=request.user, job_id=job_id)
         if j.file is None:
             return Response({"detail": "The report is not ready yet."}, status=status.HTTP_404_NOT_FOUND)
-        return FileResponse(open(file_path(j.file), "rb"), as_attachment=True, filename=j.file.download_name,
-                            content_type="application/pdf")
+        return FileResponse(
+            open(file_path(j.file), "rb"),
+            as_attachment=True,
+            filename=j.file.download_name,
+            content_type="application/pdf",
+        )

@@ -1,4 +1,5 @@
 """Reads for reports: who may see which report, and the plain data objects ``reports/`` renders (no ORM there)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone as dt_timezone
@@ -37,21 +38,27 @@ def _attempt(s: Submission) -> Attempt:
     a = r.get("agreement") or {}
     endo, epi = a.get("endocardium") or {}, a.get("epicardium") or {}
     d = r.get("delta") or {}
-    tm = ((r.get("trainee") or {}).get("map") or {})
-    rm = ((r.get("reference") or {}).get("map") or {})
+    tm = (r.get("trainee") or {}).get("map") or {}
+    rm = (r.get("reference") or {}).get("map") or {}
     quantity = d.get("map_quantity") if d.get("map_quantity") in ("t1_ms", "t2_ms", "t2star_ms") else None
-    return Attempt(case_id=s.case_id, case_title=s.case.title, attempt=s.attempt, created_at=s.created_at,
-                   dice=(a.get("myocardium") or {}).get("dice"),
-                   hd_mm=_max(endo.get("hausdorff_mm"), epi.get("hausdorff_mm")),
-                   hd95_mm=_max(endo.get("hd95_mm"), epi.get("hd95_mm")),
-                   msd_mm=_mean(endo.get("mean_surface_distance_mm"), epi.get("mean_surface_distance_mm")),
-                   map_quantity=quantity, trainee_map_ms=tm.get("mean") if quantity else None,
-                   consensus_map_ms=rm.get("mean") if quantity else None,
-                   delta_map_ms=d.get("map_mean") if quantity else None,
-                   delta_wall_thickness_mm=d.get("wall_thickness_mm"),
-                   within_tolerance=tolerance_marks(s.result, s.case.dataset)["within"]["all"],
-                   consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
-                   overlay_png=None)
+    return Attempt(
+        case_id=s.case_id,
+        case_title=s.case.title,
+        attempt=s.attempt,
+        created_at=s.created_at,
+        dice=(a.get("myocardium") or {}).get("dice"),
+        hd_mm=_max(endo.get("hausdorff_mm"), epi.get("hausdorff_mm")),
+        hd95_mm=_max(endo.get("hd95_mm"), epi.get("hd95_mm")),
+        msd_mm=_mean(endo.get("mean_surface_distance_mm"), epi.get("mean_surface_distance_mm")),
+        map_quantity=quantity,
+        trainee_map_ms=tm.get("mean") if quantity else None,
+        consensus_map_ms=rm.get("mean") if quantity else None,
+        delta_map_ms=d.get("map_mean") if quantity else None,
+        delta_wall_thickness_mm=d.get("wall_thickness_mm"),
+        within_tolerance=tolerance_marks(s.result, s.case.dataset)["within"]["all"],
+        consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
+        overlay_png=None,
+    )
 
 
 def _datasets_of(trainee: User, cohorts: list[Cohort]) -> list[Dataset]:
@@ -66,26 +73,48 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
     """
     cohorts = cohorts if cohorts is not None else list(trainee.cohorts.all())
     datasets = _datasets_of(trainee, cohorts)
-    subs = list(Submission.objects.filter(trainee=trainee, case__dataset__in=datasets, status=EvaluationStatus.DONE)
-                .select_related("case", "case__dataset", "case__image_file", "contours_file", "reference",
-                                   "reference__contours_file", "overlay_file").order_by("created_at", "id"))
+    subs = list(
+        Submission.objects.filter(trainee=trainee, case__dataset__in=datasets, status=EvaluationStatus.DONE)
+        .select_related(
+            "case",
+            "case__dataset",
+            "case__image_file",
+            "contours_file",
+            "reference",
+            "reference__contours_file",
+            "overlay_file",
+        )
+        .order_by("created_at", "id")
+    )
     attempts = [_attempt(s) for s in subs]
-    worst = sorted((i for i, a in enumerate(attempts) if a.dice is not None),
-                   key=lambda i: attempts[i].dice)[:N_THUMBNAILS]
+    worst = sorted((i for i, a in enumerate(attempts) if a.dice is not None), key=lambda i: attempts[i].dice)[
+        :N_THUMBNAILS
+    ]
     for i in worst:
         f = overlay_get_or_render(submission=subs[i])
         attempts[i].overlay_png = file_read(f) if f is not None else None
     first = datasets[0] if datasets else None
-    tol = Tolerances(dice=first.tolerance_dice if first else 0.85, map_ms=first.tolerance_map_ms if first else 8.4,
-                     wall_thickness_mm=first.tolerance_wall_thickness_mm if first else 1.5)
-    rule = AccreditationRule(last_n=first.accreditation_last_n if first else 3,
-                             min_cases=first.accreditation_min_cases if first else 3)
+    tol = Tolerances(
+        dice=first.tolerance_dice if first else 0.85,
+        map_ms=first.tolerance_map_ms if first else 8.4,
+        wall_thickness_mm=first.tolerance_wall_thickness_mm if first else 1.5,
+    )
+    rule = AccreditationRule(
+        last_n=first.accreditation_last_n if first else 3, min_cases=first.accreditation_min_cases if first else 3
+    )
     period = (subs[0].created_at.date(), subs[-1].created_at.date()) if subs else None
-    return TraineeReportData(trainee_name=trainee.full_name, username=trainee.username,
-                             cohort_names=[c.name for c in cohorts], dataset_names=[d.name for d in datasets],
-                             consensus_sources=sorted({a.consensus_source for a in attempts if a.consensus_source}),
-                             period=period, tolerances=tol, rule=rule, attempts=attempts,
-                             generated_at=datetime.now(dt_timezone.utc))
+    return TraineeReportData(
+        trainee_name=trainee.full_name,
+        username=trainee.username,
+        cohort_names=[c.name for c in cohorts],
+        dataset_names=[d.name for d in datasets],
+        consensus_sources=sorted({a.consensus_source for a in attempts if a.consensus_source}),
+        period=period,
+        tolerances=tol,
+        rule=rule,
+        attempts=attempts,
+        generated_at=datetime.now(dt_timezone.utc),
+    )
 
 
 def cohort_report_data(*, cohort: Cohort, progress: Callable[[int], None] | None = None) -> CohortReportData:
@@ -98,8 +127,12 @@ def cohort_report_data(*, cohort: Cohort, progress: Callable[[int], None] | None
             progress(int(60 * (i + 1) / max(len(trainees), 1)))
     datasets = list(cohort.datasets.order_by("id"))
     first = per[0] if per else None
-    return CohortReportData(cohort_name=cohort.name, supervisor_name=cohort.supervisor.full_name,
-                            dataset_names=[d.name for d in datasets],
-                            tolerances=first.tolerances if first else Tolerances(0.85, 8.4, 1.5),
-                            rule=first.rule if first else AccreditationRule(3, 3), trainees=per,
-                            generated_at=datetime.now(dt_timezone.utc))
+    return CohortReportData(
+        cohort_name=cohort.name,
+        supervisor_name=cohort.supervisor.full_name,
+        dataset_names=[d.name for d in datasets],
+        tolerances=first.tolerances if first else Tolerances(0.85, 8.4, 1.5),
+        rule=first.rule if first else AccreditationRule(3, 3),
+        trainees=per,
+        generated_at=datetime.now(dt_timezone.utc),
+    )

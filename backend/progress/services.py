@@ -1,4 +1,5 @@
 """Writes for reports: request a report (queued on commit) and generate it (the Celery task's body)."""
+
 from __future__ import annotations
 
 import logging
@@ -72,14 +73,21 @@ def report_generate(*, job_id: int) -> ReportJob:
         pdf = render_report(job, lambda p, m="": _set_progress(job_id, p, m))
         subject = job.trainee.username if job.trainee else job.cohort.name
         with staged_files(), transaction.atomic():
-            f = file_store(pdf, content_type="application/pdf",
-                           download_name=f"myoqa-{job.kind}-report-{subject}-{timezone.now():%Y%m%d}.pdf".replace(" ", "_"))
-            ReportJob.objects.filter(pk=job_id).update(status=ReportStatus.DONE, progress=100, file=f,
-                                                       message="Ready", finished_at=timezone.now())
+            f = file_store(
+                pdf,
+                content_type="application/pdf",
+                download_name=f"myoqa-{job.kind}-report-{subject}-{timezone.now():%Y%m%d}.pdf".replace(" ", "_"),
+            )
+            ReportJob.objects.filter(pk=job_id).update(
+                status=ReportStatus.DONE, progress=100, file=f, message="Ready", finished_at=timezone.now()
+            )
     except Exception:
         log.exception("report %s failed", job_id)
-        ReportJob.objects.filter(pk=job_id).update(status=ReportStatus.FAILED, finished_at=timezone.now(),
-                                                   message="The report could not be generated (internal error).")
+        ReportJob.objects.filter(pk=job_id).update(
+            status=ReportStatus.FAILED,
+            finished_at=timezone.now(),
+            message="The report could not be generated (internal error).",
+        )
         raise
     job.refresh_from_db()
     return job

@@ -1,4 +1,5 @@
 """Celery task of reports: takes an id, calls the service."""
+
 from __future__ import annotations
 
 from celery import shared_task

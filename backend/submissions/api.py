@@ -1,4 +1,5 @@
 """Submission endpoints: upload contours, poll the evaluation, fetch the overlay (thin views)."""
+
 from __future__ import annotations
 
 from django.http import FileResponse
@@ -24,19 +25,35 @@ def submission_out(s: Submission, user) -> dict:
     case = s.case
     mode = case.dataset.feedback_mode if case.dataset else FeedbackMode.REVEAL
     shape = (case.rows, case.columns)
-    reveal = (mode == FeedbackMode.REVEAL and s.reference is not None
-              and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case)))
+    reveal = (
+        mode == FeedbackMode.REVEAL
+        and s.reference is not None
+        and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case))
+    )
     ref_polys = None
     if reveal and s.status == EvaluationStatus.DONE:
         ref_polys = contour_set_polygons(contour_set_from_bytes(file_read(s.reference.contours_file)), shape)
     return {
-        "id": s.pk, "case_id": case.pk, "case_title": case.title, "trainee": user_out(s.trainee),
-        "created_at": s.created_at, "attempt": s.attempt, "practice": case.dataset_id is None,
-        "status": s.status, "error": s.error or None, "feedback_mode": mode,
-        "consensus": ({"source": s.consensus_source, "version": s.consensus_version,
-                       "contributors": len(s.consensus_contributors),
-                       "model_version": s.consensus_model.version if s.consensus_model_id else None}
-                      if s.consensus_source else None),
+        "id": s.pk,
+        "case_id": case.pk,
+        "case_title": case.title,
+        "trainee": user_out(s.trainee),
+        "created_at": s.created_at,
+        "attempt": s.attempt,
+        "practice": case.dataset_id is None,
+        "status": s.status,
+        "error": s.error or None,
+        "feedback_mode": mode,
+        "consensus": (
+            {
+                "source": s.consensus_source,
+                "version": s.consensus_version,
+                "contributors": len(s.consensus_contributors),
+                "model_version": s.consensus_model.version if s.consensus_model_id else None,
+            }
+            if s.consensus_source
+            else None
+        ),
         "consensus_note": s.consensus_note or None,
         "contours": contour_set_polygons(contour_set_from_bytes(file_read(s.contours_file)), shape),
         "reference_contours": ref_polys,
@@ -68,8 +85,12 @@ class SubmissionListView(APIView):
         except ValueError:
             raise UploadError("Say which case these contours are for.", "case") from None
         case = case_selectors.case_get(user=request.user, case_id=case_id)
-        sub = services.submission_create(trainee=request.user, case=case, contours=request.FILES.get("contours"),
-                                         image_files=request.FILES.getlist("image"))
+        sub = services.submission_create(
+            trainee=request.user,
+            case=case,
+            contours=request.FILES.get("contours"),
+            image_files=request.FILES.getlist("image"),
+        )
         return Response(submission_out(sub, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -78,16 +99,18 @@ class PracticeView(APIView):
     def post(self, request):
         if not request.user.is_trainee:
             return Response({"detail": "Practice uploads are for trainees."}, status=status.HTTP_403_FORBIDDEN)
-        sub = services.practice_submission_create(trainee=request.user, image_files=request.FILES.getlist("image"),
-                                                  contours=request.FILES.get("contours"))
+        sub = services.practice_submission_create(
+            trainee=request.user, image_files=request.FILES.getlist("image"), contours=request.FILES.get("contours")
+        )
         return Response(submission_out(sub, request.user), status=status.HTTP_201_CREATED)
 
 
 class SubmissionDetailView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, submission_id: int):
-        return Response(submission_out(selectors.submission_get(user=request.user, submission_id=submission_id),
-                                       request.user))
+        return Response(
+            submission_out(selectors.submission_get(user=request.user, submission_id=submission_id), request.user)
+        )
 
 
 class SubmissionOverlayView(APIView):

@@ -1,4 +1,5 @@
 """Trainee submissions (their contours on a case) and the evaluation of each."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -31,15 +32,21 @@ class Submission(models.Model):
     error = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
     overlay_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reference = models.ForeignKey(ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="evaluations")
+    reference = models.ForeignKey(
+        ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"
+    )
     consensus_source = models.CharField(max_length=20, blank=True)
     consensus_version = models.PositiveIntegerField(null=True, blank=True)
     consensus_contributors = models.JSONField(default=list, blank=True)
     consensus_note = models.CharField(max_length=600, blank=True)
-    consensus_model = models.ForeignKey(ConsensusModel, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="evaluations",
-                                        help_text="the CNN version of an automatic consensus")
+    consensus_model = models.ForeignKey(
+        ConsensusModel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        help_text="the CNN version of an automatic consensus",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     analysis_seconds = models.FloatField(null=True, blank=True)

@@ -1,4 +1,5 @@
 """Writes for submissions: create (validate, store, queue on commit) and evaluate (the Celery task's body)."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,9 @@ TEAM_MINIMUM = 3
 """A team consensus needs the latest submissions of at least this many trainees."""
 
 
-def submission_create(*, trainee: User, case: Case, contours: UploadedFile | None,
-                      image_files: Sequence[UploadedFile] = ()) -> Submission:
+def submission_create(
+    *, trainee: User, case: Case, contours: UploadedFile | None, image_files: Sequence[UploadedFile] = ()
+) -> Submission:
     """Validate a trainee's contours (and, optionally, the DICOM they used), store them and queue the evaluation.
 
     Parameters
@@ -64,7 +66,9 @@ def submission_create(*, trainee: User, case: Case, contours: UploadedFile | Non
             raise UploadError(
                 f"The DICOM you uploaded is not this case's image ({ing.image.rows}x{ing.image.columns} "
                 f"{ing.image.kind.label}; the case is {case.rows}x{case.columns}). Download the case's DICOM and "
-                "contour that one.", "image")
+                "contour that one.",
+                "image",
+            )
     with staged_files(), transaction.atomic():
         return _store_submission(trainee=trainee, case=case, contours=contours, cs=cs)
 
@@ -73,10 +77,15 @@ def _store_submission(*, trainee: User, case: Case, contours: UploadedFile, cs) 
     contours.seek(0)
     raw = contours.read()
     attempt = Submission.objects.filter(trainee=trainee, case=case).count() + 1
-    sub = Submission(trainee=trainee, case=case, attempt=attempt,
-                     source_file=file_store(raw, content_type="application/octet-stream",
-                                            download_name=f"case-{case.pk}-attempt-{attempt}.sav"),
-                     contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"))
+    sub = Submission(
+        trainee=trainee,
+        case=case,
+        attempt=attempt,
+        source_file=file_store(
+            raw, content_type="application/octet-stream", download_name=f"case-{case.pk}-attempt-{attempt}.sav"
+        ),
+        contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"),
+    )
     sub.full_clean()
     sub.save()
     _queue_evaluation(sub)
@@ -99,8 +108,9 @@ def _queue_evaluation(sub: Submission) -> None:
     transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
 
 
-def practice_submission_create(*, trainee: User, image_files: Sequence[UploadedFile],
-                               contours: UploadedFile | None) -> Submission:
+def practice_submission_create(
+    *, trainee: User, image_files: Sequence[UploadedFile], contours: UploadedFile | None
+) -> Submission:
     """A trainee's own image and contours, for practice: both validated first, then stored together.
 
     Evaluated against the automatic consensus when one is active, else only the trainee's own values are shown.
@@ -115,8 +125,9 @@ def practice_submission_create(*, trainee: User, image_files: Sequence[UploadedF
     if not trainee.is_trainee:
         raise UploadError("Practice uploads are for trainees.")
     ing = ingest_image(image_files)
-    cs = ingest_contours(contours, image_shape=(ing.image.rows, ing.image.columns), field="contours",
-                         who="your contours")
+    cs = ingest_contours(
+        contours, image_shape=(ing.image.rows, ing.image.columns), field="contours", who="your contours"
+    )
     with staged_files(), transaction.atomic():
         case = case_from_ingested(ing=ing, title="Practice image", user=trainee, dataset=None, owner=trainee)
         return _store_submission(trainee=trainee, case=case, contours=contours, cs=cs)
@@ -126,23 +137,35 @@ def _team_consensus(case: Case) -> tuple[ReferenceContour | None, str]:
     """Recompute the team consensus of a case from its cohort trainees' latest submissions (majority vote)."""
     trainee_ids = set(case.dataset.cohorts.values_list("trainees", flat=True)) - {None}
     latest: dict[int, Submission] = {}
-    for s in (Submission.objects.filter(case=case, trainee_id__in=trainee_ids).select_related("contours_file")
-              .order_by("trainee_id", "created_at", "id")):
+    for s in (
+        Submission.objects.filter(case=case, trainee_id__in=trainee_ids)
+        .select_related("contours_file")
+        .order_by("trainee_id", "created_at", "id")
+    ):
         latest[s.trainee_id] = s
     subs = sorted(latest.values(), key=lambda s: s.pk)
     if len(subs) < TEAM_MINIMUM:
-        return None, (f"The team consensus needs the latest contours of at least {TEAM_MINIMUM} trainees; "
-                      f"{len(subs)} so far. Your own values are shown.")
+        return None, (
+            f"The team consensus needs the latest contours of at least {TEAM_MINIMUM} trainees; "
+            f"{len(subs)} so far. Your own values are shown."
+        )
     ids = [s.pk for s in subs]
     prev = current_reference(case=case)
     if prev is not None and sorted(prev.contributors) == ids:
         return prev, ""
-    fused = consensus([contour_set_from_bytes(file_read(s.contours_file)) for s in subs], (case.rows, case.columns),
-                      method="majority")
+    fused = consensus(
+        [contour_set_from_bytes(file_read(s.contours_file)) for s in subs], (case.rows, case.columns), method="majority"
+    )
     version = (prev.version + 1) if prev is not None else 1
     try:
-        ref = reference_store(case=case, kind=ReferenceKind.TEAM, contours=fused.contours, version=version,
-                              contributors=ids, rater=f"majority vote of {len(ids)} trainees")
+        ref = reference_store(
+            case=case,
+            kind=ReferenceKind.TEAM,
+            contours=fused.contours,
+            version=version,
+            contributors=ids,
+            rater=f"majority vote of {len(ids)} trainees",
+        )
     except IntegrityError:  # another worker stored this version first
         ref = current_reference(case=case)
     return ref, ""
@@ -172,8 +195,11 @@ def evaluation_run(*, submission_id: int) -> Submission:
     feedback page draws the contours itself): :func:`overlay_get_or_render` makes it on first request.
     """
     with transaction.atomic():
-        sub = Submission.objects.select_for_update(of=("self",)).select_related(
-            "case", "case__dataset", "case__image_file", "contours_file", "reference").get(pk=submission_id)
+        sub = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("case", "case__dataset", "case__image_file", "contours_file", "reference")
+            .get(pk=submission_id)
+        )
         if sub.status in (EvaluationStatus.DONE, EvaluationStatus.FAILED):
             return sub
         sub.status, sub.started_at = EvaluationStatus.RUNNING, timezone.now()
@@ -211,8 +237,9 @@ def evaluation_run(*, submission_id: int) -> Submission:
 
 
 def _fail(sub: Submission, message: str) -> None:
-    Submission.objects.filter(pk=sub.pk).update(status=EvaluationStatus.FAILED, error=message,
-                                                finished_at=timezone.now())
+    Submission.objects.filter(pk=sub.pk).update(
+        status=EvaluationStatus.FAILED, error=message, finished_at=timezone.now()
+    )
     sub.refresh_from_db()
 
 
@@ -235,14 +262,18 @@ def overlay_get_or_render(*, submission: Submission) -> StoredFile | None:
     shape = (case.rows, case.columns)
     t_endo, t_epi = wall_contours(trainee_cs, shape)
     ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if show_ref else None
-    png = render_overlay(image.display_frame(), pixel_spacing_mm=image.pixel_spacing_mm, trainee=(t_endo, t_epi),
-                         trainee_regions=lv_regions(trainee_cs, shape),
-                         reference=wall_contours(ref_cs, shape) if ref_cs else None,
-                         reference_regions=lv_regions(ref_cs, shape) if ref_cs else None, units=image.units,
-                         title=f"{case.title}: attempt {sub.attempt}")
+    png = render_overlay(
+        image.display_frame(),
+        pixel_spacing_mm=image.pixel_spacing_mm,
+        trainee=(t_endo, t_epi),
+        trainee_regions=lv_regions(trainee_cs, shape),
+        reference=wall_contours(ref_cs, shape) if ref_cs else None,
+        reference_regions=lv_regions(ref_cs, shape) if ref_cs else None,
+        units=image.units,
+        title=f"{case.title}: attempt {sub.attempt}",
+    )
     with staged_files(), transaction.atomic():
-        f = file_store(png, content_type="image/png",
-                       download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
+        f = file_store(png, content_type="image/png", download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
         Submission.objects.filter(pk=sub.pk, overlay_file__isnull=True).update(overlay_file=f)
     sub.refresh_from_db(fields=["overlay_file"])
     return sub.overlay_file

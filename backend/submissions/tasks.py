@@ -1,4 +1,5 @@
 """Celery tasks of submissions: take ids, fetch, call a service (architecture convention 4)."""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -6,8 +7,13 @@ from celery import shared_task
 from .services import evaluation_run
 
 
-@shared_task(name="backend.submissions.evaluate_submission", bind=True, max_retries=2,
-             autoretry_for=(ConnectionError,), retry_backoff=True)
+@shared_task(
+    name="backend.submissions.evaluate_submission",
+    bind=True,
+    max_retries=2,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+)
 def evaluate_submission(self, submission_id: int) -> str:
     """Evaluate one submission (idempotent: a finished evaluation is a no-op). Returns the final status."""
     return evaluation_run(submission_id=submission_id).status

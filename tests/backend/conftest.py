@@ -1,5 +1,6 @@
 """Fixtures for the web application's tests: three users from day one (trainee A, supervisor, trainee B, the
 outsider), a CSRF-enforcing API client, and cases built from synthetic or real data."""
+
 from __future__ import annotations
 
 import io
@@ -80,14 +81,21 @@ def phantom():
 
 
 def dicom_upload(ph, tmp_path: Path, name: str = "t1.dcm", **kw) -> SimpleUploadedFile:
-    p = write_map_dicom(tmp_path / name, t1_map_pixels(ph, seed=11), ph, quantity="t1",
-                        patient_id="REAL-PATIENT-42", **kw)
+    p = write_map_dicom(
+        tmp_path / name, t1_map_pixels(ph, seed=11), ph, quantity="t1", patient_id="REAL-PATIENT-42", **kw
+    )
     return SimpleUploadedFile(name, p.read_bytes(), content_type="application/dicom")
 
 
 def sav_upload(endo, epi, name: str = "contours.sav") -> SimpleUploadedFile:
-    data = sav_bytes({"ENDO_X": endo[:, 0].astype(np.float32), "ENDO_Y": endo[:, 1].astype(np.float32),
-                      "EPI_X": epi[:, 0].astype(np.float32), "EPI_Y": epi[:, 1].astype(np.float32)})
+    data = sav_bytes(
+        {
+            "ENDO_X": endo[:, 0].astype(np.float32),
+            "ENDO_Y": endo[:, 1].astype(np.float32),
+            "EPI_X": epi[:, 0].astype(np.float32),
+            "EPI_Y": epi[:, 1].astype(np.float32),
+        }
+    )
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 
@@ -99,9 +107,13 @@ def grow(poly, centre, px):
 
 @pytest.fixture
 def case(supervisor, dataset, phantom, tmp_path):
-    return case_create(user=supervisor, dataset=dataset, title="Synthetic mid-ventricular T1",
-                       image_files=[dicom_upload(phantom, tmp_path)],
-                       gold_standard=sav_upload(phantom.endocardium, phantom.epicardium, "gold.sav"))
+    return case_create(
+        user=supervisor,
+        dataset=dataset,
+        title="Synthetic mid-ventricular T1",
+        image_files=[dicom_upload(phantom, tmp_path)],
+        gold_standard=sav_upload(phantom.endocardium, phantom.epicardium, "gold.sav"),
+    )
 
 
 @pytest.fixture

@@ -14,8 +14,14 @@ def test_the_openapi_schema_is_served_and_lists_the_endpoints(trainee_a):
     schema = yaml.safe_load(r.content)
     assert schema["info"]["title"] == "MyoQA API"
     paths = set(schema["paths"])
-    for p in ("/api/submissions/", "/api/submissions/{submission_id}", "/api/cases/", "/api/cohorts/{cohort_id}/overview",
-              "/api/auth/login", "/api/practice/"):
+    for p in (
+        "/api/submissions/",
+        "/api/submissions/{submission_id}",
+        "/api/cases/",
+        "/api/cohorts/{cohort_id}/overview",
+        "/api/auth/login",
+        "/api/practice/",
+    ):
         assert p in paths, p
 
 

@@ -1,4 +1,5 @@
 """Tiny synthetic geometry for tests: circles and ellipses with analytically known areas and distances."""
+
 from __future__ import annotations
 
 import numpy as np

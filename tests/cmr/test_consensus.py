@@ -29,7 +29,7 @@ def test_majority_consensus_of_three_raters_is_a_valid_ring_between_them():
     assert c.n_raters == 3 and not c.flags
     assert polygon_area(c.contours.endocardium) < polygon_area(c.contours.epicardium)
     assert np.array_equal(c.regions.myocardium, c.regions.whole & ~c.regions.cavity)
-    assert np.pi * 20 ** 2 < polygon_area(c.contours.epicardium) < np.pi * 22.5 ** 2
+    assert np.pi * 20**2 < polygon_area(c.contours.epicardium) < np.pi * 22.5**2
 
 
 def test_staple_downweights_an_outlier_rater():
@@ -41,7 +41,7 @@ def test_staple_downweights_an_outlier_rater():
     score = np.array(c.rater_sensitivity) + np.array(c.rater_specificity)
     assert int(np.argmin(score)) == 3
     # The consensus stays close to the three agreeing raters.
-    assert abs(polygon_area(c.contours.epicardium) - np.pi * 21 ** 2) < 0.06 * np.pi * 21 ** 2
+    assert abs(polygon_area(c.contours.epicardium) - np.pi * 21**2) < 0.06 * np.pi * 21**2
 
 
 def test_staple_result_does_not_depend_on_the_image_size():

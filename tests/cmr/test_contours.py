@@ -3,9 +3,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.cmr.contours import (ContourSet, as_polygon, lv_regions, mask_to_contour, mask_to_contours, perimeter,
-                                  polygon_area, polygon_to_mask, resample_contour, ring_mask, validate_contour_set,
-                                  wall_contours)
+from backend.cmr.contours import (
+    ContourSet,
+    as_polygon,
+    lv_regions,
+    mask_to_contour,
+    mask_to_contours,
+    perimeter,
+    polygon_area,
+    polygon_to_mask,
+    resample_contour,
+    ring_mask,
+    validate_contour_set,
+    wall_contours,
+)
 from backend.cmr.errors import InvalidContourError
 from tests.cmr.synthetic import circle
 
@@ -20,8 +31,8 @@ def test_polygon_to_mask_counts_pixel_centres_and_does_not_overstate_the_area():
     c = circle(60.3, 40.7, 25.0, 720)
     m = polygon_to_mask(c, (90, 130))
     # Pixel-centre rasterisation: the count is close to the true area (cv2.fillPoly would add ~ half the perimeter).
-    assert abs(m.sum() - np.pi * 25 ** 2) < 0.02 * np.pi * 25 ** 2
-    assert abs(m.sum() - np.pi * 25 ** 2) < np.pi * 25  # far less than half the perimeter
+    assert abs(m.sum() - np.pi * 25**2) < 0.02 * np.pi * 25**2
+    assert abs(m.sum() - np.pi * 25**2) < np.pi * 25  # far less than half the perimeter
 
 
 def test_polygon_to_mask_keeps_rows_and_columns_apart_on_a_non_square_image():

@@ -3,6 +3,7 @@
 Real data is read by path from ../shared/data (see each folder's README); synthetic data comes from
 backend.cmr.phantom, written to tmp_path.
 """
+
 from __future__ import annotations
 
 import io

@@ -24,6 +24,7 @@ Analytic cases use regular polygons inscribed in circles drawn in mm (ellipses i
 pixels are not square). For two concentric such polygons with the same vertex angles, radii r and r + d, every
 distance between them lies in ``[d cos(pi / N), d]``; that interval is the tolerance (no sampling term is needed).
 """
+
 from __future__ import annotations
 
 import math
@@ -74,8 +75,8 @@ def brute_directed(a_pts_mm: np.ndarray, b_pts_mm: np.ndarray) -> np.ndarray:
     """For every point of A, the distance to the nearest point of B: plain O(N*M) numpy, in row blocks."""
     out = np.empty(len(a_pts_mm))
     for i in range(0, len(a_pts_mm), 256):
-        blk = a_pts_mm[i:i + 256]
-        out[i:i + 256] = np.sqrt(((blk[:, None, :] - b_pts_mm[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+        blk = a_pts_mm[i : i + 256]
+        out[i : i + 256] = np.sqrt(((blk[:, None, :] - b_pts_mm[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
     return out
 
 
@@ -102,11 +103,12 @@ def inverted_cdf_p95(values: np.ndarray) -> float:
 # Overlap
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def test_overlap_counts_and_ratios_match_a_hand_count_over_the_whole_image():
     trainee = np.zeros((4, 5), dtype=bool)
     reference = np.zeros((4, 5), dtype=bool)
-    trainee[1, 1:4] = True               # 3 pixels
-    reference[1:3, 2:4] = True           # 4 pixels, 2 shared with the trainee
+    trainee[1, 1:4] = True  # 3 pixels
+    reference[1:3, 2:4] = True  # 4 pixels, 2 shared with the trainee
     m = overlap_metrics(trainee, reference)
     assert (m.tp, m.fp, m.fn, m.tn) == (2, 1, 2, 15)  # TN: 20 pixels - 5 marked by either
     assert m.dice == 4 / 7
@@ -164,6 +166,7 @@ def test_it_rejects_masks_of_different_shapes_naming_both():
 # Contour distances: analytic cases
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def test_identical_contours_have_zero_distances_and_their_masks_dice_one():
     endo, epi = mm_circle(60, 50, 20, 400), mm_circle(60, 50, 28, 400)
     d = contour_distances([endo, epi], [endo.copy(), epi.copy()], pixel_spacing_mm=ANISO)
@@ -179,8 +182,15 @@ def test_concentric_circles_d_mm_apart_give_hd_hd95_and_msd_equal_to_d(spacing):
     inner, outer = mm_circle(60, 50, r, n, spacing), mm_circle(60, 50, r + d, n, spacing)
     res = contour_distances(inner, outer, pixel_spacing_mm=spacing)
     lo, hi = d * math.cos(math.pi / n) - 1e-9, d + 1e-9  # every distance between the two polygons lies here
-    for v in (res.hausdorff_mm, res.hd95_mm, res.mean_surface_distance_mm, res.hd95_a_to_b_mm,
-              res.hd95_b_to_a_mm, res.mean_a_to_b_mm, res.mean_b_to_a_mm):
+    for v in (
+        res.hausdorff_mm,
+        res.hd95_mm,
+        res.mean_surface_distance_mm,
+        res.hd95_a_to_b_mm,
+        res.hd95_b_to_a_mm,
+        res.mean_a_to_b_mm,
+        res.mean_b_to_a_mm,
+    ):
         assert lo <= v <= hi
     assert res.length_a_mm == pytest.approx(2 * n * r * math.sin(math.pi / n), rel=1e-12)
     assert res.flags == ()
@@ -193,7 +203,7 @@ def test_a_shifted_circle_has_hausdorff_equal_to_the_shift_and_msd_hd95_match_a_
     a = mm_circle(60, 50, r_a, n)
     b = mm_circle(60 + shift[0], 50 + shift[1], r_b, n)
     res = contour_distances(a, b, pixel_spacing_mm=ANISO)
-    sagitta = max(r_a, r_b) * (1 - math.cos(math.pi / n))   # polygon vs true circle
+    sagitta = max(r_a, r_b) * (1 - math.cos(math.pi / n))  # polygon vs true circle
     expected_hd = abs(r_a - r_b) + float(np.hypot(*shift))
     assert abs(res.hausdorff_mm - expected_hd) <= DEFAULT_STEP_MM / 2 + 2 * sagitta
     # Brute force on fine, arc-length-uniform samples of the true circles (sample counts proportional to length,
@@ -207,7 +217,7 @@ def test_a_shifted_circle_has_hausdorff_equal_to_the_shift_and_msd_hd95_match_a_
     ref_msd = (dab.sum() + dba.sum()) / (len(dab) + len(dba))
     ref_hd95 = max(inverted_cdf_p95(dab), inverted_cdf_p95(dba))
     spacing_b = 2 * np.pi * r_b / len(tb)
-    tol = DEFAULT_STEP_MM / 2 + spacing_b / 2 + 2 * sagitta   # our sampling + reference's point-to-point + polygons
+    tol = DEFAULT_STEP_MM / 2 + spacing_b / 2 + 2 * sagitta  # our sampling + reference's point-to-point + polygons
     assert res.mean_surface_distance_mm == pytest.approx(ref_msd, abs=tol)
     assert res.hd95_mm == pytest.approx(ref_hd95, abs=tol)
     assert res.hausdorff_mm == pytest.approx(max(dab.max(), dba.max()), abs=tol)
@@ -273,6 +283,7 @@ def test_it_rejects_non_finite_points_and_bad_spacing_or_step():
 # Exactness of the distance engine
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def test_point_to_polyline_distances_equal_brute_force_over_every_segment():
     rng = np.random.default_rng(7)
     # A coarse polygon (long segments), a dense wiggly one, and a point target; queries near, far and inside.
@@ -311,7 +322,7 @@ def test_sampled_distances_equal_brute_force_from_the_same_samples():
     b = np.column_stack([42 + 14 * np.cos(t), 39 + 13 * np.sin(t)]) + rng.normal(0, 0.4, (160, 2))
     sa = m._Segments(a, np.roll(a, -1, axis=0))
     sb = m._Segments(b, np.roll(b, -1, axis=0))
-    (dab, wab), = m._sampled_distances([sa], [sb], 0.1)
+    ((dab, wab),) = m._sampled_distances([sa], [sb], 0.1)
     # Rebuild the sample points in the engine's order: per (samples, candidates) group, column-major.
     n = m._samples_per_piece(sa.length, 0.1)
     ref_pts = np.concatenate([a + ((k + 0.5) / n)[:, None] * (np.roll(a, -1, axis=0) - a) for k in range(n.max())])
@@ -324,7 +335,7 @@ def test_sampled_distances_equal_brute_force_from_the_same_samples():
 def test_marching_squares_segments_are_those_of_mask_to_contours_including_saddles():
     rng = np.random.default_rng(11)
     mask = rng.random((40, 50)) < 0.45  # many saddle cells and islands
-    mask[0, :] = True                   # foreground touching the image edge
+    mask[0, :] = True  # foreground touching the image edge
     s0, s1 = _mask_segments_mm(mask, np.array([1.0, 1.0]))
     ours = {frozenset((tuple(p), tuple(q))) for p, q in zip(np.round(s0, 9), np.round(s1, 9))}
     theirs = set()
@@ -339,20 +350,41 @@ def test_marching_squares_segments_are_those_of_mask_to_contours_including_saddl
 # Cross-checks on raster input against MedPy and surface-distance
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def _raster_cases():
     cases = []
-    for spacing, shape in (((1.367188, 1.367188), (256, 256)), (ANISO, (256, 256)), ((0.8, 1.5), (192, 256)),
-                           ((1.0, 1.0), (160, 224))):
+    for spacing, shape in (
+        ((1.367188, 1.367188), (256, 256)),
+        (ANISO, (256, 256)),
+        ((0.8, 1.5), (192, 256)),
+        ((1.0, 1.0), (160, 224)),
+    ):
         cy, cx = shape[0] / 2, shape[1] / 2
         cases += [
-            (f"disc shifted {spacing} {shape}", disc(shape, cx, cy, 30, spacing),
-             disc(shape, cx + 3.3, cy - 2.1, 30, spacing), spacing),
-            (f"disc dilated {spacing} {shape}", disc(shape, cx, cy, 30, spacing),
-             disc(shape, cx, cy, 34.5, spacing), spacing),
-            (f"ring shifted and dilated {spacing} {shape}", ring(shape, cx, cy, 22, 33, spacing),
-             ring(shape, cx + 2.7, cy + 1.9, 21, 35, spacing), spacing),
-            (f"ring nudged {spacing} {shape}", ring(shape, cx, cy, 22, 33, spacing),
-             ring(shape, cx + 0.4, cy, 22, 33, spacing), spacing),
+            (
+                f"disc shifted {spacing} {shape}",
+                disc(shape, cx, cy, 30, spacing),
+                disc(shape, cx + 3.3, cy - 2.1, 30, spacing),
+                spacing,
+            ),
+            (
+                f"disc dilated {spacing} {shape}",
+                disc(shape, cx, cy, 30, spacing),
+                disc(shape, cx, cy, 34.5, spacing),
+                spacing,
+            ),
+            (
+                f"ring shifted and dilated {spacing} {shape}",
+                ring(shape, cx, cy, 22, 33, spacing),
+                ring(shape, cx + 2.7, cy + 1.9, 21, 35, spacing),
+                spacing,
+            ),
+            (
+                f"ring nudged {spacing} {shape}",
+                ring(shape, cx, cy, 22, 33, spacing),
+                ring(shape, cx + 0.4, cy, 22, 33, spacing),
+                spacing,
+            ),
         ]
     return cases
 
@@ -415,11 +447,11 @@ def test_raster_distances_flag_an_empty_mask_and_reject_a_shape_mismatch():
 
 def test_a_mask_touching_the_image_edge_is_closed_half_a_pixel_outside_it():
     m = np.zeros((20, 20), dtype=bool)
-    m[:, :5] = True                                   # touches the top, bottom and left edges
+    m[:, :5] = True  # touches the top, bottom and left edges
     shifted = np.zeros_like(m)
     shifted[:, :7] = True
     res = mask_distances(m, shifted, pixel_spacing_mm=(1.0, 1.0))
-    assert res.hausdorff_mm == pytest.approx(2.0)     # only the right side moves, by 2 pixels
+    assert res.hausdorff_mm == pytest.approx(2.0)  # only the right side moves, by 2 pixels
 
 
 def _sunnybrook_ring(shift_px=(0.0, 0.0)):
@@ -446,6 +478,7 @@ def test_real_sunnybrook_contours_rasterised_and_shifted_agree_with_the_anchors(
 # ---------------------------------------------------------------------------------------------------------------
 # lv_agreement
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def test_an_outward_epicardium_offset_shows_only_in_the_epicardium_and_myocardium():
     n, d = 720, 1.5
@@ -480,7 +513,7 @@ def test_a_mask_only_contour_set_works_and_flags_distances_from_masks():
     for name in ("endocardium", "epicardium"):
         assert "distances_from_masks" in out[name]["flags"]
         assert out[name]["dice"] == 1.0
-        assert out[name]["hausdorff_mm"] < 1e-9   # both sides rasterised alike: identical boundaries
+        assert out[name]["hausdorff_mm"] < 1e-9  # both sides rasterised alike: identical boundaries
 
 
 def test_a_mask_without_a_hole_has_no_endocardium_and_gives_nan_distances_with_a_flag():

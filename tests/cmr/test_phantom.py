@@ -1,4 +1,5 @@
 """backend.cmr.phantom: the synthetic LV, its maps and series, and the DICOM headers written for them."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Synthetic data follow S(TE) = k exp(-TE / T2*) (bakhshali eq. 1). Noise is added
 and the magnitude taken (Rician), as in a magnitude image. Echo times: abedi's heart protocol (12 echoes,
 1.8-17.9 ms) and bakhshali's (8 echoes, 2.97-21.68 ms). Run with ``-s`` to see the phantom error tables.
 """
+
 from __future__ import annotations
 
 import math
@@ -64,8 +65,7 @@ def test_roi_statistics_match_numpy_and_leave_out_non_finite_pixels():
     q25, q75 = np.percentile(inside, [25, 75])
     assert st.iqr == pytest.approx(q75 - q25)
     assert st.flags == ("non_finite_excluded",)
-    assert st.as_dict()["n_pixels"] == 28 and set(st.as_dict()) == {"mean", "sd", "median", "iqr", "n_pixels",
-                                                                     "flags"}
+    assert st.as_dict()["n_pixels"] == 28 and set(st.as_dict()) == {"mean", "sd", "median", "iqr", "n_pixels", "flags"}
 
 
 def test_an_empty_roi_gives_nan_statistics_and_the_empty_roi_flag_never_zero():
@@ -314,8 +314,7 @@ def _roi_phantom_errors(snr: float, seed: int) -> dict[str, dict[tuple[float, fl
                 signal = roi_signal(echoes, mask)
                 floor = estimate_noise_floor(echoes)
                 for m in methods:
-                    fit = fit_t2star(TE_ABEDI_HEART, signal, model=m,
-                                     noise_floor=floor if m == "truncation" else None)
+                    fit = fit_t2star(TE_ABEDI_HEART, signal, model=m, noise_floor=floor if m == "truncation" else None)
                     out[m][(lo, hi)].append(fit.t2star_ms / t2 - 1.0)
     return {m: {r: np.asarray(v) for r, v in d.items()} for m, d in out.items()}
 
@@ -338,8 +337,12 @@ def _print_table(title: str, errors: dict[str, dict[tuple[float, float], np.ndar
 @pytest.mark.parametrize("snr", [20, 40])
 def test_roi_fits_of_rician_phantoms_recover_t2star_and_truncation_removes_the_floor_bias(snr):
     err = _roi_phantom_errors(snr, seed=snr)
-    _print_table(f"ROI fits, SNR {snr} at TE 0, 196-pixel ROI, 12 echoes 1.8-17.9 ms: relative error of T2* "
-                 f"(bias = mean, max = largest |error| of 12 fits)", err, "roi")
+    _print_table(
+        f"ROI fits, SNR {snr} at TE 0, 196-pixel ROI, 12 echoes 1.8-17.9 ms: relative error of T2* "
+        f"(bias = mean, max = largest |error| of 12 fits)",
+        err,
+        "roi",
+    )
     trunc, nlls, loglin, offset = err["truncation"], err["nlls"], err["loglinear"], err["offset"]
     # 10-60 ms: the signal stays well above the floor; the ROI mean's noise (sigma / 14 per echo) gives a T2*
     # standard error of ~1 % (SNR 20), so every single fit within 5 % is a ~4-SD bound.
@@ -370,10 +373,19 @@ def test_per_pixel_maps_of_a_rician_phantom_have_small_bias_in_every_range():
         "nlls": t2star_map(echoes, TE_ABEDI_HEART),
         "nlls+floor": t2star_map(echoes, TE_ABEDI_HEART, noise_floor=floor),
     }
-    err = {name: {r: (m.t2star_ms[16 * i:16 * i + 16] / t2[16 * i:16 * i + 16] - 1.0).ravel()
-                  for i, r in enumerate(RANGES_MS)} for name, m in maps.items()}
-    _print_table(f"Per-pixel maps, SNR {snr:g} at TE 0, 1024 pixels per range: relative error of T2* "
-                 f"(bias = median, MAE = median |error|)", err, "map")
+    err = {
+        name: {
+            r: (m.t2star_ms[16 * i : 16 * i + 16] / t2[16 * i : 16 * i + 16] - 1.0).ravel()
+            for i, r in enumerate(RANGES_MS)
+        }
+        for name, m in maps.items()
+    }
+    _print_table(
+        f"Per-pixel maps, SNR {snr:g} at TE 0, 1024 pixels per range: relative error of T2* "
+        f"(bias = median, MAE = median |error|)",
+        err,
+        "map",
+    )
     for r in RANGES_MS:
         assert np.isfinite(err["nlls"][r]).mean() > 0.99
     # Per pixel the noise is 14x that of a 196-pixel ROI: the median absolute error grows to ~5-12 % (from the
@@ -406,8 +418,13 @@ def ge_slice() -> tuple[np.ndarray, np.ndarray]:
         if abs(float(head.SliceLocation) + 29.09) < 0.01 and (image_type is None or int(image_type.value) == 0):
             selected.append(path)
     datasets = sorted((pydicom.dcmread(p) for p in selected), key=lambda d: float(d.EchoTime))
-    echoes = np.stack([d.pixel_array.astype(float) * float(getattr(d, "RescaleSlope", 1) or 1)
-                       + float(getattr(d, "RescaleIntercept", 0) or 0) for d in datasets])
+    echoes = np.stack(
+        [
+            d.pixel_array.astype(float) * float(getattr(d, "RescaleSlope", 1) or 1)
+            + float(getattr(d, "RescaleIntercept", 0) or 0)
+            for d in datasets
+        ]
+    )
     return echoes, np.array([float(d.EchoTime) for d in datasets])
 
 
@@ -435,11 +452,14 @@ def test_every_model_fits_a_plausible_and_consistent_t2star_to_a_real_abdominal_
     floor = estimate_noise_floor(echoes)
     # Background corners: ~7 a.u.; the ROI's last echo: ~100 or more, above the 3x floor cut of the truncation model.
     assert 0 < 3 * floor < signal[-1]
-    fits = {m: fit_t2star(te, signal, model=m, noise_floor=floor if m == "truncation" else None)
-            for m in T2STAR_MODELS}
+    fits = {m: fit_t2star(te, signal, model=m, noise_floor=floor if m == "truncation" else None) for m in T2STAR_MODELS}
     t2 = np.array([f.t2star_ms for f in fits.values()])
-    print(f"\nGE 3 T {roi} ROI: " + ", ".join(f"{m} {f.t2star_ms:.2f} ms ({f.n_echoes_used} echoes, "
-                                            f"R2 {f.r_squared:.4f})" for m, f in fits.items()))
+    print(
+        f"\nGE 3 T {roi} ROI: "
+        + ", ".join(
+            f"{m} {f.t2star_ms:.2f} ms ({f.n_echoes_used} echoes, R2 {f.r_squared:.4f})" for m, f in fits.items()
+        )
+    )
     # Abdominal T2* at 3 T: liver ~15-30 ms, kidney ~20-60 ms. The models differ only in how they treat late echoes,
     # which are above the floor here, so they agree to within 5 % of their median (truncation drops the liver's
     # last 3 echoes for R^2 < 0.995: real decay is not perfectly mono-exponential).
@@ -456,8 +476,10 @@ def test_the_per_pixel_map_of_the_real_slice_agrees_with_the_roi_fit(ge_slice):
         mask = _roi_mask(roi)
         st = roi_statistics(result.t2star_ms, mask)
         fit = fit_t2star(te, roi_signal(echoes, mask), model="nlls")
-        print(f"\nGE 3 T {roi}: map median {st.median:.2f} ms (IQR {st.iqr:.2f}, {st.n_pixels} px), "
-              f"ROI fit {fit.t2star_ms:.2f} ms")
+        print(
+            f"\nGE 3 T {roi}: map median {st.median:.2f} ms (IQR {st.iqr:.2f}, {st.n_pixels} px), "
+            f"ROI fit {fit.t2star_ms:.2f} ms"
+        )
         assert st.n_pixels == mask.sum()
         # The median of per-pixel fits and the fit of the mean signal are different estimators: they coincide for a
         # homogeneous tissue and differ by the T2* spread (the mean signal weights long T2* more) in a mixed one.
@@ -470,8 +492,17 @@ def test_the_per_pixel_map_of_the_real_slice_agrees_with_the_roi_fit(ge_slice):
 # ----------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("t2star", "grade"),
-    [(25.0, "normal"), (20.0001, "normal"), (20.0, "mild"), (19.96, "mild"), (15.0001, "mild"), (15.0, "moderate"),
-     (10.0, "moderate"), (9.99, "severe"), (0.3, "severe")],
+    [
+        (25.0, "normal"),
+        (20.0001, "normal"),
+        (20.0, "mild"),
+        (19.96, "mild"),
+        (15.0001, "mild"),
+        (15.0, "moderate"),
+        (10.0, "moderate"),
+        (9.99, "severe"),
+        (0.3, "severe"),
+    ],
 )
 def test_heart_grades_at_1_5_t_follow_the_documented_boundaries(t2star, grade):
     result = iron_grade(t2star, field_strength_t=1.5)
@@ -517,12 +548,14 @@ def test_a_non_finite_or_non_positive_t2star_is_not_graded(value):
 
 
 def test_a_custom_3_t_table_built_from_a_plain_dict_is_applied_at_3_t():
-    table = iron_grade_table_from_dict({
-        "heart": {
-            "1.5": [[20, "normal"], [15, "mild"], [10, "moderate", ">="], [0, "severe"]],
-            3.0: {"bands": [[12.5, "normal"], [8.0, "mild"], [5.0, "moderate"], [0, "severe"]], "source": "local"},
-        },
-    })
+    table = iron_grade_table_from_dict(
+        {
+            "heart": {
+                "1.5": [[20, "normal"], [15, "mild"], [10, "moderate", ">="], [0, "severe"]],
+                3.0: {"bands": [[12.5, "normal"], [8.0, "mild"], [5.0, "moderate"], [0, "severe"]], "source": "local"},
+            },
+        }
+    )
     assert iron_grade(13.0, field_strength_t=3.0, table=table).grade == "normal"
     assert iron_grade(12.5, field_strength_t=3.0, table=table).grade == "mild"
     assert iron_grade(4.0, field_strength_t=2.89, table=table).grade == "severe"
@@ -557,8 +590,10 @@ def test_an_invalid_table_is_refused_with_a_message_naming_the_fault(data, messa
 
 def test_the_default_table_holds_only_the_1_5_t_values_with_their_source():
     assert isinstance(DEFAULT_IRON_THRESHOLDS, IronGradeTable)
-    assert {(e.organ, e.field_strength_t) for e in DEFAULT_IRON_THRESHOLDS.thresholds} == {("heart", 1.5),
-                                                                                         ("liver", 1.5)}
+    assert {(e.organ, e.field_strength_t) for e in DEFAULT_IRON_THRESHOLDS.thresholds} == {
+        ("heart", 1.5),
+        ("liver", 1.5),
+    }
     heart = DEFAULT_IRON_THRESHOLDS.lookup("heart", 1.5)
     assert isinstance(heart, IronThresholds) and "abedi" in heart.source
     assert [b[:2] for b in heart.bands] == [(20.0, "normal"), (15.0, "mild"), (10.0, "moderate"), (0.0, "severe")]

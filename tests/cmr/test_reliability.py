@@ -7,16 +7,16 @@ import sys
 import numpy as np
 import pytest
 
-from backend.cmr.reliability import (bland_altman, coefficient_of_variation, coefficient_of_variation_per_target,
-                                     icc_2_1)
+from backend.cmr.reliability import bland_altman, coefficient_of_variation, coefficient_of_variation_per_target, icc_2_1
 from tests.conftest import REPO
 
 # pingouin 0.7 calls a pandas method pandas 3.1 deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
 
 # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.
-SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]],
-                         dtype=float)
+SHROUT_FLEISS = np.array(
+    [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]], dtype=float
+)
 
 
 def _pingouin_icc2(x: np.ndarray) -> dict:
@@ -26,8 +26,13 @@ def _pingouin_icc2(x: np.ndarray) -> dict:
     df = pd.DataFrame({"t": np.repeat(np.arange(n), k), "r": np.tile(np.arange(k), n), "s": x.ravel()})
     out = pg.intraclass_corr(data=df, targets="t", raters="r", ratings="s", nan_policy="omit")
     row = out.set_index("Type").loc["ICC(A,1)"]
-    return {"icc": float(row["ICC"]), "f": float(row["F"]), "p": float(row["pval"]),
-            "ci": [float(v) for v in row["CI95"]], "df2": int(row["df2"])}
+    return {
+        "icc": float(row["ICC"]),
+        "f": float(row["F"]),
+        "p": float(row["pval"]),
+        "ci": [float(v) for v in row["CI95"]],
+        "df2": int(row["df2"]),
+    }
 
 
 def test_it_reproduces_the_shrout_fleiss_worked_example():
@@ -75,13 +80,16 @@ def test_it_drops_targets_with_a_missing_rating_as_pingouin_does():
     assert r.icc == pytest.approx(_pingouin_icc2(x)["icc"], abs=1e-12)
 
 
-@pytest.mark.parametrize("x, flag", [
-    (np.array([[1.0, 2.0, 3.0]]), "too_few_targets"),
-    (np.array([[1.0], [2.0], [3.0]]), "too_few_raters"),
-    (np.full((4, 3), 7.0), "no_variance"),
-    (np.array([[1.0, np.nan], [2.0, 3.0]]), "too_few_targets"),
-    (np.empty((0, 3)), "too_few_targets"),
-])
+@pytest.mark.parametrize(
+    "x, flag",
+    [
+        (np.array([[1.0, 2.0, 3.0]]), "too_few_targets"),
+        (np.array([[1.0], [2.0], [3.0]]), "too_few_raters"),
+        (np.full((4, 3), 7.0), "no_variance"),
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), "too_few_targets"),
+        (np.empty((0, 3)), "too_few_targets"),
+    ],
+)
 def test_it_returns_nan_with_a_flag_when_the_icc_is_undefined(x, flag):
     r = icc_2_1(x)
     assert math.isnan(r.icc) and math.isnan(r.ci_low) and math.isnan(r.ci_high)
@@ -151,7 +159,9 @@ def test_the_per_case_cv_is_taken_across_raters_of_each_row():
 
 
 def test_the_reliability_module_never_imports_django():
-    code = ("import sys\nimport backend.cmr.reliability\n"
-            "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\nassert not bad, bad\n")
+    code = (
+        "import sys\nimport backend.cmr.reliability\n"
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\nassert not bad, bad\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr

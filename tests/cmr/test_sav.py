@@ -1,5 +1,6 @@
 """Reading trainee contours: IDL SAV (real GDL/IDL files by path), Sunnybrook text, .npy and .png masks; the size,
 decompression, time and memory bounds of the SAV parse; the messages a trainee sees."""
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,10 @@ SHAPE = (256, 256)
 
 def _sunnybrook_text(case: str, instance: int) -> tuple[Path, Path]:
     base = shared_path("scd-sunnybrook", "contourfiles", case)
-    return (base / "i-contours" / f"IM-0001-{instance:04d}-icontour-manual.txt",
-            base / "o-contours" / f"IM-0001-{instance:04d}-ocontour-manual.txt")
+    return (
+        base / "i-contours" / f"IM-0001-{instance:04d}-icontour-manual.txt",
+        base / "o-contours" / f"IM-0001-{instance:04d}-ocontour-manual.txt",
+    )
 
 
 def _expert(case: str = "SC-HF-I-2", instance: int = 60) -> Path:
@@ -51,9 +54,11 @@ def _reference_regions():
 # ---------------------------------------------------------------------------------------------------------------
 # Real files: expert, trainee, layouts, invalid
 
+
 def test_every_expert_and_trainee_sav_reads_as_points_inside_a_256_image():
     files = sorted(shared_path("scd-sunnybrook-sav", "expert").glob("*.sav")) + sorted(
-        shared_path("scd-sunnybrook-sav", "trainee").glob("*.sav"))
+        shared_path("scd-sunnybrook-sav", "trainee").glob("*.sav")
+    )
     assert len(files) == 18 + 36
     for f in files:
         cs = read_contours(f, image_shape=SHAPE)
@@ -75,7 +80,9 @@ def test_the_expert_sav_equals_the_sunnybrook_text_contours_of_the_same_frame():
     endo_txt, _ = _sunnybrook_text("SC-HF-I-1", 59)
     first = endo_txt.read_text().split()
     assert read_contours(_expert("SC-HF-I-1", 59), image_shape=SHAPE).endocardium[0].tolist() == [
-        float(first[0]), float(first[1])]
+        float(first[0]),
+        float(first[1]),
+    ]
 
 
 def test_the_four_layouts_of_one_frame_give_the_same_lv():
@@ -124,19 +131,23 @@ def test_the_mask_layouts_equal_make_savs_own_rasterisation_exactly():
     whole = path.Path(points.epicardium).contains_points(centres).reshape(SHAPE)
     layouts = shared_path("scd-sunnybrook-sav", "layouts")
     np.testing.assert_array_equal(
-        read_contours(layouts / "SC-HF-I-2-060-mask.sav", image_shape=SHAPE).myocardium_mask, whole & ~cavity)
+        read_contours(layouts / "SC-HF-I-2-060-mask.sav", image_shape=SHAPE).myocardium_mask, whole & ~cavity
+    )
     labels = read_contours(layouts / "SC-HF-I-2-060-labels.sav", image_shape=SHAPE)
     np.testing.assert_array_equal(labels.myocardium_mask, whole & ~cavity)
     np.testing.assert_array_equal(labels.cavity_mask, cavity)
 
 
-@pytest.mark.parametrize("name, phrase", [
-    ("endo-outside-epi.sav", "The endocardium is not inside the epicardium"),
-    ("mask-wrong-shape-128.sav", "The mask MASK is 128x128 (rows x columns) but the image is 256x256"),
-    ("no-contour-variables.sav", "No contour variables were found in the SAV file; it holds F32: float32 scalar."),
-    ("not-a-sav.sav", "it starts with '%PDF-1.4' (a PDF document)"),
-    ("truncated.sav", "The SAV file is truncated or damaged"),
-])
+@pytest.mark.parametrize(
+    "name, phrase",
+    [
+        ("endo-outside-epi.sav", "The endocardium is not inside the epicardium"),
+        ("mask-wrong-shape-128.sav", "The mask MASK is 128x128 (rows x columns) but the image is 256x256"),
+        ("no-contour-variables.sav", "No contour variables were found in the SAV file; it holds F32: float32 scalar."),
+        ("not-a-sav.sav", "it starts with '%PDF-1.4' (a PDF document)"),
+        ("truncated.sav", "The SAV file is truncated or damaged"),
+    ],
+)
 def test_each_invalid_file_is_refused_with_its_own_message(name, phrase):
     with pytest.raises(InvalidContourError) as err:
         read_contours(shared_path("scd-sunnybrook-sav", "invalid", name), image_shape=SHAPE)
@@ -155,15 +166,19 @@ def test_the_no_contour_message_says_which_names_were_expected():
 # ---------------------------------------------------------------------------------------------------------------
 # Real IDL files without contours (scipy's test data)
 
-@pytest.mark.parametrize("name, listed", [
-    ("scalar_float32.sav", "F32: float32 scalar"),
-    ("scalar_string.sav", "S: string"),
-    ("array_float32_2d.sav", "ARRAY2D: float32 (22, 12)"),
-    ("array_float32_pointer_1d.sav", "ARRAY1D: pointer array (123,)"),
-    ("struct_arrays.sav", "ARRAYS: structure {A: int16 (3,), B: float32 (4,), C: complex64 (2,)"),
-    ("struct_scalars_replicated.sav", "SCALARS_REP: structure array (5,) {A: int16 scalar"),
-    ("null_pointer.sav", "POINT: null pointer; CHECK: int16 scalar"),
-])
+
+@pytest.mark.parametrize(
+    "name, listed",
+    [
+        ("scalar_float32.sav", "F32: float32 scalar"),
+        ("scalar_string.sav", "S: string"),
+        ("array_float32_2d.sav", "ARRAY2D: float32 (22, 12)"),
+        ("array_float32_pointer_1d.sav", "ARRAY1D: pointer array (123,)"),
+        ("struct_arrays.sav", "ARRAYS: structure {A: int16 (3,), B: float32 (4,), C: complex64 (2,)"),
+        ("struct_scalars_replicated.sav", "SCALARS_REP: structure array (5,) {A: int16 scalar"),
+        ("null_pointer.sav", "POINT: null pointer; CHECK: int16 scalar"),
+    ],
+)
 def test_real_idl_files_without_contours_are_refused_listing_their_variables(name, listed):
     with pytest.raises(InvalidContourError, match="No contour variables") as err:
         read_contours(shared_path("scipy-idl-sav", name), image_shape=SHAPE)
@@ -205,12 +220,17 @@ def test_inflating_a_compressed_file_gives_the_uncompressed_file_scipy_reads(tmp
 # ---------------------------------------------------------------------------------------------------------------
 # Bounds: size, decompression, time, memory
 
+
 def _zlib_bomb(path: Path, inflated_mb: int) -> None:
     """A compressed SAV file whose one VARIABLE record (a byte array of zeros) inflates to ``inflated_mb`` MiB."""
     n = inflated_mb << 20
-    head = (struct.pack(">l", 4) + b"BOMB" + struct.pack(">ll", 1, 4)
-            + struct.pack(">" + "l" * 16, 8, 1, n, n, 1, 0, 0, 8, n, 1, 1, 1, 1, 1, 1, 1)
-            + struct.pack(">ll", 7, n))
+    head = (
+        struct.pack(">l", 4)
+        + b"BOMB"
+        + struct.pack(">ll", 1, 4)
+        + struct.pack(">" + "l" * 16, 8, 1, n, n, 1, 0, 0, 8, n, 1, 1, 1, 1, 1, 1, 1)
+        + struct.pack(">ll", 7, n)
+    )
     comp = zlib.compressobj(9)
     body = comp.compress(head)
     zeros = bytes(1 << 20)
@@ -263,8 +283,9 @@ def test_a_file_over_max_bytes_is_refused_before_parsing(monkeypatch):
 
     monkeypatch.setattr(sav, "_run_isolated", fail)
     with pytest.raises(InvalidContourError, match=r"The contour file is 6\d kB, over the 10 kB limit"):
-        read_contours(shared_path("scd-sunnybrook-sav", "layouts", "SC-HF-I-2-060-mask.sav"), image_shape=SHAPE,
-                      max_bytes=10_000)
+        read_contours(
+            shared_path("scd-sunnybrook-sav", "layouts", "SC-HF-I-2-060-mask.sav"), image_shape=SHAPE, max_bytes=10_000
+        )
 
 
 def test_a_parse_over_the_time_limit_is_stopped(monkeypatch):
@@ -281,7 +302,7 @@ def test_a_parse_over_the_time_limit_is_stopped(monkeypatch):
 def test_a_file_declaring_two_billion_structure_records_fails_in_the_child_not_the_worker(tmp_path):
     data = bytearray(sav_bytes({"S": {"A": np.zeros(3, np.float32)}}))
     at = data.index(struct.pack(">ll", 8, 36))  # TYPEDESC of a structure: typecode 8, flags array | struct
-    data[at + 20:at + 24] = struct.pack(">l", 2**31 - 1)  # its ARRAY_DESC's nelements
+    data[at + 20 : at + 24] = struct.pack(">l", 2**31 - 1)  # its ARRAY_DESC's nelements
     (tmp_path / "huge.sav").write_bytes(bytes(data))
     start = time.perf_counter()
     with pytest.raises(InvalidContourError, match="declares more data than can be read"):
@@ -329,8 +350,15 @@ def test_the_parse_prints_nothing(capfd):
 
 
 def test_the_parse_result_unpickler_refuses_anything_but_numpy_data():
-    ok = pickle.dumps({"A": np.arange(3, dtype=">f4"), "S": np.rec.array([(1, 2.0)], names="X,Y"),
-                       "C": np.complex64(1 + 2j), "N": None, "T": b"text"})
+    ok = pickle.dumps(
+        {
+            "A": np.arange(3, dtype=">f4"),
+            "S": np.rec.array([(1, 2.0)], names="X,Y"),
+            "C": np.complex64(1 + 2j),
+            "N": None,
+            "T": b"text",
+        }
+    )
     assert sorted(sav._ResultUnpickler(io.BytesIO(ok)).load()) == ["A", "C", "N", "S", "T"]
     evil = pickle.dumps(os.getcwd)
     with pytest.raises(pickle.UnpicklingError, match="refused"):
@@ -354,6 +382,7 @@ def test_other_files_are_refused_saying_what_they_start_with(tmp_path):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Layouts and messages, with files written by our writer
+
 
 def _walls() -> tuple[np.ndarray, np.ndarray]:
     cs = read_contours(_expert(), image_shape=SHAPE)
@@ -381,8 +410,10 @@ def test_a_structure_with_any_name_and_lower_case_fields_is_searched(tmp_path):
 
 def test_polygons_are_preferred_to_a_mask_in_the_same_file(tmp_path):
     endo, epi = _walls()
-    write_sav(tmp_path / "both.sav", {"MASK": np.zeros((5, 5), np.uint8), "ENDO": endo.astype(np.float32),
-                                      "EPI": epi.astype(np.float32)})
+    write_sav(
+        tmp_path / "both.sav",
+        {"MASK": np.zeros((5, 5), np.uint8), "ENDO": endo.astype(np.float32), "EPI": epi.astype(np.float32)},
+    )
     cs = read_contours(tmp_path / "both.sav", image_shape=SHAPE)
     assert cs.has_polygons and cs.myocardium_mask is None
 
@@ -414,8 +445,9 @@ def test_site_names_come_first_and_take_a_default_name_from_another_structure():
 def test_only_one_wall_is_refused_naming_the_missing_one(tmp_path):
     endo, _ = _walls()
     write_sav(tmp_path / "one.sav", {"ENDO_X": endo[:, 0].astype(np.float32), "ENDO_Y": endo[:, 1].astype(np.float32)})
-    with pytest.raises(InvalidContourError,
-                       match=r"Only the endocardium was found \(ENDO_X, ENDO_Y\); the epicardium is missing"):
+    with pytest.raises(
+        InvalidContourError, match=r"Only the endocardium was found \(ENDO_X, ENDO_Y\); the epicardium is missing"
+    ):
         read_contours(tmp_path / "one.sav", image_shape=SHAPE)
 
 
@@ -452,9 +484,11 @@ def test_a_transposed_mask_of_a_non_square_image_is_refused_with_a_hint(tmp_path
     _, ref = _reference_regions()
     mask = ref.myocardium[:, :200].T.astype(np.uint8)  # (200, 256): IDL bytarr(rows, columns) for a 256 x 200 image
     write_sav(tmp_path / "t.sav", {"MASK": mask})
-    with pytest.raises(InvalidContourError,
-                       match=r"is 200x256 \(rows x columns\) but the image is 256x200.*looks transposed.*"
-                             r"bytarr\(200, 256\)"):
+    with pytest.raises(
+        InvalidContourError,
+        match=r"is 200x256 \(rows x columns\) but the image is 256x200.*looks transposed.*"
+        r"bytarr\(200, 256\)",
+    ):
         read_contours(tmp_path / "t.sav", image_shape=(256, 200))
 
 
@@ -477,19 +511,23 @@ def test_without_an_image_shape_a_mask_of_any_shape_is_returned_unvalidated(tmp_
 
 
 def test_describe_variables_lists_names_types_and_numpy_shapes():
-    variables = {"endo_x": np.zeros(143, ">f4"),
-                 "CONTOURS": np.rec.array([(np.zeros((143, 2), ">f4"), np.zeros((160, 2), ">f4"))],
-                                          dtype=[("ENDO", object), ("EPI", object)]),
-                 "F": np.float32(1)}
+    variables = {
+        "endo_x": np.zeros(143, ">f4"),
+        "CONTOURS": np.rec.array(
+            [(np.zeros((143, 2), ">f4"), np.zeros((160, 2), ">f4"))], dtype=[("ENDO", object), ("EPI", object)]
+        ),
+        "F": np.float32(1),
+    }
     assert describe_variables(variables) == (
-        "ENDO_X: float32 (143,); CONTOURS: structure {ENDO: float32 (143, 2), EPI: float32 (160, 2)}; "
-        "F: float32 scalar")
+        "ENDO_X: float32 (143,); CONTOURS: structure {ENDO: float32 (143, 2), EPI: float32 (160, 2)}; F: float32 scalar"
+    )
     assert describe_variables({}) == "no variables"
     assert describe_variables({f"V{i}": np.int16(i) for i in range(15)}, limit=3).endswith("and 12 more")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Sunnybrook text, .npy and .png masks
+
 
 def test_a_single_text_contour_is_refused_asking_for_both_walls():
     endo_txt, _ = _sunnybrook_text("SC-HF-I-1", 59)

@@ -1,5 +1,6 @@
 """The pure-Python IDL SAV writer: round trips through scipy.io.readsav, GDL ``RESTORE``, and our reader reading
 GDL-written files of a non-square image in every layout (which catches any transposition)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -79,8 +80,18 @@ def test_a_boolean_mask_is_written_as_idl_bytes(tmp_path):
 def test_a_structure_of_arrays_reads_back_as_a_one_record_recarray_with_upper_case_fields(tmp_path):
     endo, epi = _walls()
     labels = np.arange(12, dtype=np.int16).reshape(3, 4) - 6
-    write_sav(tmp_path / "s.sav", {"CONTOURS": {"ENDO": endo.astype(np.float32), "EPI": epi.astype(np.float32),
-                                                "LAB": labels, "WEIGHT": np.float64(0.25), "N": np.int32(-3)}})
+    write_sav(
+        tmp_path / "s.sav",
+        {
+            "CONTOURS": {
+                "ENDO": endo.astype(np.float32),
+                "EPI": epi.astype(np.float32),
+                "LAB": labels,
+                "WEIGHT": np.float64(0.25),
+                "N": np.int32(-3),
+            }
+        },
+    )
     got = readsav(str(tmp_path / "s.sav"), python_dict=True)["contours"]
     assert got.shape == (1,)
     assert got.dtype.names == ("ENDO", "EPI", "LAB", "WEIGHT", "N")
@@ -126,19 +137,27 @@ def test_gdl_restores_a_file_we_wrote_with_idl_dimensions_and_values(tmp_path):
     mask = np.zeros((ROWS, COLS), np.uint8)
     mask[3, 200] = 7  # numpy [row, col] == IDL [col, row]
     endo, epi = _walls()
-    write_sav(tmp_path / "w.sav", {
-        "MASK": mask,
-        "CONTOURS": {"ENDO": endo.astype(np.float32), "EPI": epi.astype(np.float32)},
-        "I16": np.array([-32768, -2, 7000], np.int16),
-        "L": np.int32(-100000), "D": np.float64(-2.25), "B": np.uint8(200),
-    })
-    out = _gdl(f"""restore, '{tmp_path / 'w.sav'}'
+    write_sav(
+        tmp_path / "w.sav",
+        {
+            "MASK": mask,
+            "CONTOURS": {"ENDO": endo.astype(np.float32), "EPI": epi.astype(np.float32)},
+            "I16": np.array([-32768, -2, 7000], np.int16),
+            "L": np.int32(-100000),
+            "D": np.float64(-2.25),
+            "B": np.uint8(200),
+        },
+    )
+    out = _gdl(
+        f"""restore, '{tmp_path / "w.sav"}'
 print, size(mask, /dimensions)
 print, mask[200, 3], total(mask)
 print, size(contours.endo, /dimensions)
 print, contours.endo[0, 5], contours.endo[1, 5], contours.epi[0, 119], format='(3F12.4)'
 print, i16
-print, l, d, b, format='(I0, 1X, F0.4, 1X, I0)'""", tmp_path)
+print, l, d, b, format='(I0, 1X, F0.4, 1X, I0)'""",
+        tmp_path,
+    )
     lines = [ln.split() for ln in out.strip().splitlines()]
     assert lines[0] == [str(COLS), str(ROWS)]  # IDL sees bytarr(columns, rows)
     assert [float(v) for v in lines[1]] == [7.0, 7.0]

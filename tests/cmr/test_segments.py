@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backend.cmr.segments import (AHA_MID_SEGMENTS, display_angle_deg, polygon_centroid, sector_index,
-                                  sector_scheme)
+from backend.cmr.segments import AHA_MID_SEGMENTS, display_angle_deg, polygon_centroid, sector_index, sector_scheme
 from tests.cmr.synthetic import circle
 
 

@@ -1,4 +1,5 @@
 """docker-compose.yml (written for deployment, not run here) parses, and its services match what the code reads."""
+
 from __future__ import annotations
 
 import importlib
@@ -9,7 +10,9 @@ import yaml
 
 from tests.conftest import REPO
 
-ENV_CALL = re.compile(r"""env_(?:str|bool|int|json)\(\s*["']([A-Z0-9_]+)["']|os\.environ(?:\.get)?[\[(]\s*["']([A-Z0-9_]+)["']""")
+ENV_CALL = re.compile(
+    r"""env_(?:str|bool|int|json)\(\s*["']([A-Z0-9_]+)["']|os\.environ(?:\.get)?[\[(]\s*["']([A-Z0-9_]+)["']"""
+)
 
 
 @pytest.fixture(scope="module")

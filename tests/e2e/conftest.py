@@ -1,6 +1,7 @@
 """The full stack for browser tests: Django (pytest-django's live server, PostgreSQL test database), a Celery
 worker consuming both queues (``myoqa``, ``ml``) from Redis, and the Node proxy serving the built front-end. Skips, with the reason, where a part
 is missing (CI installs them all)."""
+
 from __future__ import annotations
 
 import os
@@ -48,10 +49,20 @@ def stack(live_server, transactional_db):
 
     app.control.purge()
     port = free_port()
-    proxy = subprocess.Popen(["node", "proxy/server.js"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1",
-                                             "BACKEND_URL": live_server.url,
-                                             "STATIC_DIR": str(REPO / "frontend" / "dist")})
+    proxy = subprocess.Popen(
+        ["node", "proxy/server.js"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={
+            **os.environ,
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "BACKEND_URL": live_server.url,
+            "STATIC_DIR": str(REPO / "frontend" / "dist"),
+        },
+    )
     try:
         deadline = time.monotonic() + 20
         line = ""
@@ -59,8 +70,9 @@ def stack(live_server, transactional_db):
             line = proxy.stdout.readline()
             if not line and proxy.poll() is not None:
                 pytest.fail("the proxy did not start")
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30,
-                          queues=["myoqa", "ml"]):
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, queues=["myoqa", "ml"]
+        ):
             yield f"http://127.0.0.1:{port}"
     finally:
         proxy.terminate()
@@ -69,6 +81,11 @@ def stack(live_server, transactional_db):
 
 def run_node(script: str, env: dict, timeout: int = 240) -> subprocess.CompletedProcess:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["node", str(REPO / "tests" / "e2e" / script)], cwd=REPO / "tests" / "e2e",
-                          env={**os.environ, "ARTIFACTS": str(ARTIFACTS), "CHROMIUM": CHROMIUM, **env},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        ["node", str(REPO / "tests" / "e2e" / script)],
+        cwd=REPO / "tests" / "e2e",
+        env={**os.environ, "ARTIFACTS": str(ARTIFACTS), "CHROMIUM": CHROMIUM, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -2,6 +2,7 @@
 upload to a case no expert contoured is contoured by the CNN on the ``ml`` queue and the feedback names the model and
 its accuracy. The model is the copy-the-trainee Keras model (tests/ml/copy_model.py): the path, not the network, is
 under test here. Screenshots in ``test-artifacts/e2e/``."""
+
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,13 +26,27 @@ def test_a_supervisor_activates_a_model_and_a_trainee_is_compared_with_it(stack,
     cohort = cohort_create(supervisor=sup, name="E2E class")
     cohort_add_trainee(cohort=cohort, username=trainee.username)
     ds = dataset_create(user=sup, name="Uncontoured cine", cohorts=[cohort], consensus_source="automatic")
-    case = case_create(user=sup, dataset=ds, title="SC-HF-I-2 frame 60, no expert",
-                       image_files=[SimpleUploadedFile("60.dcm", dicom.read_bytes())])
+    case = case_create(
+        user=sup,
+        dataset=ds,
+        title="SC-HF-I-2 frame 60, no expert",
+        image_files=[SimpleUploadedFile("60.dcm", dicom.read_bytes())],
+    )
     m = model_register(folder=write_copy_trainee_model(tmp_path / "trained"))
-    r = run_node("consensus.mjs", {
-        "BASE_URL": stack, "SUPERVISOR": "sup", "SUPERVISOR_PASSWORD": "sup-pass-1", "TRAINEE": "alice",
-        "TRAINEE_PASSWORD": "alice-pass-1", "MODEL_ID": str(m.pk), "MODEL_VERSION": m.version,
-        "CASE_TITLE": case.title, "TRAINEE_SAV": str(trainee_sav)})
+    r = run_node(
+        "consensus.mjs",
+        {
+            "BASE_URL": stack,
+            "SUPERVISOR": "sup",
+            "SUPERVISOR_PASSWORD": "sup-pass-1",
+            "TRAINEE": "alice",
+            "TRAINEE_PASSWORD": "alice-pass-1",
+            "MODEL_ID": str(m.pk),
+            "MODEL_VERSION": m.version,
+            "CASE_TITLE": case.title,
+            "TRAINEE_SAV": str(trainee_sav),
+        },
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "E2E OK" in r.stdout
     assert ConsensusModel.objects.get(pk=m.pk).is_active

@@ -1,6 +1,7 @@
 """Browser end-to-end: through the Node proxy, a supervisor creates a case from a real Sunnybrook frame and its
 expert SAV; a trainee uploads the matching trainee SAV and sees the Dice and Hausdorff values that
 ``manage.py assess`` gives for the same files. Screenshots are saved in ``test-artifacts/e2e/``."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,32 @@ from tests.e2e.conftest import ARTIFACTS, run_node
 
 def assess_numbers(dicom, trainee, expert, tmp_path) -> dict:
     out = tmp_path / "assess.json"
-    subprocess.run([sys.executable, "manage.py", "assess", "--image", str(dicom), "--trainee", str(trainee),
-                    "--reference", str(expert), "--json", str(out)], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "assess",
+            "--image",
+            str(dicom),
+            "--trainee",
+            str(trainee),
+            "--reference",
+            str(expert),
+            "--json",
+            str(out),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     a = json.loads(out.read_text())["agreement"]
-    return {"myocardium_dice": f"{a['myocardium']['dice']:.3f}", "endocardium_dice": f"{a['endocardium']['dice']:.3f}",
-            "epicardium_dice": f"{a['epicardium']['dice']:.3f}",
-            "endocardium_hausdorff": f"{a['endocardium']['hausdorff_mm']:.2f}",
-            "epicardium_hausdorff": f"{a['epicardium']['hausdorff_mm']:.2f}"}
+    return {
+        "myocardium_dice": f"{a['myocardium']['dice']:.3f}",
+        "endocardium_dice": f"{a['endocardium']['dice']:.3f}",
+        "epicardium_dice": f"{a['epicardium']['dice']:.3f}",
+        "endocardium_hausdorff": f"{a['endocardium']['hausdorff_mm']:.2f}",
+        "epicardium_hausdorff": f"{a['epicardium']['hausdorff_mm']:.2f}",
+    }
 
 
 def test_a_trainee_sees_the_same_dice_and_hausdorff_as_assess(stack, tmp_path):
@@ -36,11 +56,23 @@ def test_a_trainee_sees_the_same_dice_and_hausdorff_as_assess(stack, tmp_path):
     cohort_add_trainee(cohort=cohort, username=trainee.username)
     ds = dataset_create(user=sup, name="Sunnybrook cine", cohorts=[cohort])
     expected = assess_numbers(dicom, trainee_sav, expert, tmp_path)
-    r = run_node("feedback.mjs", {
-        "BASE_URL": stack, "SUPERVISOR": "sup", "SUPERVISOR_PASSWORD": "sup-pass-1", "TRAINEE": "alice",
-        "TRAINEE_PASSWORD": "alice-pass-1", "DATASET_NAME": ds.name, "COHORT_ID": str(cohort.pk),
-        "DICOM": str(dicom), "EXPERT_SAV": str(expert), "TRAINEE_SAV": str(trainee_sav), "INVALID_SAV": str(invalid),
-        "EXPECTED": json.dumps(expected)})
+    r = run_node(
+        "feedback.mjs",
+        {
+            "BASE_URL": stack,
+            "SUPERVISOR": "sup",
+            "SUPERVISOR_PASSWORD": "sup-pass-1",
+            "TRAINEE": "alice",
+            "TRAINEE_PASSWORD": "alice-pass-1",
+            "DATASET_NAME": ds.name,
+            "COHORT_ID": str(cohort.pk),
+            "DICOM": str(dicom),
+            "EXPERT_SAV": str(expert),
+            "TRAINEE_SAV": str(trainee_sav),
+            "INVALID_SAV": str(invalid),
+            "EXPECTED": json.dumps(expected),
+        },
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "E2E OK" in r.stdout
     for name in ("trainee-feedback.png", "supervisor-overview.png", "trainee-upload-error.png"):

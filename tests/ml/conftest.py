@@ -1,4 +1,5 @@
 """Fixtures of the consensus-CNN tests: small phantoms and the copy-the-trainee model (tests/ml/copy_model.py)."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ is the trainee's ring. It lets the whole inference path (preprocessing, Keras, m
 app's storage and queue) be tested without a trained network; trained networks are measured by ``python -m
 ml.train`` (their model card).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,17 @@ def write_copy_trainee_model(folder: Path, version: str = "copy-trainee-test") -
     k[0, 0, 3, 0] = 16.0
     model.get_layer("copy").set_weights([k, np.array([-8.0], np.float32)])
     model.save(folder / MODEL_FILE)
-    card = {"version": version, "head": "unet", "width": 1.0, "parameters": int(model.count_params()),
-            "preprocessing": preprocessing_spec(), "postprocessing": postprocessing_spec(),
-            "holdout": {"patients": ["P2"], "overall": {"model": {"dice": 0.9, "hd_mm": 3.0, "msd_mm": 1.0}}},
-            "cross_validation": [], "data": {"n_cases": 0}, "inference_seconds": {"median": 0.01}}
+    card = {
+        "version": version,
+        "head": "unet",
+        "width": 1.0,
+        "parameters": int(model.count_params()),
+        "preprocessing": preprocessing_spec(),
+        "postprocessing": postprocessing_spec(),
+        "holdout": {"patients": ["P2"], "overall": {"model": {"dice": 0.9, "hd_mm": 3.0, "msd_mm": 1.0}}},
+        "cross_validation": [],
+        "data": {"n_cases": 0},
+        "inference_seconds": {"median": 0.01},
+    }
     (folder / CARD_FILE).write_text(json.dumps(card))
     return folder

@@ -1,12 +1,20 @@
 """Training data: simulated trainee errors of each kind, folds by patient, real Sunnybrook cases, samples."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from backend.cmr.contours import ContourSet, polygon_area, validate_contour_set
-from ml.data import (ERROR_KINDS, build_samples, consensus_target, load_sunnybrook_layout, patient_folds, phantom_cases,
-                     simulate_trainee)
+from ml.data import (
+    ERROR_KINDS,
+    build_samples,
+    consensus_target,
+    load_sunnybrook_layout,
+    patient_folds,
+    phantom_cases,
+    simulate_trainee,
+)
 from ml.preprocess import geometry_for
 from tests.conftest import shared_path
 
@@ -46,8 +54,9 @@ def test_each_error_kind_changes_the_contour_as_its_name_says(lv):
 
 def test_an_unknown_error_kind_is_refused(lv):
     with pytest.raises(ValueError, match="unknown error kind"):
-        simulate_trainee(ContourSet(lv.endocardium, lv.epicardium), "sloppy", np.random.default_rng(),
-                         image_shape=lv.shape)
+        simulate_trainee(
+            ContourSet(lv.endocardium, lv.epicardium), "sloppy", np.random.default_rng(), image_shape=lv.shape
+        )
 
 
 def test_folds_never_split_a_patient_and_share_out_the_real_patients():

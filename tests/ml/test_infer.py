@@ -1,4 +1,5 @@
 """Inference end to end with a real Keras model file: the copy-the-trainee model returns the trainee's contours."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,9 @@ def test_the_pipeline_maps_the_output_back_onto_the_image_at_sub_pixel_precision
     assert pred.probability.shape == lv.shape
     dice = overlap_metrics(lv_regions(cs, lv.shape).myocardium, lv_regions(trainee, lv.shape).myocardium).dice
     assert dice > 0.95
-    d = contour_distances([cs.endocardium, cs.epicardium], [lv.endocardium, lv.epicardium],
-                          pixel_spacing_mm=lv.pixel_spacing_mm)
+    d = contour_distances(
+        [cs.endocardium, cs.epicardium], [lv.endocardium, lv.epicardium], pixel_spacing_mm=lv.pixel_spacing_mm
+    )
     assert d.mean_surface_distance_mm < 0.5  # well under a pixel (1.3-1.5 mm)
     assert pred.seconds < 5
 
@@ -40,8 +42,9 @@ def test_a_model_folder_is_loaded_once_per_process(copy_trainee_model):
 def test_the_evaluation_compares_trainee_and_model_with_the_experts_per_error_kind(copy_trainee_model):
     p = get_predictor(copy_trainee_model)
     cases = phantom_cases(2, seed=9)
-    ev = evaluate_cases(lambda f, t, s: p.predict(f, t, pixel_spacing_mm=s).consensus.contours, cases,
-                        kinds=["exact", "epi_out"])
+    ev = evaluate_cases(
+        lambda f, t, s: p.predict(f, t, pixel_spacing_mm=s).consensus.contours, cases, kinds=["exact", "epi_out"]
+    )
     ex, out = ev["per_kind"]["exact"], ev["per_kind"]["epi_out"]
     assert ex["n"] == 2 and out["n"] == 2
     assert ex["trainee"]["dice"] == pytest.approx(1.0) and ex["trainee"]["hd_mm"] == pytest.approx(0.0, abs=1e-6)
@@ -58,8 +61,10 @@ def test_the_evaluate_command_reports_a_saved_model_per_error_kind(copy_trainee_
 
     data = shared_path("scd-sunnybrook")
     out = tmp_path / "ev.json"
-    assert main(["--model", str(copy_trainee_model), "--data", str(data), "--patients", "SC-HF-I-2",
-                 "--json", str(out)]) == 0
+    assert (
+        main(["--model", str(copy_trainee_model), "--data", str(data), "--patients", "SC-HF-I-2", "--json", str(out)])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "copy-trainee-test on 9 case(s)" in text and "warp" in text
     import json

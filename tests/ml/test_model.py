@@ -1,4 +1,5 @@
 """The consensus CNN's architecture: the paper's VGG-16 four-channel model and the U-Net head."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,9 @@ def test_the_encoder_at_width_1_has_the_layers_and_parameters_of_keras_vgg16_on_
     ref_convs = {l.name: l.kernel.shape for l in ref.layers if isinstance(l, keras.layers.Conv2D)}
     our_convs = {l.name: l.kernel.shape for l in ours.layers if isinstance(l, keras.layers.Conv2D)}
     assert our_convs == ref_convs and len(ref_convs) == 13
-    encoder_params = sum(int(np.prod(l.kernel.shape)) + int(np.prod(l.bias.shape))
-                         for l in ours.layers if l.name in ref_convs)
+    encoder_params = sum(
+        int(np.prod(l.kernel.shape)) + int(np.prod(l.bias.shape)) for l in ours.layers if l.name in ref_convs
+    )
     assert encoder_params == ref.count_params()
 
 
@@ -48,8 +50,10 @@ def test_the_unet_head_starts_from_the_trainees_mask():
     assert np.mean(p[90:130, 90:130] > 0.5) > 0.95 and np.mean(p[:40, :40] < 0.5) > 0.95
 
 
-@pytest.mark.parametrize("kwargs, message", [({"head": "resnet"}, "unknown head"), ({"width": 0}, "width"),
-                                             ({"size": 200}, "multiple of 32")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"head": "resnet"}, "unknown head"), ({"width": 0}, "width"), ({"size": 200}, "multiple of 32")],
+)
 def test_it_refuses_an_unknown_head_a_zero_width_and_a_bad_size(kwargs, message):
     args = {"head": "unet", **kwargs}
     with pytest.raises(ValueError, match=message):

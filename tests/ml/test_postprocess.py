@@ -1,4 +1,5 @@
 """From a myocardium probability to contours: largest plausible region, closing, convex hull, spline."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def test_a_clean_ring_gives_back_its_contours_within_a_pixel(lv):
     cs = out.contours
     truth = ContourSet(lv.endocardium, lv.epicardium)
     assert overlap_metrics(lv_regions(cs, lv.shape).myocardium, lv_regions(truth, lv.shape).myocardium).dice > 0.95
-    d = contour_distances([cs.endocardium, cs.epicardium], [lv.endocardium, lv.epicardium],
-                          pixel_spacing_mm=lv.pixel_spacing_mm)
+    d = contour_distances(
+        [cs.endocardium, cs.epicardium], [lv.endocardium, lv.epicardium], pixel_spacing_mm=lv.pixel_spacing_mm
+    )
     assert d.hausdorff_mm < 1.5  # about one pixel (1.3-1.5 mm)
     assert out.confidence > 0.5 and "endocardium_convex_hull" not in out.flags
 
@@ -42,7 +44,7 @@ def test_a_c_shaped_myocardium_is_closed_into_a_ring():
     out = contours_from_probability(ring.astype(float), pixel_spacing_mm=(1.0, 1.0))
     assert {"ring_closed", "cavity_from_hull"} & set(out.flags)
     cav = lv_regions(out.contours, shape).cavity
-    assert cav.sum() == pytest.approx(np.pi * 25 ** 2, rel=0.1)
+    assert cav.sum() == pytest.approx(np.pi * 25**2, rel=0.1)
 
 
 def test_a_c_shaped_endocardium_is_replaced_by_its_convex_hull():

@@ -1,4 +1,5 @@
 """Preprocessing: the crop around the trainee's contour, the four channels, and the way back to the image grid."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,7 +31,7 @@ def test_the_input_holds_the_image_in_rgb_and_the_trainees_ring_in_the_fourth_ch
     assert 0.0 <= x[..., :3].min() and x[..., :3].max() <= 1.0
     # The ring's area in mm2 is the same on the input grid as on the image.
     mm_per_input_px = g.fov_mm / INPUT_SIZE
-    ring_mm2 = x[..., 3].sum() * mm_per_input_px ** 2
+    ring_mm2 = x[..., 3].sum() * mm_per_input_px**2
     dy, dx = lv.pixel_spacing_mm
     true_mm2 = (polygon_area(lv.epicardium) - polygon_area(lv.endocardium)) * dx * dy
     assert ring_mm2 == pytest.approx(true_mm2, rel=0.02)

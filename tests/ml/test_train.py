@@ -1,4 +1,5 @@
 """The training command: a tiny configuration for a few steps on the CPU, its model folder and card."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,28 @@ from ml.train import main  # noqa: E402
 
 def test_the_command_trains_a_tiny_model_with_folds_by_patient_and_writes_its_card(tmp_path, capsys):
     out = tmp_path / "tiny"
-    rc = main(["--phantoms", "4", "--head", "unet", "--width", "0.0625", "--folds", "2", "--epochs", "1",
-               "--pretrain-epochs", "1", "--variants", "2", "--batch-size", "4", "--out", str(out)])
+    rc = main(
+        [
+            "--phantoms",
+            "4",
+            "--head",
+            "unet",
+            "--width",
+            "0.0625",
+            "--folds",
+            "2",
+            "--epochs",
+            "1",
+            "--pretrain-epochs",
+            "1",
+            "--variants",
+            "2",
+            "--batch-size",
+            "4",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "[100.0 %]" in printed and "Cross-validation (by patient)" in printed

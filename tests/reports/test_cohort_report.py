@@ -9,10 +9,16 @@ from pypdf import PdfReader
 
 import reports.cohort as cohort_mod
 from backend.cmr.reliability import coefficient_of_variation, icc_2_1
-from reports.cohort import (case_agreements, case_outliers, class_learning_curve, fmt_icc, map_agreement,
-                            render_cohort_report, trainee_outliers)
-from reports.data import (CohortReportData, MetricSummary, TraineeSummary, accreditation_status, by_case,
-                          summarise)
+from reports.cohort import (
+    case_agreements,
+    case_outliers,
+    class_learning_curve,
+    fmt_icc,
+    map_agreement,
+    render_cohort_report,
+    trainee_outliers,
+)
+from reports.data import CohortReportData, MetricSummary, TraineeSummary, accreditation_status, by_case, summarise
 from reports.sample import sample_cohort, sample_trainee
 from reports.style import fmt_dice, fmt_num
 
@@ -56,9 +62,11 @@ def test_the_trainee_table_shows_each_trainees_summary_and_status(data, text):
         st = accreditation_status(t.attempts, data.tolerances, data.rule)
         n_met += st.met
         acc = f"✓ met ({st.cases_within} cases)" if st.met else f"✗ not met ({st.cases_within} of {st.required})"
-        row = (f"{t.trainee_name} {s.cases_done} {s.attempts} {fmt_dice(s.dice.latest)} {fmt_dice(s.dice.median)} "
-               f"{fmt_num(s.hd95_mm.median)} {fmt_num(s.abs_delta_map_ms.median)} "
-               f"{fmt_num(s.abs_delta_wall_thickness_mm.median)} {acc}")
+        row = (
+            f"{t.trainee_name} {s.cases_done} {s.attempts} {fmt_dice(s.dice.latest)} {fmt_dice(s.dice.median)} "
+            f"{fmt_num(s.hd95_mm.median)} {fmt_num(s.abs_delta_map_ms.median)} "
+            f"{fmt_num(s.abs_delta_wall_thickness_mm.median)} {acc}"
+        )
         assert row in body
     assert f"{n_met} of 4 trainees meet the accreditation rule." in body
 
@@ -82,8 +90,10 @@ def test_the_per_case_table_gives_the_cv_across_trainees(data, text):
         latest = [by_case(t.attempts)[c.case_id][-1] for t in data.trainees]
         assert c.cv_percent == pytest.approx(coefficient_of_variation([a.trainee_map_ms for a in latest]))
         assert c.median_dice == pytest.approx(float(np.median([a.dice for a in latest])))
-        row = (f"{c.case_title} 4 {fmt_dice(c.median_dice)} {fmt_num(c.mean_ms)} {fmt_num(c.sd_ms)} "
-               f"{fmt_num(c.cv_percent, 2)}")
+        row = (
+            f"{c.case_title} 4 {fmt_dice(c.median_dice)} {fmt_num(c.mean_ms)} {fmt_num(c.sd_ms)} "
+            f"{fmt_num(c.cv_percent, 2)}"
+        )
         assert row in body
 
 
@@ -103,8 +113,10 @@ def test_a_weak_trainee_is_listed_as_an_outlier_with_their_median(data, text):
     assert f"Walter Weak {fmt_dice(s.dice.median)} below" in body
     lowest, highest = case_outliers(case_agreements(data.trainees))
     assert f"Lowest median Dice across trainees: {lowest[0].case_title} {fmt_dice(lowest[0].median_dice)}" in body
-    assert (f"Highest CV of the myocardial map value across trainees: {highest[0].case_title} "
-            f"{fmt_num(highest[0].cv_percent, 2)} %") in body
+    assert (
+        f"Highest CV of the myocardial map value across trainees: {highest[0].case_title} "
+        f"{fmt_num(highest[0].cv_percent, 2)} %"
+    ) in body
 
 
 def _summary(median: float) -> TraineeSummary:
@@ -124,8 +136,9 @@ def test_outliers_are_below_the_tukey_fence_or_below_tolerance():
 
 
 def test_a_trainee_who_did_too_few_cases_is_left_out_of_the_icc_and_named(data):
-    late = replace(sample_trainee("Lena Late", "lena", n_cases=1, n_attempts=1, seed=5),
-                   cohort_names=["Cardiology fellows 2025"])
+    late = replace(
+        sample_trainee("Lena Late", "lena", n_cases=1, n_attempts=1, seed=5), cohort_names=["Cardiology fellows 2025"]
+    )
     d = replace(data, trainees=data.trainees + [late])
     ag = map_agreement(d.trainees, "t1_ms")
     assert ag.left_out == ("Lena Late",) and len(ag.case_ids) == 4 and ag.icc.k == 4
@@ -138,7 +151,8 @@ def test_the_icc_is_undefined_and_says_so_with_a_single_trainee(data):
     ag = map_agreement(d.trainees, "t1_ms")
     assert not ag.icc.defined
     assert "ICC(2,1) of the myocardial T1 across trainees is not computable" in " ".join(
-        pages_text(render_cohort_report(d)))
+        pages_text(render_cohort_report(d))
+    )
 
 
 def test_a_large_class_wraps_the_box_plots_over_several_figures(data, monkeypatch):

@@ -4,20 +4,49 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from reports.data import (AccreditationRule, Attempt, Tolerances, accreditation_status, attempt_within, case_rows,
-                          quantity_label, summarise, time_ordered)
+from reports.data import (
+    AccreditationRule,
+    Attempt,
+    Tolerances,
+    accreditation_status,
+    attempt_within,
+    case_rows,
+    quantity_label,
+    summarise,
+    time_ordered,
+)
 
 TOL = Tolerances(dice=0.85, map_ms=8.4, wall_thickness_mm=1.5)
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
 
 
-def att(case: int, n: int, hours: float, dice: float | None = 0.9, *, dmap: float | None = 1.0,
-        dwt: float | None = 0.2, hd95: float | None = 3.0, quantity: str | None = "t1_ms",
-        within: bool | None = None) -> Attempt:
-    return Attempt(case_id=case, case_title=f"Case {case}", attempt=n, created_at=T0 + timedelta(hours=hours),
-                   dice=dice, hd95_mm=hd95, map_quantity=quantity, trainee_map_ms=1000.0 + (dmap or 0.0),
-                   consensus_map_ms=1000.0, delta_map_ms=dmap, delta_wall_thickness_mm=dwt,
-                   within_tolerance=within, consensus_source="Gold standard")
+def att(
+    case: int,
+    n: int,
+    hours: float,
+    dice: float | None = 0.9,
+    *,
+    dmap: float | None = 1.0,
+    dwt: float | None = 0.2,
+    hd95: float | None = 3.0,
+    quantity: str | None = "t1_ms",
+    within: bool | None = None,
+) -> Attempt:
+    return Attempt(
+        case_id=case,
+        case_title=f"Case {case}",
+        attempt=n,
+        created_at=T0 + timedelta(hours=hours),
+        dice=dice,
+        hd95_mm=hd95,
+        map_quantity=quantity,
+        trainee_map_ms=1000.0 + (dmap or 0.0),
+        consensus_map_ms=1000.0,
+        delta_map_ms=dmap,
+        delta_wall_thickness_mm=dwt,
+        within_tolerance=within,
+        consensus_source="Gold standard",
+    )
 
 
 def good(case: int, n: int, hours: float) -> Attempt:
@@ -30,8 +59,12 @@ def bad(case: int, n: int, hours: float) -> Attempt:
 
 # --- summarise -------------------------------------------------------------------------------------------------
 def test_summarise_counts_cases_and_attempts_and_takes_latest_best_and_median():
-    attempts = [att(1, 1, 0, 0.80, dmap=-6.0, dwt=1.0, hd95=6.0), att(2, 1, 1, 0.84, dmap=3.0, dwt=-0.4, hd95=5.0),
-                att(1, 2, 2, 0.90, dmap=-2.0, dwt=0.5, hd95=3.0), att(2, 2, 3, 0.88, dmap=-1.0, dwt=0.1, hd95=4.0)]
+    attempts = [
+        att(1, 1, 0, 0.80, dmap=-6.0, dwt=1.0, hd95=6.0),
+        att(2, 1, 1, 0.84, dmap=3.0, dwt=-0.4, hd95=5.0),
+        att(1, 2, 2, 0.90, dmap=-2.0, dwt=0.5, hd95=3.0),
+        att(2, 2, 3, 0.88, dmap=-1.0, dwt=0.1, hd95=4.0),
+    ]
     s = summarise(list(reversed(attempts)), TOL)  # order given does not matter: time order is used
     assert (s.cases_done, s.attempts, s.attempts_within) == (2, 4, 2)
     assert (s.dice.latest, s.dice.best, s.dice.median, s.dice.n) == (0.88, 0.90, pytest.approx(0.86), 4)
@@ -44,8 +77,11 @@ def test_summarise_counts_cases_and_attempts_and_takes_latest_best_and_median():
 
 
 def test_summarise_skips_missing_values_metric_by_metric():
-    attempts = [att(1, 1, 0, 0.82, hd95=None, dmap=None), att(1, 2, 1, None, hd95=4.0, dmap=5.0, dwt=None),
-                att(2, 1, 2, 0.86, hd95=None, dmap=2.0, dwt=None)]
+    attempts = [
+        att(1, 1, 0, 0.82, hd95=None, dmap=None),
+        att(1, 2, 1, None, hd95=4.0, dmap=5.0, dwt=None),
+        att(2, 1, 2, 0.86, hd95=None, dmap=2.0, dwt=None),
+    ]
     s = summarise(attempts, TOL)
     assert (s.dice.latest, s.dice.n) == (0.86, 2)
     assert (s.hd95_mm.latest, s.hd95_mm.n) == (4.0, 1)
@@ -89,17 +125,16 @@ RULE = AccreditationRule(last_n=3, min_cases=2)
 
 
 def test_accreditation_is_met_when_enough_cases_have_their_last_n_within():
-    attempts = [bad(1, 1, 0), good(1, 2, 1), good(1, 3, 2), good(1, 4, 3),
-                good(2, 1, 4), good(2, 2, 5), good(2, 3, 6)]
+    attempts = [bad(1, 1, 0), good(1, 2, 1), good(1, 3, 2), good(1, 4, 3), good(2, 1, 4), good(2, 2, 5), good(2, 3, 6)]
     st = accreditation_status(attempts, TOL, RULE)
     assert st.met and (st.cases_within, st.required) == (2, 2)
-    assert st.explanation.startswith("Met: 2 cases of 2 attempted have the last 3 submissions within every "
-                                     "tolerance (2 required)")
+    assert st.explanation.startswith(
+        "Met: 2 cases of 2 attempted have the last 3 submissions within every tolerance (2 required)"
+    )
 
 
 def test_a_recent_attempt_outside_tolerance_breaks_the_case():
-    attempts = [good(1, 1, 0), good(1, 2, 1), bad(1, 3, 2), good(1, 4, 3),
-                good(2, 1, 4), good(2, 2, 5), good(2, 3, 6)]
+    attempts = [good(1, 1, 0), good(1, 2, 1), bad(1, 3, 2), good(1, 4, 3), good(2, 1, 4), good(2, 2, 5), good(2, 3, 6)]
     st = accreditation_status(attempts, TOL, RULE)
     assert not st.met and st.cases_within == 1
     assert "1 case with a recent submission outside tolerance" in st.explanation
@@ -120,8 +155,7 @@ def test_an_attempt_that_cannot_be_judged_does_not_count_as_within():
 
 
 def test_the_order_attempts_are_given_in_does_not_matter():
-    attempts = [good(1, 1, 0), good(1, 2, 1), good(1, 3, 2), bad(2, 1, 3), good(2, 2, 4), good(2, 3, 5),
-                good(2, 4, 6)]
+    attempts = [good(1, 1, 0), good(1, 2, 1), good(1, 3, 2), bad(2, 1, 3), good(2, 2, 4), good(2, 3, 5), good(2, 4, 6)]
     assert accreditation_status(attempts[::-1], TOL, RULE).met
 
 
@@ -132,18 +166,25 @@ def test_no_attempts_is_not_met_with_a_sentence():
 
 
 def test_the_rule_describes_itself_and_rejects_nonsense():
-    assert AccreditationRule(3, 3).describe() == ("Accredited when, on at least 3 distinct cases, the trainee's "
-                                                  "last 3 submissions on that case are all within every tolerance.")
-    assert AccreditationRule(1, 1).describe() == ("Accredited when, on at least 1 case, the trainee's last "
-                                                  "submission on that case is within every tolerance.")
+    assert AccreditationRule(3, 3).describe() == (
+        "Accredited when, on at least 3 distinct cases, the trainee's "
+        "last 3 submissions on that case are all within every tolerance."
+    )
+    assert AccreditationRule(1, 1).describe() == (
+        "Accredited when, on at least 1 case, the trainee's last submission on that case is within every tolerance."
+    )
     with pytest.raises(ValueError, match="last_n >= 1"):
         AccreditationRule(0, 3)
 
 
 # --- per-case rows ---------------------------------------------------------------------------------------------
 def test_case_rows_show_the_latest_values_the_best_dice_and_whether_the_case_qualifies():
-    attempts = [att(2, 1, 0, 0.80, dmap=-9.0), att(2, 2, 1, 0.91, dmap=2.0), att(2, 3, 2, 0.88, dmap=-3.5, dwt=None),
-                att(1, 1, 3, 0.87)]
+    attempts = [
+        att(2, 1, 0, 0.80, dmap=-9.0),
+        att(2, 2, 1, 0.91, dmap=2.0),
+        att(2, 3, 2, 0.88, dmap=-3.5, dwt=None),
+        att(1, 1, 3, 0.87),
+    ]
     rows = case_rows(attempts, TOL, AccreditationRule(2, 1))
     assert [r.case_id for r in rows] == [1, 2]
     r = rows[1]

@@ -9,8 +9,16 @@ import pytest
 from pypdf import PdfReader
 
 from backend.cmr.reliability import bland_altman
-from reports.data import (AccreditationRule, Attempt, Tolerances, TraineeReportData, accreditation_status,
-                          case_rows, latest_per_case, summarise)
+from reports.data import (
+    AccreditationRule,
+    Attempt,
+    Tolerances,
+    TraineeReportData,
+    accreditation_status,
+    case_rows,
+    latest_per_case,
+    summarise,
+)
 from reports.sample import overlay_png, sample_trainee
 from reports.style import fmt_dice, fmt_num, fmt_signed, fmt_yes_no
 from reports.trainee import render_trainee_report
@@ -61,11 +69,12 @@ def test_the_title_block_gives_the_period_and_the_rule_with_its_date(data, text)
 
 def test_the_summary_table_shows_what_summarise_computes(data, text):
     s = summarise(data.attempts, data.tolerances)
-    row = (f"Myocardial Dice {fmt_dice(s.dice.latest)} {fmt_dice(s.dice.best)} {fmt_dice(s.dice.median)} "
-           f"≥ 0.850 {s.dice.n}")
+    row = (
+        f"Myocardial Dice {fmt_dice(s.dice.latest)} {fmt_dice(s.dice.best)} {fmt_dice(s.dice.median)} "
+        f"≥ 0.850 {s.dice.n}"
+    )
     assert row in text[0]
-    assert (f"HD95 (mm) {fmt_num(s.hd95_mm.latest)} {fmt_num(s.hd95_mm.best)} {fmt_num(s.hd95_mm.median)}"
-            in text[0])
+    assert f"HD95 (mm) {fmt_num(s.hd95_mm.latest)} {fmt_num(s.hd95_mm.best)} {fmt_num(s.hd95_mm.median)}" in text[0]
     assert f"|ΔT1| (ms) {fmt_num(s.abs_delta_map_ms.latest)}" in text[0]
     assert f"{s.attempts} evaluated submissions on {s.cases_done} cases; {s.attempts_within} within" in text[0]
 
@@ -73,10 +82,12 @@ def test_the_summary_table_shows_what_summarise_computes(data, text):
 def test_the_per_case_table_shows_each_cases_latest_numbers(data, text):
     body = " ".join(text)
     for r in case_rows(data.attempts, data.tolerances, data.rule):
-        row = (f"{r.case_title} {r.attempts} {fmt_dice(r.latest_dice)} {fmt_dice(r.best_dice)} "
-               f"{fmt_num(r.latest_hd95_mm)} {fmt_signed(r.latest_delta_map_ms)} "
-               f"{fmt_signed(r.latest_delta_wall_thickness_mm)} {fmt_yes_no(r.latest_within)} "
-               f"{fmt_yes_no(r.qualifies)}")
+        row = (
+            f"{r.case_title} {r.attempts} {fmt_dice(r.latest_dice)} {fmt_dice(r.best_dice)} "
+            f"{fmt_num(r.latest_hd95_mm)} {fmt_signed(r.latest_delta_map_ms)} "
+            f"{fmt_signed(r.latest_delta_wall_thickness_mm)} {fmt_yes_no(r.latest_within)} "
+            f"{fmt_yes_no(r.qualifies)}"
+        )
         assert row in body
 
 
@@ -130,9 +141,13 @@ def test_a_trainee_without_attempts_gets_a_clear_sentence_instead_of_charts(data
 
 
 def _attempt(case: int, n: int, hours: int, **kw) -> Attempt:
-    base = dict(case_id=case, case_title=f"Case {case}", attempt=n,
-                created_at=datetime(2025, 2, 1, tzinfo=timezone.utc) + timedelta(hours=hours),
-                consensus_source="CNN consensus")
+    base = dict(
+        case_id=case,
+        case_title=f"Case {case}",
+        attempt=n,
+        created_at=datetime(2025, 2, 1, tzinfo=timezone.utc) + timedelta(hours=hours),
+        consensus_source="CNN consensus",
+    )
     base.update(kw)
     return Attempt(**base)
 
@@ -140,17 +155,62 @@ def _attempt(case: int, n: int, hours: int, **kw) -> Attempt:
 def test_missing_values_and_mixed_map_quantities_render(data):
     attempts = [
         _attempt(1, 1, 0, dice=None, hd95_mm=None, map_quantity=None),
-        _attempt(1, 2, 1, dice=0.88, hd95_mm=3.2, map_quantity="t1_ms", trainee_map_ms=1010.0,
-                 consensus_map_ms=1004.0, delta_map_ms=6.0, delta_wall_thickness_mm=0.4),
-        _attempt(2, 1, 2, dice=0.83, hd95_mm=4.1, map_quantity="t1_ms", trainee_map_ms=990.0,
-                 consensus_map_ms=1000.0, delta_map_ms=-10.0, overlay_png=overlay_png(1)),
-        _attempt(3, 1, 3, dice=0.9, hd95_mm=2.0, map_quantity="t2star_ms", trainee_map_ms=24.0,
-                 consensus_map_ms=22.5, delta_map_ms=1.5, delta_wall_thickness_mm=-0.3),
-        _attempt(4, 1, 4, dice=0.91, hd95_mm=2.1, map_quantity="t2star_ms", trainee_map_ms=19.0,
-                 consensus_map_ms=20.0, delta_map_ms=-1.0),
+        _attempt(
+            1,
+            2,
+            1,
+            dice=0.88,
+            hd95_mm=3.2,
+            map_quantity="t1_ms",
+            trainee_map_ms=1010.0,
+            consensus_map_ms=1004.0,
+            delta_map_ms=6.0,
+            delta_wall_thickness_mm=0.4,
+        ),
+        _attempt(
+            2,
+            1,
+            2,
+            dice=0.83,
+            hd95_mm=4.1,
+            map_quantity="t1_ms",
+            trainee_map_ms=990.0,
+            consensus_map_ms=1000.0,
+            delta_map_ms=-10.0,
+            overlay_png=overlay_png(1),
+        ),
+        _attempt(
+            3,
+            1,
+            3,
+            dice=0.9,
+            hd95_mm=2.0,
+            map_quantity="t2star_ms",
+            trainee_map_ms=24.0,
+            consensus_map_ms=22.5,
+            delta_map_ms=1.5,
+            delta_wall_thickness_mm=-0.3,
+        ),
+        _attempt(
+            4,
+            1,
+            4,
+            dice=0.91,
+            hd95_mm=2.1,
+            map_quantity="t2star_ms",
+            trainee_map_ms=19.0,
+            consensus_map_ms=20.0,
+            delta_map_ms=-1.0,
+        ),
     ]
-    d = replace(data, attempts=attempts, period=None, generated_at=datetime(2025, 2, 3, 8, 30),
-                tolerances=Tolerances(0.85, 8.4, 1.5), rule=AccreditationRule(1, 2))
+    d = replace(
+        data,
+        attempts=attempts,
+        period=None,
+        generated_at=datetime(2025, 2, 3, 8, 30),
+        tolerances=Tolerances(0.85, 8.4, 1.5),
+        rule=AccreditationRule(1, 2),
+    )
     text = " ".join(pages_text(render_trainee_report(d)))
     assert "Bland–Altman plot of the myocardial T1 (ms)" in text
     assert "Bland–Altman plot of the myocardial T2* (ms)" in text

@@ -61,8 +61,14 @@ def test_the_overview_shows_latest_and_best_per_trainee_and_case(cohort, case, t
     a = ApiClient(trainee_a)
     ids = []
     for px in (2.5, 0.0, 1.0):
-        r = a.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-            phantom.endocardium, grow(phantom.epicardium, phantom.centre, px))}, json=False)
+        r = a.post(
+            "/api/submissions/",
+            {
+                "case": str(case.pk),
+                "contours": sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, px)),
+            },
+            json=False,
+        )
         ids.append(r.json()["id"])
         evaluation_run(submission_id=ids[-1])
     ov = ApiClient(supervisor).get(f"/api/cohorts/{cohort.pk}/overview").json()

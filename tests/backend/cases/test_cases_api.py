@@ -26,9 +26,16 @@ def test_a_supervisor_creates_a_dataset_with_default_tolerances(supervisor, coho
 def test_a_supervisor_creates_a_case_from_a_real_sunnybrook_frame_and_its_expert_sav(supervisor, dataset):
     dcm = shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm")
     sav = shared_path("scd-sunnybrook-sav", "expert", "SC-HF-I-1-059.sav")
-    r = ApiClient(supervisor).post("/api/cases/", {
-        "dataset": str(dataset.pk), "title": "SC-HF-I-1 frame 59", "image": SimpleUploadedFile("59.dcm", dcm.read_bytes()),
-        "gold_standard": SimpleUploadedFile("e.sav", sav.read_bytes())}, json=False)
+    r = ApiClient(supervisor).post(
+        "/api/cases/",
+        {
+            "dataset": str(dataset.pk),
+            "title": "SC-HF-I-1 frame 59",
+            "image": SimpleUploadedFile("59.dcm", dcm.read_bytes()),
+            "gold_standard": SimpleUploadedFile("e.sav", sav.read_bytes()),
+        },
+        json=False,
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["image"]["rows"] == 256 and body["image"]["pixel_spacing_mm"] == pytest.approx([1.367188] * 2)
@@ -37,17 +44,37 @@ def test_a_supervisor_creates_a_case_from_a_real_sunnybrook_frame_and_its_expert
     assert arr.size == 256 * 256 and pixels["X-Pixel-Spacing"].startswith("1.367")
 
 
-def test_a_case_upload_with_a_bad_file_gets_a_4xx_naming_the_field_and_stores_nothing(supervisor, dataset, phantom,
-                                                                                      tmp_path):
+def test_a_case_upload_with_a_bad_file_gets_a_4xx_naming_the_field_and_stores_nothing(
+    supervisor, dataset, phantom, tmp_path
+):
     c = ApiClient(supervisor)
     cases = [
-        ({"image": SimpleUploadedFile("x.dcm", b"%PDF-1.7 not dicom"),
-          "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium)}, "image", "DICOM"),
-        ({"image": dicom_upload(phantom, tmp_path),
-          "gold_standard": SimpleUploadedFile("g.sav", b"SR\x00\x04garbage")}, "gold_standard", "gold-standard"),
+        (
+            {
+                "image": SimpleUploadedFile("x.dcm", b"%PDF-1.7 not dicom"),
+                "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium),
+            },
+            "image",
+            "DICOM",
+        ),
+        (
+            {
+                "image": dicom_upload(phantom, tmp_path),
+                "gold_standard": SimpleUploadedFile("g.sav", b"SR\x00\x04garbage"),
+            },
+            "gold_standard",
+            "gold-standard",
+        ),
         ({"image": dicom_upload(phantom, tmp_path)}, "gold_standard", "gold-standard"),
-        ({"image": dicom_upload(phantom, tmp_path), "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium),
-          "experts": sav_upload(phantom.epicardium, phantom.endocardium)}, "experts", "not inside"),
+        (
+            {
+                "image": dicom_upload(phantom, tmp_path),
+                "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium),
+                "experts": sav_upload(phantom.epicardium, phantom.endocardium),
+            },
+            "experts",
+            "not inside",
+        ),
     ]
     for files, field, phrase in cases:
         r = c.post("/api/cases/", {"dataset": str(dataset.pk), "title": "t", **files}, json=False)
@@ -72,9 +99,16 @@ def test_a_series_case_downloads_as_a_zip_of_echoes(supervisor, dataset, phantom
 
     files = write_t2star_series(tmp_path / "s", phantom, seed=4)
     c = ApiClient(supervisor)
-    r = c.post("/api/cases/", {"dataset": str(dataset.pk), "title": "T2*",
-                               "image": [SimpleUploadedFile(p.name, p.read_bytes()) for p in files],
-                               "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium)}, json=False)
+    r = c.post(
+        "/api/cases/",
+        {
+            "dataset": str(dataset.pk),
+            "title": "T2*",
+            "image": [SimpleUploadedFile(p.name, p.read_bytes()) for p in files],
+            "gold_standard": sav_upload(phantom.endocardium, phantom.epicardium),
+        },
+        json=False,
+    )
     assert r.status_code == 201, r.content
     assert r.json()["image"]["kind"] == "t2star_series" and len(r.json()["image"]["echo_times_ms"]) == len(files)
     z = zipfile.ZipFile(io.BytesIO(b"".join(c.get(f"/api/cases/{r.json()['id']}/dicom").streaming_content)))

@@ -1,4 +1,5 @@
 """Fixtures of the automatic-consensus app: a model root per test and a registered copy-the-trainee model."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The automatic consensus of a submission: the active CNN contours the image from the trainee's contour, the
 evaluation compares the trainee with it and records the model version; without a usable model, the note says so."""
+
 from __future__ import annotations
 
 import time
@@ -20,20 +21,28 @@ def automatic_case(supervisor, cohort, phantom, tmp_path):
     from backend.cases.services import case_create
 
     ds = dataset_create(user=supervisor, name="Automatic", cohorts=[cohort], consensus_source="automatic")
-    return case_create(user=supervisor, dataset=ds, title="No expert contoured this",
-                       image_files=[dicom_upload(phantom, tmp_path)])
+    return case_create(
+        user=supervisor, dataset=ds, title="No expert contoured this", image_files=[dicom_upload(phantom, tmp_path)]
+    )
 
 
 def _submit(trainee, case, phantom, epi_grow_px=0.0) -> int:
     c = ApiClient(trainee)
-    r = c.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-        phantom.endocardium, grow(phantom.epicardium, phantom.centre, epi_grow_px))}, json=False)
+    r = c.post(
+        "/api/submissions/",
+        {
+            "case": str(case.pk),
+            "contours": sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, epi_grow_px)),
+        },
+        json=False,
+    )
     assert r.status_code == 201, r.content
     return r.json()["id"]
 
 
 def test_the_active_model_contours_the_case_and_the_evaluation_records_its_version(
-        registered_model, automatic_case, trainee_a, phantom, django_capture_on_commit_callbacks):
+    registered_model, automatic_case, trainee_a, phantom, django_capture_on_commit_callbacks
+):
     model_activate(user=None, model=registered_model)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         sid = _submit(trainee_a, automatic_case, phantom, epi_grow_px=1.5)
@@ -58,7 +67,8 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
 
 
 def test_without_an_active_model_the_trainee_gets_own_values_and_a_note(
-        automatic_case, trainee_a, phantom, django_capture_on_commit_callbacks):
+    automatic_case, trainee_a, phantom, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         sid = _submit(trainee_a, automatic_case, phantom)
     sub = evaluation_run(submission_id=sid)
@@ -68,7 +78,8 @@ def test_without_an_active_model_the_trainee_gets_own_values_and_a_note(
 
 
 def test_a_model_whose_files_are_gone_is_reported_not_crashed(
-        registered_model, automatic_case, trainee_a, phantom, settings, django_capture_on_commit_callbacks):
+    registered_model, automatic_case, trainee_a, phantom, settings, django_capture_on_commit_callbacks
+):
     import shutil
 
     model_activate(user=None, model=registered_model)
@@ -86,13 +97,15 @@ def both_queues_worker(transactional_db):
 
     assert app.conf.broker_url.startswith("redis://"), app.conf.broker_url
     app.control.purge()
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30,
-                      queues=["myoqa", "ml"]):
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, queues=["myoqa", "ml"]
+    ):
         yield
 
 
 def test_a_real_worker_runs_the_ml_task_then_the_evaluation_from_redis(
-        both_queues_worker, copy_model_folder, supervisor, cohort, trainee_a, phantom, tmp_path):
+    both_queues_worker, copy_model_folder, supervisor, cohort, trainee_a, phantom, tmp_path
+):
     from backend.cases.services import case_create
     from backend.cnn.services import model_register
 

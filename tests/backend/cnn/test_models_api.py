@@ -1,4 +1,5 @@
 """Consensus model endpoints: supervisors list them, read the card, activate one; trainees cannot."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,8 @@ def test_only_one_model_is_active_at_a_time(registered_model, copy_model_folder,
     c.post(f"/api/consensus-models/{registered_model.pk}/activate")
     c.post(f"/api/consensus-models/{second.pk}/activate")
     assert list(ConsensusModel.objects.filter(is_active=True).values_list("version", flat=True)) == [
-        "copy-trainee-second"]
+        "copy-trainee-second"
+    ]
 
 
 def test_it_checks_ownership(registered_model, trainee_a, trainee_b):

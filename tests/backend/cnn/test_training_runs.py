@@ -1,5 +1,6 @@
 """Training runs from the app: a supervisor trains on their datasets with expert contours, follows the progress,
 and gets an inactive model with its card."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,11 +12,14 @@ from tests.backend.conftest import ApiClient
 
 
 def test_a_supervisor_trains_a_tiny_model_on_a_dataset_and_it_waits_for_activation(
-        supervisor, dataset, case, django_capture_on_commit_callbacks):
+    supervisor, dataset, case, django_capture_on_commit_callbacks
+):
     c = ApiClient(supervisor)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        r = c.post("/api/training-runs/", {"dataset_ids": [dataset.pk], "head": "unet", "width": 0.0625,
-                                           "epochs": 1, "folds": 0, "phantoms": 2})
+        r = c.post(
+            "/api/training-runs/",
+            {"dataset_ids": [dataset.pk], "head": "unet", "width": 0.0625, "epochs": 1, "folds": 0, "phantoms": 2},
+        )
     assert r.status_code == 201, r.content
     run = r.json()
     assert run["status"] == "queued" and run["datasets"] == [{"id": dataset.pk, "name": "Native T1"}]
@@ -40,8 +44,7 @@ def test_the_gold_standard_is_the_training_target(dataset, case):
     assert c.frame.shape == (case.rows, case.columns)
 
 
-def test_it_refuses_datasets_without_expert_contours_and_other_supervisors_datasets(
-        supervisor, trainee_a, cohort, db):
+def test_it_refuses_datasets_without_expert_contours_and_other_supervisors_datasets(supervisor, trainee_a, cohort, db):
     from backend.accounts.models import Role
     from backend.accounts.services import user_create
 

@@ -1,4 +1,5 @@
 """De-identification on ingest, on real DICOM: nothing identifying remains, UIDs are replaced consistently."""
+
 from __future__ import annotations
 
 import io
@@ -45,8 +46,11 @@ def test_a_real_sunnybrook_frame_keeps_no_name_id_date_or_original_uid():
 
 def test_two_echoes_of_a_real_ge_series_share_one_new_series_uid():
     folder = shared_path("ukat-r2star-ge-multiecho", "series16_magnitude_5slices")
-    files = [p for p in sorted(folder.glob("*.dcm"))
-             if abs(float(pydicom.dcmread(p, stop_before_pixels=True).SliceLocation) + 29.09) < 0.01]
+    files = [
+        p
+        for p in sorted(folder.glob("*.dcm"))
+        if abs(float(pydicom.dcmread(p, stop_before_pixels=True).SliceLocation) + 29.09) < 0.01
+    ]
     assert len(files) == 12
     originals = [pydicom.dcmread(p, stop_before_pixels=True) for p in files]
     ing = ingest_image([SimpleUploadedFile(p.name, p.read_bytes()) for p in files])

@@ -1,4 +1,5 @@
 """Reports through the API and the CLI: who may get which report, the progress, and the PDF's content."""
+
 from __future__ import annotations
 
 import io
@@ -26,14 +27,21 @@ def attempts(case, trainee_a, phantom):
     c = ApiClient(trainee_a)
     subs = []
     for px in (3.0, 1.5, 0.0):
-        r = c.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-            phantom.endocardium, grow(phantom.epicardium, phantom.centre, px))}, json=False)
+        r = c.post(
+            "/api/submissions/",
+            {
+                "case": str(case.pk),
+                "contours": sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, px)),
+            },
+            json=False,
+        )
         subs.append(evaluation_run(submission_id=r.json()["id"]))
     return subs
 
 
-def test_a_trainee_requests_their_own_report_and_follows_its_progress(attempts, trainee_a,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_trainee_requests_their_own_report_and_follows_its_progress(
+    attempts, trainee_a, django_capture_on_commit_callbacks
+):
     c = ApiClient(trainee_a)
     with django_capture_on_commit_callbacks() as cb:
         r = c.post("/api/reports/", {"kind": "trainee"})

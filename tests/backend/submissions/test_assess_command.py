@@ -17,6 +17,7 @@ from geometry, not from this implementation's output:
   and 4.5 sigma.
 Distances are in mm: pixels x 1.367188 mm.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,8 +46,19 @@ def _cases() -> list[dict]:
 def run_assess(tmp_path: Path, image, trainee, reference, *extra: str) -> dict:
     out = tmp_path / "out.json"
     images = [str(p) for p in (image if isinstance(image, (list, tuple)) else [image])]
-    call_command("assess", "--image", *images, "--trainee", str(trainee), "--reference", str(reference),
-                 "--json", str(out), *extra, stdout=open("/dev/null", "w"))
+    call_command(
+        "assess",
+        "--image",
+        *images,
+        "--trainee",
+        str(trainee),
+        "--reference",
+        str(reference),
+        "--json",
+        str(out),
+        *extra,
+        stdout=open("/dev/null", "w"),
+    )
     return json.loads(out.read_text())
 
 
@@ -54,13 +66,21 @@ def _params(row: dict) -> dict:
     return {k: float(v) for k, v in (kv.split("=") for kv in row["params"].split(";"))} if row["params"] else {}
 
 
-@pytest.mark.parametrize("row", _cases() or [pytest.param(None, marks=pytest.mark.skip(
-    reason=f"real data not available: {SHARED_DATA}/scd-sunnybrook-sav/cases.csv"))],
-    ids=lambda r: f"{Path(r['trainee_sav']).stem}" if r else "no-data")
+@pytest.mark.parametrize(
+    "row",
+    _cases()
+    or [
+        pytest.param(
+            None, marks=pytest.mark.skip(reason=f"real data not available: {SHARED_DATA}/scd-sunnybrook-sav/cases.csv")
+        )
+    ],
+    ids=lambda r: f"{Path(r['trainee_sav']).stem}" if r else "no-data",
+)
 def test_every_sunnybrook_trainee_file_gives_the_distances_its_error_implies(tmp_path, row):
     sav = shared_path("scd-sunnybrook-sav")
-    p = run_assess(tmp_path, shared_path("scd-sunnybrook", row["dicom"]), sav / row["trainee_sav"],
-                   sav / row["expert_sav"])
+    p = run_assess(
+        tmp_path, shared_path("scd-sunnybrook", row["dicom"]), sav / row["trainee_sav"], sav / row["expert_sav"]
+    )
     assert p["image"]["pixel_spacing_mm"] == pytest.approx([float(row["pixel_spacing_mm"])] * 2, abs=1e-4)
     mm = float(row["pixel_spacing_mm"])
     a = p["agreement"]
@@ -130,7 +150,8 @@ def test_the_four_sav_layouts_of_one_frame_assess_alike(tmp_path):
             assert a[w]["hausdorff_mm"] <= 1.367188 * (1 + 1e-9)  # at most one pixel
             assert a[w]["mean_surface_distance_mm"] < 0.5 * 1.367188
         assert p["trainee"]["wall_thickness_mm"]["mean"] == pytest.approx(
-            p["reference"]["wall_thickness_mm"]["mean"], abs=0.5 * 1.367188)
+            p["reference"]["wall_thickness_mm"]["mean"], abs=0.5 * 1.367188
+        )
 
 
 @pytest.fixture
@@ -139,8 +160,15 @@ def non_square_case(tmp_path):
     ph = lv_phantom(shape=(160, 224), pixel_spacing_mm=(1.2, 1.6), seed=3)
     dcm = write_map_dicom(tmp_path / "t1.dcm", t1_map_pixels(ph, noise_sd_ms=0.0, seed=3), ph, quantity="t1")
     points = tmp_path / "points.sav"
-    write_sav(points, {"ENDO_X": ph.endocardium[:, 0].astype(np.float32), "ENDO_Y": ph.endocardium[:, 1].astype(np.float32),
-                       "EPI_X": ph.epicardium[:, 0].astype(np.float32), "EPI_Y": ph.epicardium[:, 1].astype(np.float32)})
+    write_sav(
+        points,
+        {
+            "ENDO_X": ph.endocardium[:, 0].astype(np.float32),
+            "ENDO_Y": ph.endocardium[:, 1].astype(np.float32),
+            "EPI_X": ph.epicardium[:, 0].astype(np.float32),
+            "EPI_Y": ph.epicardium[:, 1].astype(np.float32),
+        },
+    )
     mask = tmp_path / "mask.sav"
     write_sav(mask, {"MASK": ph.myocardium_mask().astype(np.uint8)})
     return ph, dcm, points, mask
@@ -194,7 +222,8 @@ def test_the_real_shmolli_t1_map_and_ge_echo_series_load_through_assess(tmp_path
     np.save(ring2, ((r >= 15) & (r < 25)).astype(np.uint8))
     p = run_assess(tmp_path, ge, ring2, ring2, "--slice-location", "-29.09")
     assert p["image"]["echo_times_ms"] == pytest.approx(
-        [4.6, 9.212, 13.824, 18.436, 23.048, 27.66, 32.272, 36.884, 41.496, 46.108, 50.72, 55.332])
+        [4.6, 9.212, 13.824, 18.436, 23.048, 27.66, 32.272, 36.884, 41.496, 46.108, 50.72, 55.332]
+    )
     # 3 T: the 1.5 T iron thresholds are not applied.
     assert p["reference"]["iron_grade"] is None
     assert "3" in p["reference"]["map"]["iron"]["reason"]
@@ -216,9 +245,23 @@ def test_each_invalid_sav_exits_with_status_2_and_one_line_saying_what_is_wrong(
     image = shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm")
     if name == "endo-outside-epi.sav":
         image = next(shared_path("scd-sunnybrook", "known_defect").rglob("*.dcm"))
-    r = subprocess.run([sys.executable, "manage.py", "assess", "--image", str(image), "--trainee",
-                        str(sav / "invalid" / name), "--reference", str(sav / "expert" / "SC-HF-I-1-059.sav")],
-                       cwd=REPO, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "assess",
+            "--image",
+            str(image),
+            "--trainee",
+            str(sav / "invalid" / name),
+            "--reference",
+            str(sav / "expert" / "SC-HF-I-1-059.sav"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: Trainee contours")
@@ -229,13 +272,18 @@ def test_each_invalid_sav_exits_with_status_2_and_one_line_saying_what_is_wrong(
 def test_bad_images_and_choices_exit_with_status_2(tmp_path, non_square_case):
     ph, dcm, points, mask = non_square_case
     cases = [
-        (["--image", str(points)], "DICOM"),                      # a SAV file given as the image
+        (["--image", str(points)], "DICOM"),  # a SAV file given as the image
         (["--image", str(tmp_path / "missing.dcm")], "not found"),
         (["--image", str(dcm), "--map", "t2star"], "multi-echo"),
     ]
     for args, phrase in cases:
-        r = subprocess.run([sys.executable, "manage.py", "assess", *args, "--trainee", str(points),
-                            "--reference", str(points)], cwd=REPO, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "manage.py", "assess", *args, "--trainee", str(points), "--reference", str(points)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 2, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1 and phrase in r.stderr, r.stderr
 

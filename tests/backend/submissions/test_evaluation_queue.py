@@ -4,6 +4,7 @@ The worker runs in this process (``celery.contrib.testing.worker.start_worker``,
 PostgreSQL test database and the Redis broker of ``tests/settings.py``; the data is committed
 (``transactional_db``) so the worker sees it.
 """
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,14 @@ def wait_done(client: ApiClient, sid: int, timeout: float = 60.0) -> dict:
 
 def test_an_upload_is_evaluated_by_a_real_worker_from_redis(celery_worker, case, trainee_a, phantom):
     c = ApiClient(trainee_a)
-    r = c.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-        phantom.endocardium, grow(phantom.epicardium, phantom.centre, 1.5))}, json=False)
+    r = c.post(
+        "/api/submissions/",
+        {
+            "case": str(case.pk),
+            "contours": sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, 1.5)),
+        },
+        json=False,
+    )
     assert r.status_code == 201 and r.json()["status"] == "queued"
     body = wait_done(c, r.json()["id"])
     assert body["status"] == "done", body["error"]
@@ -46,7 +53,8 @@ def test_an_upload_is_evaluated_by_a_real_worker_from_redis(celery_worker, case,
 
 
 def test_team_average_consensus_needs_three_trainees_and_records_its_contributors(
-        celery_worker, supervisor, cohort, phantom, tmp_path):
+    celery_worker, supervisor, cohort, phantom, tmp_path
+):
     from backend.accounts.services import cohort_add_trainee
     from backend.cases.services import case_create, dataset_create
     from tests.backend.conftest import dicom_upload
@@ -58,8 +66,14 @@ def test_team_average_consensus_needs_three_trainees_and_records_its_contributor
     results = []
     for t, off in zip(trainees, offsets):
         c = ApiClient(t)
-        r = c.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-            phantom.endocardium, grow(phantom.epicardium, phantom.centre, off))}, json=False)
+        r = c.post(
+            "/api/submissions/",
+            {
+                "case": str(case.pk),
+                "contours": sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, off)),
+            },
+            json=False,
+        )
         assert r.status_code == 201, r.content
         results.append(wait_done(c, r.json()["id"]))
     assert results[0]["consensus"] is None and "at least 3" in results[0]["consensus_note"]
@@ -68,8 +82,11 @@ def test_team_average_consensus_needs_three_trainees_and_records_its_contributor
     assert third["consensus"]["source"] == "team" and third["consensus"]["contributors"] == 3
     # The majority vote of (0, +1, -1) px is the unshifted epicardium: the first trainee's contour.
     c0 = ApiClient(trainees[0])
-    r = c0.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(
-        phantom.endocardium, phantom.epicardium)}, json=False)
+    r = c0.post(
+        "/api/submissions/",
+        {"case": str(case.pk), "contours": sav_upload(phantom.endocardium, phantom.epicardium)},
+        json=False,
+    )
     again = wait_done(c0, r.json()["id"])
     # A new latest submission of trainee 0 makes a new consensus version; the earlier result keeps version 1.
     assert again["consensus"] == {"source": "team", "version": 2, "contributors": 3, "model_version": None}

@@ -10,9 +10,20 @@ def test_the_demo_case_assesses_with_a_realistic_t1_and_a_visible_epicardial_err
     call_command("make_demo_case", "--out", str(tmp_path), stdout=open("/dev/null", "w"))
     assert {p.name for p in tmp_path.iterdir()} >= {"t1map.dcm", "consensus.sav", "trainee.sav"}
     out = tmp_path / "a.json"
-    call_command("assess", "--image", str(tmp_path / "t1map.dcm"), "--trainee", str(tmp_path / "trainee.sav"),
-                 "--reference", str(tmp_path / "consensus.sav"), "--json", str(out), "--overlay",
-                 str(tmp_path / "o.png"), stdout=open("/dev/null", "w"))
+    call_command(
+        "assess",
+        "--image",
+        str(tmp_path / "t1map.dcm"),
+        "--trainee",
+        str(tmp_path / "trainee.sav"),
+        "--reference",
+        str(tmp_path / "consensus.sav"),
+        "--json",
+        str(out),
+        "--overlay",
+        str(tmp_path / "o.png"),
+        stdout=open("/dev/null", "w"),
+    )
     p = json.loads(out.read_text())
     assert p["image"]["kind"] == "t1_map" and p["reference"]["map"]["quantity"] == "t1_ms"
     # Native myocardial T1 at 1.5 T is about 1000 ms (domain.md: median ~1026 ms); the phantom uses 1000 ms.

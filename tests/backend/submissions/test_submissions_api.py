@@ -1,4 +1,5 @@
 """Submissions through the API with CSRF enforced: upload, refusals that store nothing, ownership, visibility."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,9 @@ def submit(client: ApiClient, case_id, contours, image=None):
     return client.post("/api/submissions/", data, json=False)
 
 
-def test_a_trainee_uploads_contours_and_gets_a_queued_submission(case, trainee_a, phantom,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_trainee_uploads_contours_and_gets_a_queued_submission(
+    case, trainee_a, phantom, django_capture_on_commit_callbacks
+):
     c = ApiClient(trainee_a)
     with django_capture_on_commit_callbacks() as callbacks:
         r = submit(c, case.pk, sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, 2.0)))
@@ -34,8 +36,9 @@ def test_a_trainee_uploads_contours_and_gets_a_queued_submission(case, trainee_a
 
 def test_the_csrf_header_is_required(case, trainee_a, phantom):
     c = ApiClient(trainee_a)
-    r = c.c.post("/api/submissions/", {"case": str(case.pk), "contours": sav_upload(phantom.endocardium,
-                                                                                     phantom.epicardium)})
+    r = c.c.post(
+        "/api/submissions/", {"case": str(case.pk), "contours": sav_upload(phantom.endocardium, phantom.epicardium)}
+    )
     assert r.status_code == 403
     assert Submission.objects.count() == 0
 
@@ -60,33 +63,47 @@ def test_an_evaluation_reports_the_epicardial_error_in_mm_and_marks_tolerances(c
     assert evaluation_run(submission_id=sub.pk).finished_at == finished
 
 
-@pytest.mark.parametrize("name,phrase", [
-    ("endo-outside-epi.sav", "not inside the epicardium"),
-    ("mask-wrong-shape-128.sav", "128"),
-    ("truncated.sav", "truncated"),
-    ("no-contour-variables.sav", "variables"),
-    ("not-a-sav.sav", "PDF"),
-])
+@pytest.mark.parametrize(
+    "name,phrase",
+    [
+        ("endo-outside-epi.sav", "not inside the epicardium"),
+        ("mask-wrong-shape-128.sav", "128"),
+        ("truncated.sav", "truncated"),
+        ("no-contour-variables.sav", "variables"),
+        ("not-a-sav.sav", "PDF"),
+    ],
+)
 def test_each_invalid_sav_gets_a_4xx_with_its_message_and_leaves_no_row_or_file(
-        supervisor, dataset, trainee_a, tmp_path, name, phrase):
+    supervisor, dataset, trainee_a, tmp_path, name, phrase
+):
     from backend.cases.services import case_create
 
     sav = shared_path("scd-sunnybrook-sav")
     dcm = shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm")
     if name == "endo-outside-epi.sav":
         dcm = sorted(shared_path("scd-sunnybrook", "known_defect").rglob("*.dcm"))[0]
-    case = case_create(user=supervisor, dataset=dataset, title="Sunnybrook",
-                       image_files=[SimpleUploadedFile("x.dcm", dcm.read_bytes())],
-                       gold_standard=SimpleUploadedFile("g.sav", (sav / "layouts" / "SC-HF-I-2-060-struct.sav")
-                                                        .read_bytes()) if name != "endo-outside-epi.sav" else None,
-                       ) if name != "endo-outside-epi.sav" else None
+    case = (
+        case_create(
+            user=supervisor,
+            dataset=dataset,
+            title="Sunnybrook",
+            image_files=[SimpleUploadedFile("x.dcm", dcm.read_bytes())],
+            gold_standard=SimpleUploadedFile("g.sav", (sav / "layouts" / "SC-HF-I-2-060-struct.sav").read_bytes())
+            if name != "endo-outside-epi.sav"
+            else None,
+        )
+        if name != "endo-outside-epi.sav"
+        else None
+    )
     if case is None:  # the defective patient has no valid gold standard: use a team-average dataset
         from backend.cases.services import dataset_create
 
-        ds = dataset_create(user=supervisor, name="team", cohorts=list(dataset.cohorts.all()),
-                            consensus_source="team_average")
-        case = case_create(user=supervisor, dataset=ds, title="defect", image_files=[
-            SimpleUploadedFile("x.dcm", dcm.read_bytes())])
+        ds = dataset_create(
+            user=supervisor, name="team", cohorts=list(dataset.cohorts.all()), consensus_source="team_average"
+        )
+        case = case_create(
+            user=supervisor, dataset=ds, title="defect", image_files=[SimpleUploadedFile("x.dcm", dcm.read_bytes())]
+        )
     n_files, n_rows = len(media_files()), StoredFile.objects.count()
     r = submit(ApiClient(trainee_a), case.pk, SimpleUploadedFile(name, (sav / "invalid" / name).read_bytes()))
     assert 400 <= r.status_code < 500
@@ -100,12 +117,20 @@ def test_a_dicom_that_is_not_the_cases_image_is_refused(case, trainee_a, phantom
     from backend.cmr.phantom import lv_phantom
 
     other = lv_phantom(shape=(160, 208), pixel_spacing_mm=(1.4, 1.5), seed=99)
-    r = submit(ApiClient(trainee_a), case.pk, sav_upload(phantom.endocardium, phantom.epicardium),
-               image=dicom_upload(other, tmp_path, "other.dcm"))
+    r = submit(
+        ApiClient(trainee_a),
+        case.pk,
+        sav_upload(phantom.endocardium, phantom.epicardium),
+        image=dicom_upload(other, tmp_path, "other.dcm"),
+    )
     assert r.status_code == 400 and "not this case's image" in r.json()["detail"]
     assert r.json()["field"] == "image"
-    same = submit(ApiClient(trainee_a), case.pk, sav_upload(phantom.endocardium, phantom.epicardium),
-                  image=dicom_upload(phantom, tmp_path, "same.dcm"))
+    same = submit(
+        ApiClient(trainee_a),
+        case.pk,
+        sav_upload(phantom.endocardium, phantom.epicardium),
+        image=dicom_upload(phantom, tmp_path, "same.dcm"),
+    )
     assert same.status_code == 201
 
 
@@ -114,10 +139,18 @@ def test_it_checks_ownership(case, trainee_a, trainee_b, cohort, phantom):
     sid = r.json()["id"]
     evaluation_run(submission_id=sid)
     outsider = ApiClient(trainee_b)
-    for url in (f"/api/submissions/{sid}", f"/api/submissions/{sid}/overlay.png", f"/api/cases/{case.pk}",
-                f"/api/cases/{case.pk}/dicom", f"/api/cases/{case.pk}/pixels", f"/api/cases/{case.pk}/reference",
-                f"/api/datasets/{case.dataset_id}", f"/api/datasets/{case.dataset_id}/cases",
-                f"/api/cohorts/{cohort.pk}/overview", f"/api/trainees/{trainee_a.pk}/history"):
+    for url in (
+        f"/api/submissions/{sid}",
+        f"/api/submissions/{sid}/overlay.png",
+        f"/api/cases/{case.pk}",
+        f"/api/cases/{case.pk}/dicom",
+        f"/api/cases/{case.pk}/pixels",
+        f"/api/cases/{case.pk}/reference",
+        f"/api/datasets/{case.dataset_id}",
+        f"/api/datasets/{case.dataset_id}/cases",
+        f"/api/cohorts/{cohort.pk}/overview",
+        f"/api/trainees/{trainee_a.pk}/history",
+    ):
         assert outsider.get(url).status_code == 404, url
     assert submit(outsider, case.pk, sav_upload(phantom.endocardium, phantom.epicardium)).status_code == 404
     assert outsider.get("/api/submissions/").json() == []
@@ -130,7 +163,8 @@ def test_it_checks_ownership(case, trainee_a, trainee_b, cohort, phantom):
 
 
 def test_reference_contours_are_hidden_before_submitting_and_always_in_score_only_mode(
-        case, trainee_a, supervisor, phantom):
+    case, trainee_a, supervisor, phantom
+):
     a = ApiClient(trainee_a)
     assert a.get(f"/api/cases/{case.pk}/reference").status_code == 404
     assert a.get(f"/api/cases/{case.pk}").json()["reference_available"] is False
@@ -150,8 +184,11 @@ def test_reference_contours_are_hidden_before_submitting_and_always_in_score_onl
 
 def test_practice_mode_without_a_consensus_shows_own_values_only(trainee_a, phantom, tmp_path):
     a = ApiClient(trainee_a)
-    r = a.post("/api/practice/", {"image": dicom_upload(phantom, tmp_path),
-                                  "contours": sav_upload(phantom.endocardium, phantom.epicardium)}, json=False)
+    r = a.post(
+        "/api/practice/",
+        {"image": dicom_upload(phantom, tmp_path), "contours": sav_upload(phantom.endocardium, phantom.epicardium)},
+        json=False,
+    )
     assert r.status_code == 201, r.content
     sub = evaluation_run(submission_id=r.json()["id"])
     body = a.get(f"/api/submissions/{sub.pk}").json()
@@ -162,8 +199,10 @@ def test_practice_mode_without_a_consensus_shows_own_values_only(trainee_a, phan
 
 def test_a_refused_practice_upload_stores_nothing(trainee_a, phantom, tmp_path):
     n = StoredFile.objects.count()
-    r = ApiClient(trainee_a).post("/api/practice/", {"image": dicom_upload(phantom, tmp_path),
-                                                     "contours": SimpleUploadedFile("c.sav", b"%PDF-1.4 nope")},
-                                  json=False)
+    r = ApiClient(trainee_a).post(
+        "/api/practice/",
+        {"image": dicom_upload(phantom, tmp_path), "contours": SimpleUploadedFile("c.sav", b"%PDF-1.4 nope")},
+        json=False,
+    )
     assert r.status_code == 400 and r.json()["field"] == "contours"
     assert StoredFile.objects.count() == n and not media_files()

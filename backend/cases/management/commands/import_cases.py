@@ -13,6 +13,7 @@ Example::
     python manage.py import_cases ../shared/data/scd-sunnybrook ../shared/data/scd-sunnybrook-sav \\
         --dataset "Sunnybrook cine (real)" --supervisor supervisor --cohort "Demo cohort 2026"
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", required=True, help="dataset name (created when new)")
         parser.add_argument("--supervisor", required=True, help="username of the supervisor who owns the dataset")
         parser.add_argument("--cohort", default=None, help="give the dataset to this cohort of the supervisor")
-        parser.add_argument("--limit", type=int, default=None, help="consider only the first N SAV files (sorted by name)")
+        parser.add_argument(
+            "--limit", type=int, default=None, help="consider only the first N SAV files (sorted by name)"
+        )
 
     def handle(self, *args, **opt) -> None:
         sup = User.objects.filter(username=opt["supervisor"]).first()
@@ -53,9 +56,10 @@ class Command(BaseCommand):
         if opt["cohort"] and not cohorts:
             raise CommandError(f"{sup.username} has no cohort named {opt['cohort']!r}.")
         dataset = Dataset.objects.filter(created_by=sup, name=opt["dataset"]).first() or dataset_create(
-            user=sup, name=opt["dataset"], cohorts=cohorts, description="Imported with manage.py import_cases")
+            user=sup, name=opt["dataset"], cohorts=cohorts, description="Imported with manage.py import_cases"
+        )
         done = skipped = 0
-        for sav in sorted((opt["contours"] / "expert").glob("*.sav"))[:opt["limit"]]:
+        for sav in sorted((opt["contours"] / "expert").glob("*.sav"))[: opt["limit"]]:
             m = SAV_NAME.match(sav.name)
             patient = patients.get(m["case"]) if m else None
             dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if patient else None
@@ -67,9 +71,13 @@ class Command(BaseCommand):
             if dataset.cases.filter(title=title).exists():
                 continue
             try:
-                case_create(user=sup, dataset=dataset, title=title,
-                            image_files=[SimpleUploadedFile(dcm.name, dcm.read_bytes())],
-                            gold_standard=SimpleUploadedFile(sav.name, sav.read_bytes()))
+                case_create(
+                    user=sup,
+                    dataset=dataset,
+                    title=title,
+                    image_files=[SimpleUploadedFile(dcm.name, dcm.read_bytes())],
+                    gold_standard=SimpleUploadedFile(sav.name, sav.read_bytes()),
+                )
                 done += 1
             except CMRError as exc:
                 self.stderr.write(f"skipped {sav.name}: {exc}")

@@ -3,6 +3,7 @@
 The folder (``model.keras`` + ``model_card.json``) is copied into ``MYOQA_MODEL_ROOT``. Without ``--activate`` the
 model waits for a supervisor to activate it from its model card in the app.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ Starts three processes and supervises them: gunicorn (Django, 127.0.0.1:``MYOQA_
 (default 8080) serving ``frontend/dist``. Prints one line with the URL and the word ``ready`` once the proxy and
 Django answer, then the demo accounts. Ctrl-C stops all three.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,9 @@ class Command(BaseCommand):
             raise CommandError("Node.js is needed for the proxy (https://nodejs.org, version 20 or later).")
         dist = settings.BASE_DIR / "frontend" / "dist" / "index.html"
         if not dist.exists():
-            raise CommandError("The front-end is not built: run `make run` (or `npm ci && npm run build` in frontend/).")
+            raise CommandError(
+                "The front-end is not built: run `make run` (or `npm ci && npm run build` in frontend/)."
+            )
         Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         if not opt["no_seed"]:
@@ -58,13 +61,48 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         py = sys.executable
         procs = [
-            subprocess.Popen([py, "-m", "gunicorn", "backend.config.wsgi", "--bind", f"127.0.0.1:{backend_port}",
-                              "--workers", os.environ.get("MYOQA_WEB_WORKERS", "2"), "--threads", "4",
-                              "--timeout", "120", "--log-level", "warning"], env=env, cwd=settings.BASE_DIR),
-            subprocess.Popen([py, "-m", "celery", "-A", "backend.config", "worker", "--loglevel", "WARNING",
-                              "-Q", "myoqa,ml,ml-train"], env=env, cwd=settings.BASE_DIR),
-            subprocess.Popen([node, "proxy/server.js"], cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL,
-                             env={**env, "PORT": str(port), "BACKEND_URL": f"http://127.0.0.1:{backend_port}"}),
+            subprocess.Popen(
+                [
+                    py,
+                    "-m",
+                    "gunicorn",
+                    "backend.config.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{backend_port}",
+                    "--workers",
+                    os.environ.get("MYOQA_WEB_WORKERS", "2"),
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "120",
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            ),
+            subprocess.Popen(
+                [
+                    py,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "backend.config",
+                    "worker",
+                    "--loglevel",
+                    "WARNING",
+                    "-Q",
+                    "myoqa,ml,ml-train",
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+            ),
+            subprocess.Popen(
+                [node, "proxy/server.js"],
+                cwd=settings.BASE_DIR,
+                stdout=subprocess.DEVNULL,
+                env={**env, "PORT": str(port), "BACKEND_URL": f"http://127.0.0.1:{backend_port}"},
+            ),
         ]
 
         def stop(*_a) -> None:
@@ -79,16 +117,19 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
         try:
-            ok = (_wait_http(f"http://127.0.0.1:{backend_port}/api/auth/me", 60)
-                  and _wait_http(f"http://127.0.0.1:{port}/healthz", 30))
+            ok = _wait_http(f"http://127.0.0.1:{backend_port}/api/auth/me", 60) and _wait_http(
+                f"http://127.0.0.1:{port}/healthz", 30
+            )
             if not ok:
                 raise CommandError("MyoQA did not start (see the messages above).")
             self.stdout.write(self.style.SUCCESS(f"MyoQA ready on http://localhost:{port}"))
             self.stdout.write("Demo accounts (username / password):")
             for u, p, role, name in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {role.label.lower():<10} {u:<11} / {p:<17} {name}")
-            self.stdout.write(f"  (and {len(CLASSMATES)} classmates with earlier attempts: "
-                              f"{', '.join(u for u, _, _ in CLASSMATES)}, password <username>-demo)")
+            self.stdout.write(
+                f"  (and {len(CLASSMATES)} classmates with earlier attempts: "
+                f"{', '.join(u for u, _, _ in CLASSMATES)}, password <username>-demo)"
+            )
             self.stdout.flush()
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)

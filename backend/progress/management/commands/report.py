@@ -1,4 +1,5 @@
 """``python manage.py report trainee --user NAME --out FILE.pdf`` / ``report cohort --cohort NAME --out FILE.pdf``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,9 @@ class Command(BaseCommand):
         else:
             cohorts = list(Cohort.objects.filter(name=opt["cohort"] or "").select_related("supervisor"))
             if len(cohorts) != 1:
-                raise CommandError(f"{len(cohorts)} cohorts are named {opt['cohort']!r}; expected exactly one.",
-                                   returncode=2)
+                raise CommandError(
+                    f"{len(cohorts)} cohorts are named {opt['cohort']!r}; expected exactly one.", returncode=2
+                )
             job = ReportJob(kind=ReportKind.COHORT, cohort=cohorts[0])
         pdf = render_report(job)
         Path(opt["out"]).write_bytes(pdf)

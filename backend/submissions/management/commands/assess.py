@@ -2,6 +2,7 @@
 
 Exit status 0 on success, 2 on bad input (one line on stderr saying what was wrong).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,27 +28,36 @@ def _fmt(v, digits: int = 2, unit: str = "") -> str:
 def render_table(p: dict) -> str:
     """Human-readable summary of an assessment payload (plain text, fixed-width columns)."""
     img = p["image"]
-    lines = [f"Image: {img['kind']}, {img['rows']} x {img['columns']} px, pixel spacing "
-             f"{img['pixel_spacing_mm'][0]:.4g} x {img['pixel_spacing_mm'][1]:.4g} mm (dy x dx)"
-             + (f", {len(img['echo_times_ms'])} echoes {img['echo_times_ms'][0]:.2f}-{img['echo_times_ms'][-1]:.2f} ms"
-                if img["echo_times_ms"] else "")
-             + (f", {img['field_strength_t']:g} T" if img.get("field_strength_t") else "")]
+    lines = [
+        f"Image: {img['kind']}, {img['rows']} x {img['columns']} px, pixel spacing "
+        f"{img['pixel_spacing_mm'][0]:.4g} x {img['pixel_spacing_mm'][1]:.4g} mm (dy x dx)"
+        + (
+            f", {len(img['echo_times_ms'])} echoes {img['echo_times_ms'][0]:.2f}-{img['echo_times_ms'][-1]:.2f} ms"
+            if img["echo_times_ms"]
+            else ""
+        )
+        + (f", {img['field_strength_t']:g} T" if img.get("field_strength_t") else "")
+    ]
     a = p["agreement"]
     if a:
         lines += ["", f"{'Agreement':<14}{'Dice':>8}{'Jaccard':>9}{'HD mm':>9}{'HD95 mm':>9}{'MSD mm':>9}"]
         for s in ("myocardium", "endocardium", "epicardium"):
             m = a[s]
-            lines.append(f"{s:<14}{_fmt(m.get('dice'), 3):>8}{_fmt(m.get('jaccard'), 3):>9}"
-                         f"{_fmt(m.get('hausdorff_mm')):>9}{_fmt(m.get('hd95_mm')):>9}"
-                         f"{_fmt(m.get('mean_surface_distance_mm')):>9}")
+            lines.append(
+                f"{s:<14}{_fmt(m.get('dice'), 3):>8}{_fmt(m.get('jaccard'), 3):>9}"
+                f"{_fmt(m.get('hausdorff_mm')):>9}{_fmt(m.get('hd95_mm')):>9}"
+                f"{_fmt(m.get('mean_surface_distance_mm')):>9}"
+            )
         m = a["myocardium"]
-        lines.append(f"{'':<14}sensitivity {_fmt(m['sensitivity'], 3)}, specificity {_fmt(m['specificity'], 4)}, "
-                     f"PPV {_fmt(m['ppv'], 3)}, NPV {_fmt(m['npv'], 4)} (TN counted over the whole image)")
+        lines.append(
+            f"{'':<14}sensitivity {_fmt(m['sensitivity'], 3)}, specificity {_fmt(m['specificity'], 4)}, "
+            f"PPV {_fmt(m['ppv'], 3)}, NPV {_fmt(m['npv'], 4)} (TN counted over the whole image)"
+        )
     cols = ["trainee"] + (["reference", "delta"] if p["reference"] else [])
     lines += ["", f"{'Value':<30}" + "".join(f"{c:>12}" for c in cols)]
 
     def row(label, get, digits=1):
-        vals = [get(p["trainee"]), *( [get(p["reference"])] if p["reference"] else [])]
+        vals = [get(p["trainee"]), *([get(p["reference"])] if p["reference"] else [])]
         if p["reference"]:
             d = None if any(v is None or not math.isfinite(v) for v in vals) else vals[0] - vals[1]
             vals.append(d)
@@ -70,23 +80,36 @@ def render_table(p: dict) -> str:
             row("R2* (1/s)", lambda r: r["map"]["r2star_per_s"], 1)
             for who in cols[:2]:
                 iron = p[who]["map"]["iron"]
-                lines.append(f"iron overload ({who}): {iron['grade'] or 'not graded'}"
-                             + (f" ({iron['reason']})" if iron.get("reason") else ""))
+                lines.append(
+                    f"iron overload ({who}): {iron['grade'] or 'not graded'}"
+                    + (f" ({iron['reason']})" if iron.get("reason") else "")
+                )
     return "\n".join(lines)
 
 
 class Command(BaseCommand):
-    help = ("Compare a trainee's LV contours with a reference on a DICOM image: Dice, Jaccard, Hausdorff, HD95, "
-            "mean surface distance, wall thickness and myocardial T1/T2/T2*.")
+    help = (
+        "Compare a trainee's LV contours with a reference on a DICOM image: Dice, Jaccard, Hausdorff, HD95, "
+        "mean surface distance, wall thickness and myocardial T1/T2/T2*."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--image", nargs="+", required=True, metavar="PATH",
-                            help="DICOM file(s), a folder or a zip (all echoes of one slice for T2*)")
+        parser.add_argument(
+            "--image",
+            nargs="+",
+            required=True,
+            metavar="PATH",
+            help="DICOM file(s), a folder or a zip (all echoes of one slice for T2*)",
+        )
         parser.add_argument("--trainee", required=True, metavar="FILE", help="trainee contours (IDL SAV, .npy, .png)")
         parser.add_argument("--reference", required=True, metavar="FILE", help="reference (consensus) contours")
         parser.add_argument("--map", default="auto", choices=MAP_CHOICES, help="quantity measured in the myocardium")
-        parser.add_argument("--slice-location", type=float, default=None,
-                            help="slice to use when the image files hold several slice locations")
+        parser.add_argument(
+            "--slice-location",
+            type=float,
+            default=None,
+            help="slice to use when the image files hold several slice locations",
+        )
         parser.add_argument("--json", metavar="OUT.json", help="write the full result as JSON")
         parser.add_argument("--overlay", metavar="OUT.png", help="write the discrepancy overlay PNG")
 
@@ -100,8 +123,11 @@ class Command(BaseCommand):
             for p in [*paths, Path(opt["trainee"]), Path(opt["reference"])]:
                 if not p.exists():
                     raise CMRError(f"File not found: {p}")
-            image = load_image(paths if len(paths) > 1 else paths[0], slice_location=opt["slice_location"],
-                               max_bytes=settings.CMR_MAX_UPLOAD_BYTES)
+            image = load_image(
+                paths if len(paths) > 1 else paths[0],
+                slice_location=opt["slice_location"],
+                max_bytes=settings.CMR_MAX_UPLOAD_BYTES,
+            )
             shape = (image.rows, image.columns)
             kw = {"image_shape": shape, "names": settings.CMR_SAV_NAMES, "timeout_s": settings.CMR_PARSE_TIMEOUT_S}
             try:
@@ -122,11 +148,17 @@ class Command(BaseCommand):
             Path(opt["json"]).write_text(json.dumps(payload, indent=2, allow_nan=False))
             self.stdout.write(f"\nJSON written to {opt['json']}")
         if opt["overlay"]:
-            render_overlay(image.display_frame(), pixel_spacing_mm=image.pixel_spacing_mm,
-                           trainee=(result.trainee.endo, result.trainee.epi), trainee_regions=result.trainee.regions,
-                           reference=(result.reference.endo, result.reference.epi),
-                           reference_regions=result.reference.regions, units=image.units,
-                           title=f"{Path(opt['trainee']).name} vs {Path(opt['reference']).name}", out=opt["overlay"])
+            render_overlay(
+                image.display_frame(),
+                pixel_spacing_mm=image.pixel_spacing_mm,
+                trainee=(result.trainee.endo, result.trainee.epi),
+                trainee_regions=result.trainee.regions,
+                reference=(result.reference.endo, result.reference.epi),
+                reference_regions=result.reference.regions,
+                units=image.units,
+                title=f"{Path(opt['trainee']).name} vs {Path(opt['reference']).name}",
+                out=opt["overlay"],
+            )
             self.stdout.write(f"Overlay written to {opt['overlay']}")
 
 

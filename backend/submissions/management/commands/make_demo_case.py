@@ -5,6 +5,7 @@ contours ``consensus.sav`` (IDL SAV, a ``CONTOURS`` structure) and a trainee's a
 ``ENDO_X/ENDO_Y/EPI_X/EPI_Y`` vectors) whose epicardium strays outward by about 2 pixels on the lateral wall
 (epicardial fat included) and whose endocardium wobbles a little.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,15 @@ from backend.cmr.phantom import lv_phantom, t1_map_pixels, write_map_dicom
 from backend.cmr.savwrite import write_sav
 
 
-def trainee_attempt(endo: np.ndarray, epi: np.ndarray, centre: tuple[float, float], *, seed: int = 7,
-                    epi_out_px: float = 2.0, noise_px: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def trainee_attempt(
+    endo: np.ndarray,
+    epi: np.ndarray,
+    centre: tuple[float, float],
+    *,
+    seed: int = 7,
+    epi_out_px: float = 2.0,
+    noise_px: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray]:
     """A plausible trainee error: epicardium pushed outward (most on the lateral wall), endocardium jittered.
 
     Parameters
@@ -62,11 +70,18 @@ class Command(BaseCommand):
         out.mkdir(parents=True, exist_ok=True)
         ph = lv_phantom(seed=opt["seed"])
         write_map_dicom(out / "t1map.dcm", t1_map_pixels(ph, seed=opt["seed"]), ph, quantity="t1")
-        write_sav(out / "consensus.sav", {"CONTOURS": {"ENDO": ph.endocardium.astype(np.float32),
-                                                       "EPI": ph.epicardium.astype(np.float32)}})
+        write_sav(
+            out / "consensus.sav",
+            {"CONTOURS": {"ENDO": ph.endocardium.astype(np.float32), "EPI": ph.epicardium.astype(np.float32)}},
+        )
         endo_t, epi_t = trainee_attempt(ph.endocardium, ph.epicardium, ph.centre, seed=opt["seed"] + 6)
-        write_sav(out / "trainee.sav", {"ENDO_X": endo_t[:, 0].astype(np.float32),
-                                        "ENDO_Y": endo_t[:, 1].astype(np.float32),
-                                        "EPI_X": epi_t[:, 0].astype(np.float32),
-                                        "EPI_Y": epi_t[:, 1].astype(np.float32)})
+        write_sav(
+            out / "trainee.sav",
+            {
+                "ENDO_X": endo_t[:, 0].astype(np.float32),
+                "ENDO_Y": endo_t[:, 1].astype(np.float32),
+                "EPI_X": epi_t[:, 0].astype(np.float32),
+                "EPI_Y": epi_t[:, 1].astype(np.float32),
+            },
+        )
         self.stdout.write(f"Demo case written to {out}/: t1map.dcm, consensus.sav, trainee.sav")
