@@ -28,7 +28,6 @@ import io
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
 
 import numpy as np
 from reportlab.lib.units import mm
@@ -155,8 +154,8 @@ class CaseAgreement:
     case_title: str
     n_trainees: int
     dice: tuple[float, ...]
-    median_dice: Optional[float]
-    quantity: Optional[str]
+    median_dice: float | None
+    quantity: str | None
     map_values_ms: tuple[float, ...]
     mean_ms: float
     sd_ms: float
@@ -272,7 +271,7 @@ def map_agreement(trainees: list[TraineeReportData], quantity: str) -> MapAgreem
     order = sorted(included, key=lambda i: (len(values[i]), _display_name(trainees[i]), i))
     best: tuple[int, list[int], list[int]] | None = None
     current = list(included)
-    for drop in [None] + order:
+    for drop in [None, *order]:
         if drop is not None:
             current = [i for i in current if i != drop]
         if len(current) < 2:
@@ -325,7 +324,7 @@ def trainee_outliers(
         The outliers (lowest median first), the class's first quartile of trainee medians and the fence
         ``Q1 - 1.5 IQR`` (NaN without trainee medians).
     """
-    meds = [(n, s.dice.median) for n, s in zip(names, summaries) if s.dice.median is not None]
+    meds = [(n, s.dice.median) for n, s in zip(names, summaries, strict=True) if s.dice.median is not None]
     if not meds:
         return [], float("nan"), float("nan")
     q1, q3 = np.percentile([m for _, m in meds], [25, 75])
@@ -406,7 +405,7 @@ def _trainee_table(data: CohortReportData, summaries: list[TraineeSummary], stat
     ]
     rows = [head]
     extra = []
-    for i, (t, s, a) in enumerate(zip(data.trainees, summaries, statuses), start=1):
+    for i, (t, s, a) in enumerate(zip(data.trainees, summaries, statuses, strict=True), start=1):
         acc = f"✓ met ({a.cases_within} cases)" if a.met else f"✗ not met ({a.cases_within} of {a.required})"
         rows.append(
             [
@@ -651,8 +650,8 @@ def render_cohort_report(data: CohortReportData) -> bytes:
         The PDF (A4; text is real text, charts are 150-dpi images).
     """
     st = styles()
-    summaries = [summarise(t.attempts, data.tolerances) for t in data.trainees]
-    statuses = [accreditation_status(t.attempts, data.tolerances, data.rule) for t in data.trainees]
+    summaries = [summarise(t.attempts) for t in data.trainees]
+    statuses = [accreditation_status(t.attempts, data.rule) for t in data.trainees]
     all_attempts = [a for t in data.trainees for a in t.attempts]
     quantity = quantity_label(a.map_quantity for a in all_attempts)
     story: list = _title_block(data, quantity)

@@ -8,11 +8,9 @@ Conventions
 -----------
 * Deltas are **trainee minus consensus**: ``delta_map_ms`` in ms (T1, T2 or T2*), ``delta_wall_thickness_mm`` in mm.
 * Time order is ``(created_at, attempt)``; attempts equal in both keep the order they were given in.
-* **Within tolerance** (:func:`attempt_within`) is judged with the report's :class:`Tolerances` (the ones printed on
-  the report): Dice ``>= dice``, ``|delta map| <= map_ms`` (only when the attempt has a map quantity),
-  ``|delta WT| <= wall_thickness_mm``; a value that was not measured (None) is not judged; an attempt with no
-  measured value keeps the application's ``within_tolerance`` flag (which may be None: "not measurable"). This
-  mirrors ``backend.submissions.selectors.tolerance_marks``.
+* **Within tolerance** (:func:`attempt_within`) is the verdict stored with the evaluation
+  (:func:`backend.cmr.summary.evaluation_summary`, judged with the tolerances of its dataset when it ran); a report
+  never re-judges an attempt. :class:`Tolerances` only says what the report prints and draws.
 * **Accreditation** (:func:`accreditation_status`): a case *qualifies* when the trainee's last ``N`` submissions on
   that case are all within tolerance (a case with fewer than ``N`` submissions does not qualify yet); the trainee
   is accredited when at least ``M`` distinct cases qualify. ``N`` and ``M`` are :class:`AccreditationRule`'s
@@ -27,6 +25,8 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Callable, Iterable, Optional, Sequence
+
+from backend.cmr.summary import Tolerances as SummaryTolerances
 
 MAP_QUANTITY_LABELS = {"t1_ms": "T1", "t2_ms": "T2", "t2star_ms": "T2*"}
 """Display names of the map quantities (``Attempt.map_quantity``)."""
@@ -53,21 +53,53 @@ def quantity_label(quantities: Iterable[str | None]) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Tolerances:
-    """The agreement a submission must reach to count as "within tolerance".
+    """The tolerances a report prints and draws as bands (the verdicts themselves come with each attempt).
 
     Attributes
     ----------
     dice : float
         Minimum myocardial Dice (0..1).
-    map_ms : float
-        Maximum ``|trainee - consensus|`` of the myocardial map mean (T1, T2 or T2*), ms.
+    map_ms : float or None
+        Maximum ``|trainee - consensus|`` of the myocardial map mean of the report's quantity, ms; None when it is
+        relative (T2* in %) or there is no map.
     wall_thickness_mm : float
         Maximum ``|trainee - consensus|`` of the mean wall thickness, mm.
+    map_percent : float or None
+        Maximum ``|dT2*|`` in % of the consensus, when the T2* tolerance is relative.
     """
 
     dice: float
-    map_ms: float
+    map_ms: Optional[float]
     wall_thickness_mm: float
+    map_percent: Optional[float] = None
+
+    @classmethod
+    def for_quantity(cls, tolerances: SummaryTolerances, quantity: str | None) -> Tolerances:
+        """The report's view of a dataset's :class:`backend.cmr.summary.Tolerances` for one map quantity.
+
+        Parameters
+        ----------
+        tolerances : backend.cmr.summary.Tolerances
+        quantity : {"t1_ms", "t2_ms", "t2star_ms"} or None
+        """
+        pct = None
+        if quantity == "t1_ms":
+            ms: Optional[float] = tolerances.t1_ms
+        elif quantity == "t2_ms":
+            ms = tolerances.t2_ms
+        elif quantity == "t2star_ms":
+            ms, pct = tolerances.t2star_ms, (tolerances.t2star_percent if tolerances.t2star_ms is None else None)
+        else:
+            ms = tolerances.t1_ms
+        return cls(dice=tolerances.dice, map_ms=ms, wall_thickness_mm=tolerances.wall_thickness_mm, map_percent=pct)
+
+    def map_limit_text(self) -> str:
+        """The map tolerance as printed: ``"≤ 8.4 ms"``, ``"≤ 10 %"``, or ``"–"``."""
+        if self.map_ms is not None:
+            return f"≤ {self.map_ms:.1f} ms"
+        if self.map_percent is not None:
+            return f"≤ {self.map_percent:g} %"
+        return "–"
 
     def describe(self, quantity: str = "map") -> str:
         """One line, e.g. ``"Dice ≥ 0.850, |ΔT1| ≤ 8.4 ms, |ΔWT| ≤ 1.5 mm"``.
@@ -77,7 +109,7 @@ class Tolerances:
         quantity : str
             Display name of the map quantity (``"T1"``, ``"T2*"``, ``"map"``).
         """
-        return f"Dice ≥ {self.dice:.3f}, |Δ{quantity}| ≤ {self.map_ms:.1f} ms, |ΔWT| ≤ {self.wall_thickness_mm:.1f} mm"
+        return f"Dice ≥ {self.dice:.3f}, |Δ{quantity}| {self.map_limit_text()}, |ΔWT| ≤ {self.wall_thickness_mm:.1f} mm"
 
 
 @dataclass(frozen=True)
@@ -140,8 +172,10 @@ class Attempt:
         (trainee - consensus), ms.
     delta_wall_thickness_mm : float or None
         Mean wall thickness, trainee - consensus, mm.
-    within_tolerance : bool or None
-        The application's verdict (used only when no value can be judged, see :func:`attempt_within`).
+    verdict : {"within", "outside", "not_assessed"} or None
+        The verdict stored with the evaluation (:func:`attempt_within`).
+    verdict_message : str
+        Its sentence: which tolerance failed and by how much.
     consensus_source : str
         What the attempt was compared with (gold standard, CNN consensus, team average...).
     overlay_png : bytes or None
@@ -161,7 +195,8 @@ class Attempt:
     consensus_map_ms: Optional[float] = None
     delta_map_ms: Optional[float] = None
     delta_wall_thickness_mm: Optional[float] = None
-    within_tolerance: Optional[bool] = None
+    verdict: Optional[str] = None
+    verdict_message: str = ""
     consensus_source: str = ""
     overlay_png: Optional[bytes] = None
 
@@ -265,29 +300,19 @@ def abs_or_none(v: float | None) -> float | None:
     return abs(v) if _finite(v) else None
 
 
-def attempt_within(a: Attempt, tolerances: Tolerances) -> bool | None:
-    """Whether an attempt is within every tolerance that can be judged (module docstring).
+def attempt_within(a: Attempt) -> bool | None:
+    """Whether an attempt is within every tolerance: its stored verdict, never re-judged (module docstring).
 
     Parameters
     ----------
     a : Attempt
-    tolerances : Tolerances
 
     Returns
     -------
     bool or None
-        None when nothing could be judged and the application gave no verdict either.
+        True ("within"), False ("outside"), None (not assessed, or no verdict).
     """
-    marks = []
-    if _finite(a.dice):
-        marks.append(a.dice >= tolerances.dice)
-    if a.map_quantity in MAP_QUANTITY_LABELS and _finite(a.delta_map_ms):
-        marks.append(abs(a.delta_map_ms) <= tolerances.map_ms)
-    if _finite(a.delta_wall_thickness_mm):
-        marks.append(abs(a.delta_wall_thickness_mm) <= tolerances.wall_thickness_mm)
-    if not marks:
-        return a.within_tolerance
-    return all(marks)
+    return {"within": True, "outside": False}.get(a.verdict or "")
 
 
 @dataclass(frozen=True)
@@ -357,15 +382,13 @@ def _metric(
     )
 
 
-def summarise(attempts: Sequence[Attempt], tolerances: Tolerances) -> TraineeSummary:
+def summarise(attempts: Sequence[Attempt]) -> TraineeSummary:
     """Counts and latest / best / median of Dice, HD95, ``|Δmap|`` and ``|ΔWT|`` over a trainee's attempts.
 
     Parameters
     ----------
     attempts : sequence of Attempt
         Any order; None and non-finite values are skipped metric by metric.
-    tolerances : Tolerances
-        Used to count the attempts within tolerance.
 
     Returns
     -------
@@ -377,7 +400,7 @@ def summarise(attempts: Sequence[Attempt], tolerances: Tolerances) -> TraineeSum
     return TraineeSummary(
         cases_done=len({a.case_id for a in ordered}),
         attempts=len(ordered),
-        attempts_within=sum(1 for a in ordered if attempt_within(a, tolerances) is True),
+        attempts_within=sum(1 for a in ordered if attempt_within(a) is True),
         dice=_metric(ordered, lambda a: a.dice, True),
         hd95_mm=_metric(ordered, lambda a: a.hd95_mm, False),
         abs_delta_map_ms=_metric(ordered, lambda a: abs_or_none(a.delta_map_ms) if a.map_quantity else None, False),
@@ -404,7 +427,9 @@ class CaseRow:
     latest_delta_wall_thickness_mm : float or None
         Signed, trainee - consensus, mm.
     latest_within : bool or None
-        Whether the latest attempt is within every tolerance.
+        Whether the latest attempt is within every tolerance (its stored verdict).
+    latest_verdict_message : str
+        The latest attempt's verdict sentence (which tolerance failed and by how much).
     qualifies : bool
         Whether the case counts towards accreditation (its last N attempts all within).
     latest_at : datetime
@@ -420,21 +445,21 @@ class CaseRow:
     map_quantity: Optional[str]
     latest_delta_wall_thickness_mm: Optional[float]
     latest_within: Optional[bool]
+    latest_verdict_message: str
     qualifies: bool
     latest_at: datetime
 
 
-def _case_qualifies(group: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> bool:
-    return len(group) >= rule.last_n and all(attempt_within(a, tolerances) is True for a in group[-rule.last_n :])
+def _case_qualifies(group: Sequence[Attempt], rule: AccreditationRule) -> bool:
+    return len(group) >= rule.last_n and all(attempt_within(a) is True for a in group[-rule.last_n :])
 
 
-def case_rows(attempts: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule) -> list[CaseRow]:
+def case_rows(attempts: Sequence[Attempt], rule: AccreditationRule) -> list[CaseRow]:
     """The per-case table of a trainee: one row per case (in ``case_id`` order), values of the latest attempt.
 
     Parameters
     ----------
     attempts : sequence of Attempt
-    tolerances : Tolerances
     rule : AccreditationRule
 
     Returns
@@ -458,8 +483,9 @@ def case_rows(attempts: Sequence[Attempt], tolerances: Tolerances, rule: Accredi
                 latest_delta_wall_thickness_mm=(
                     last.delta_wall_thickness_mm if _finite(last.delta_wall_thickness_mm) else None
                 ),
-                latest_within=attempt_within(last, tolerances),
-                qualifies=_case_qualifies(group, tolerances, rule),
+                latest_within=attempt_within(last),
+                latest_verdict_message=last.verdict_message,
+                qualifies=_case_qualifies(group, rule),
                 latest_at=last.created_at,
             )
         )
@@ -487,16 +513,13 @@ class AccreditationStatus:
     explanation: str
 
 
-def accreditation_status(
-    attempts: Sequence[Attempt], tolerances: Tolerances, rule: AccreditationRule
-) -> AccreditationStatus:
+def accreditation_status(attempts: Sequence[Attempt], rule: AccreditationRule) -> AccreditationStatus:
     """Whether a trainee meets the accreditation rule (module docstring), with an explanation.
 
     Parameters
     ----------
     attempts : sequence of Attempt
         All the trainee's evaluated submissions (any order).
-    tolerances : Tolerances
     rule : AccreditationRule
 
     Returns
@@ -510,7 +533,7 @@ def accreditation_status(
         return AccreditationStatus(
             False, 0, m, f"Not met: no evaluated submissions yet ({m} qualifying case{'s' if m != 1 else ''} required)."
         )
-    qualifying = [g[-1].case_title for g in groups.values() if _case_qualifies(g, tolerances, rule)]
+    qualifying = [g[-1].case_title for g in groups.values() if _case_qualifies(g, rule)]
     too_few = sum(1 for g in groups.values() if len(g) < n)
     outside = len(groups) - len(qualifying) - too_few
     q = len(qualifying)

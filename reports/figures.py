@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 import matplotlib
 import numpy as np
@@ -44,6 +44,11 @@ _RC = {
     "axes.axisbelow": True,
     "lines.linewidth": 1.2,
 }
+
+
+def _map_tolerance_words(tol_map_ms: float | None) -> str:
+    """``"tolerance ≤ 8.4"`` or, for a relative (T2* %) tolerance, ``"tolerance in % of the consensus"``."""
+    return "tolerance in % of the consensus" if tol_map_ms is None else f"tolerance ≤ {tol_map_ms:.1f}"
 
 
 @contextmanager
@@ -84,7 +89,7 @@ def learning_curves_png(
     within: Sequence[bool | None],
     *,
     tol_dice: float,
-    tol_map_ms: float,
+    tol_map_ms: float | None,
     tol_wt_mm: float,
     quantity: str,
     window: int = 5,
@@ -117,17 +122,17 @@ def learning_curves_png(
         (f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", "Dice", _as_float(dice), (tol_dice, 1.0)),
         ("HD95 (mm; no tolerance)", "HD95 (mm)", _as_float(hd95_mm), None),
         (
-            f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})",
+            f"|Δ{quantity}| (ms; {_map_tolerance_words(tol_map_ms)})",
             f"|Δ{quantity}| (ms)",
             _as_float(abs_dmap_ms),
-            (0.0, tol_map_ms),
+            None if tol_map_ms is None else (0.0, tol_map_ms),
         ),
         (f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", "|ΔWT| (mm)", _as_float(abs_dwt_mm), (0.0, tol_wt_mm)),
     ]
     with _style():
         fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
-        for i, (ax, (title, ylabel, y, band)) in enumerate(zip(axes.ravel(), panels)):
+        for i, (ax, (title, ylabel, y, band)) in enumerate(zip(axes.ravel(), panels, strict=True)):
             ax.set_title(title, loc="left")
             ax.set_ylabel(ylabel)
             ok = np.isfinite(y)
@@ -140,7 +145,7 @@ def learning_curves_png(
                     x[ok],
                     y[ok],
                     s=14,
-                    c=[c for c, k in zip(colours, ok) if k],
+                    c=[c for c, k in zip(colours, ok, strict=True) if k],
                     edgecolors="white",
                     linewidths=0.4,
                     zorder=3,
@@ -182,7 +187,7 @@ def bland_altman_png(
     bias: float,
     loa_low: float,
     loa_high: float,
-    tolerance_ms: float,
+    tolerance_ms: float | None,
     quantity: str,
     width_in: float = 5.6,
 ) -> bytes:
@@ -210,9 +215,10 @@ def bland_altman_png(
     with _style():
         fig = Figure(figsize=(width_in, 3.4), layout="constrained")
         ax = fig.add_subplot()
-        ax.axhspan(
-            -tolerance_ms, tolerance_ms, color=TOL_FILL, alpha=0.12, lw=0, label=f"tolerance ±{tolerance_ms:.1f} ms"
-        )
+        if tolerance_ms is not None:
+            ax.axhspan(
+                -tolerance_ms, tolerance_ms, color=TOL_FILL, alpha=0.12, lw=0, label=f"tolerance ±{tolerance_ms:.1f} ms"
+            )
         ax.axhline(0.0, color=GREY, lw=0.6)
         ax.scatter(
             mean, diff, s=22, color=BLUE, edgecolors="white", linewidths=0.5, zorder=3, label="case (latest submission)"
@@ -226,8 +232,8 @@ def bland_altman_png(
                 (loa_high, f"+1.96 SD {loa_high:+.1f} ms", VERMILLION),
                 (loa_low, f"−1.96 SD {loa_low:+.1f} ms", VERMILLION),
             ]
-        spread = [abs(v) for v in (loa_low, loa_high, tolerance_ms, *diff) if math.isfinite(v)]
-        lim = 1.2 * max(spread + [1.0])
+        spread = [abs(v) for v in (loa_low, loa_high, tolerance_ms or 0.0, *diff) if math.isfinite(v)]
+        lim = 1.2 * max([*spread, 1.0])
         ax.set_ylim(-lim, lim)
         # Labels just right of the axes, at their line's height, nudged apart when closer than 7 % of the range.
         placed: list[float] = []
@@ -270,7 +276,7 @@ def box_plots_png(
     dwt_mm: Sequence[Sequence[float]],
     *,
     tol_dice: float,
-    tol_map_ms: float,
+    tol_map_ms: float | None,
     tol_wt_mm: float,
     quantity: str,
     width_in: float = 7.0,
@@ -296,16 +302,16 @@ def box_plots_png(
     panels = [
         ("Dice", dice, (tol_dice, None)),
         ("HD95 (mm)", hd95_mm, None),
-        (f"Δ{quantity} (ms)", dmap_ms, (-tol_map_ms, tol_map_ms)),
+        (f"Δ{quantity} (ms)", dmap_ms, None if tol_map_ms is None else (-tol_map_ms, tol_map_ms)),
         ("ΔWT (mm)", dwt_mm, (-tol_wt_mm, tol_wt_mm)),
     ]
     with _style():
         fig = Figure(figsize=(width_in, height), layout="constrained")
         axes = fig.subplots(1, 4, sharey=True, gridspec_kw={"width_ratios": [1.1, 1, 1, 1]})
         pos = np.arange(t)[::-1] + 1.0
-        for ax, (label, values, band) in zip(axes, panels):
+        for ax, (label, values, band) in zip(axes, panels, strict=True):
             data = [np.asarray([v for v in vs if v is not None and math.isfinite(v)], dtype=float) for vs in values]
-            filled = [(p, d) for p, d in zip(pos, data) if d.size]
+            filled = [(p, d) for p, d in zip(pos, data, strict=True) if d.size]
             if band is not None:
                 lo, hi = band
                 if hi is None:
@@ -342,7 +348,7 @@ def class_learning_curve_png(
     stats: dict[str, list[tuple[int, float, float, float, int]]],
     *,
     tol_dice: float,
-    tol_map_ms: float,
+    tol_map_ms: float | None,
     tol_wt_mm: float,
     quantity: str,
     width_in: float = 7.0,
@@ -365,13 +371,17 @@ def class_learning_curve_png(
     panels = [
         ("dice", f"Myocardial Dice (tolerance ≥ {tol_dice:.3f})", (tol_dice, 1.0)),
         ("hd95", "HD95 (mm; no tolerance)", None),
-        ("dmap", f"|Δ{quantity}| (ms; tolerance ≤ {tol_map_ms:.1f})", (0.0, tol_map_ms)),
+        (
+            "dmap",
+            f"|Δ{quantity}| (ms; {_map_tolerance_words(tol_map_ms)})",
+            None if tol_map_ms is None else (0.0, tol_map_ms),
+        ),
         ("dwt", f"|ΔWT| (mm; tolerance ≤ {tol_wt_mm:.1f})", (0.0, tol_wt_mm)),
     ]
     with _style():
         fig = Figure(figsize=(width_in, 4.4), layout="constrained")
         axes = fig.subplots(2, 2, sharex=True)
-        for ax, (key, title, band) in zip(axes.ravel(), panels):
+        for ax, (key, title, band) in zip(axes.ravel(), panels, strict=True):
             rows = stats.get(key) or []
             ax.set_title(title, loc="left")
             if band is not None:
@@ -440,7 +450,7 @@ def case_agreement_png(
         ax1.axvspan(tol_dice, 1.0, color=TOL_FILL, alpha=0.12, lw=0)
         ax1.axvline(tol_dice, color=TOL_FILL, lw=1.0, ls="--")
         data = [np.asarray([v for v in d if v is not None and math.isfinite(v)], dtype=float) for d in dice]
-        filled = [(p, d) for p, d in zip(pos, data) if d.size]
+        filled = [(p, d) for p, d in zip(pos, data, strict=True) if d.size]
         if filled:
             ax1.boxplot(
                 [d for _, d in filled],
@@ -458,7 +468,7 @@ def case_agreement_png(
         cv = np.asarray(cv_percent, dtype=float)
         ok = np.isfinite(cv)
         ax2.barh(pos[ok], cv[ok], height=0.6, color=ORANGE)
-        for p, v in zip(pos[~ok], cv[~ok]):
+        for p in pos[~ok]:
             ax2.text(0.0, p, " n < 2", va="center", fontsize=6, color=GREY)
         ax2.set_title(f"CV of {quantity} across trainees (%)", loc="left")
         ax2.set_xlim(0.0, (float(np.nanmax(cv)) * 1.15 if ok.any() else 1.0) + 1e-9)

@@ -8,16 +8,19 @@ small matplotlib drawings of two rings (trainee yellow, consensus blue dashed), 
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 
+from backend.cmr.summary import DEFAULT_TOLERANCES as SUMMARY_TOLERANCES
+from backend.cmr.summary import verdict_for
+
 from .data import AccreditationRule, Attempt, CohortReportData, Tolerances, TraineeReportData
 
-DEFAULT_TOLERANCES = Tolerances(dice=0.85, map_ms=8.4, wall_thickness_mm=1.5)
+DEFAULT_TOLERANCES = Tolerances.for_quantity(SUMMARY_TOLERANCES, "t1_ms")
 DEFAULT_RULE = AccreditationRule(last_n=3, min_cases=3)
-START = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 @lru_cache(maxsize=16)
@@ -108,6 +111,15 @@ def sample_trainee(
             cons = float(case_t1[c])
             dmap = float(bias / k + rng.normal(0, 9.0 / k))
             dwt = float(rng.normal(0.25 * (3 - skill) / k, 1.2 / k))
+            verdict = verdict_for(
+                quantity=quantity,
+                dice=round(dice, 4),
+                delta_map=round(round(cons + dmap, 1) - round(cons, 1), 1),
+                delta_map_percent=100.0 * dmap / cons,
+                delta_wall_thickness_mm=round(dwt, 2),
+                hd95_mm=hd95,
+                tolerances=SUMMARY_TOLERANCES,
+            )
             attempts.append(
                 Attempt(
                     case_id=c + 1,
@@ -123,7 +135,8 @@ def sample_trainee(
                     consensus_map_ms=round(cons, 1),
                     delta_map_ms=round(round(cons + dmap, 1) - round(cons, 1), 1),
                     delta_wall_thickness_mm=round(dwt, 2),
-                    within_tolerance=None,
+                    verdict=verdict["result"],
+                    verdict_message=verdict["message"],
                     consensus_source="Gold standard",
                 )
             )
@@ -139,7 +152,7 @@ def sample_trainee(
         tolerances=tolerances,
         rule=rule,
         attempts=attempts,
-        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc),
+        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=UTC),
     )
 
 
@@ -264,5 +277,5 @@ def sample_cohort(
         tolerances=DEFAULT_TOLERANCES,
         rule=DEFAULT_RULE,
         trainees=trainees,
-        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=timezone.utc),
+        generated_at=datetime(2025, 6, 30, 14, 5, tzinfo=UTC),
     )

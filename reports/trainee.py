@@ -23,10 +23,10 @@ from . import figures
 from .data import (
     MAP_QUANTITY_LABELS,
     TraineeReportData,
-    accreditation_status,
-    attempt_within,
     abs_or_none,
+    accreditation_status,
     as_utc,
+    attempt_within,
     case_rows,
     latest_per_case,
     quantity_label,
@@ -111,7 +111,7 @@ def title_block(data: TraineeReportData) -> list:
 def summary_table(data: TraineeReportData) -> list:
     """The summary: counts and latest / best / median of each metric, with its tolerance."""
     st = styles()
-    s = summarise(data.attempts, data.tolerances)
+    s = summarise(data.attempts)
     q = quantity_label(s.map_quantities)
     tol = data.tolerances
     rows = [
@@ -137,7 +137,7 @@ def summary_table(data: TraineeReportData) -> list:
             fmt_num(s.abs_delta_map_ms.latest),
             fmt_num(s.abs_delta_map_ms.best),
             fmt_num(s.abs_delta_map_ms.median),
-            f"≤ {tol.map_ms:.1f}",
+            tol.map_limit_text(),
             str(s.abs_delta_map_ms.n),
         ],
         [
@@ -173,7 +173,7 @@ def learning_curves(data: TraineeReportData) -> list:
         [a.hd95_mm for a in ordered],
         [abs_or_none(a.delta_map_ms) if a.map_quantity else None for a in ordered],
         [abs_or_none(a.delta_wall_thickness_mm) for a in ordered],
-        [attempt_within(a, data.tolerances) for a in ordered],
+        [attempt_within(a) for a in ordered],
         tol_dice=data.tolerances.dice,
         tol_map_ms=data.tolerances.map_ms,
         tol_wt_mm=data.tolerances.wall_thickness_mm,
@@ -195,7 +195,7 @@ def learning_curves(data: TraineeReportData) -> list:
 def per_case_table(data: TraineeReportData) -> list:
     """One row per case: attempts, latest and best Dice, the latest HD95, Δmap, ΔWT and whether within."""
     st = styles()
-    rows_ = case_rows(data.attempts, data.tolerances, data.rule)
+    rows_ = case_rows(data.attempts, data.rule)
     quantities = {r.map_quantity for r in rows_ if r.map_quantity}
     q = quantity_label(quantities)
     mixed = len(quantities) > 1
@@ -239,10 +239,16 @@ def per_case_table(data: TraineeReportData) -> list:
         f"submission is within every tolerance; “Last {data.rule.last_n} within”: the case counts towards "
         "accreditation."
     )
+    why = [
+        Paragraph(f"<b>{esc(r.case_title)}</b>: {esc(r.latest_verdict_message)}", st["small"])
+        for r in rows_
+        if r.latest_within is False and r.latest_verdict_message
+    ]
     return [
         Paragraph("Results per case", st["h1"]),
         Paragraph(note, st["small"]),
         table(body, widths, align_right_from=1, extra=extra),
+        *([Paragraph("Why the latest submission is outside, per case", st["h2"]), *why] if why else []),
     ]
 
 
@@ -299,7 +305,11 @@ def bland_altman_section(data: TraineeReportData, figure_no: int) -> tuple[list,
             f"Figure {figure_no}. Bland–Altman plot of the myocardial {esc(qname)} (ms): the trainee's "
             f"minus the consensus's mean {esc(qname)} inside the myocardium, against their mean; one point "
             f"per case (the latest submission), n = {ba.n}. Bias {fmt_signed(ba.bias)} ms; {limits}. "
-            f"Shaded: the tolerance ±{data.tolerances.map_ms:.1f} ms."
+            + (
+                f"Shaded: the tolerance ±{data.tolerances.map_ms:.1f} ms."
+                if data.tolerances.map_ms is not None
+                else f"The tolerance is relative: ±{data.tolerances.map_percent:g} % of the consensus."
+            )
         )
         out.append(figure(png, caption, width=FRAME_WIDTH * 0.9, before=[] if out else [heading]))
         figure_no += 1
@@ -380,7 +390,7 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
         The PDF (A4; text is real text, charts are 150-dpi images).
     """
     st = styles()
-    status = accreditation_status(data.attempts, data.tolerances, data.rule)
+    status = accreditation_status(data.attempts, data.rule)
     story: list = title_block(data)
     story.append(
         status_box(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -108,37 +108,3 @@ class CohortTraineeView(APIView):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
         services.cohort_remove_trainee(cohort=cohort, user=cohort.trainees.get(pk=user_id))
         return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))
-
-
-class CohortOverviewView(APIView):
-    @extend_schema(responses={200: dict})
-    def get(self, request, cohort_id: int):
-        from backend.submissions.selectors import cohort_overview
-
-        cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
-        ov = cohort_overview(cohort=cohort)
-        return Response(
-            {
-                "cohort": cohort_out(cohort),
-                "cases": [
-                    {"id": c.pk, "title": c.title, "dataset_id": c.dataset_id, "dataset_name": c.dataset.name}
-                    for c in ov["cases"]
-                ],
-                "rows": [{"trainee": user_out(r["trainee"]), "cells": r["cells"]} for r in ov["rows"]],
-            }
-        )
-
-
-class TraineeHistoryView(APIView):
-    @extend_schema(responses={200: dict})
-    def get(self, request, trainee_id: int):
-        from backend.submissions.selectors import result_summary, submission_list
-
-        trainee = selectors.trainee_get(user=request.user, trainee_id=trainee_id)
-        subs = submission_list(user=request.user).filter(trainee=trainee)
-        return Response(
-            {
-                "trainee": user_out(trainee),
-                "submissions": [{**result_summary(s), "case_title": s.case.title} for s in subs],
-            }
-        )

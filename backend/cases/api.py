@@ -14,10 +14,12 @@ from backend.core.api import FILE_RENDERERS
 from backend.accounts.models import Cohort
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
 from backend.cmr.dicom import image_from_bytes
+from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_path, file_read
 
 from . import selectors, services
 from .models import ConsensusSource, Dataset, FeedbackMode, ReferenceKind
+from .services import TOLERANCE_FIELDS
 
 
 def automatic_consensus_available() -> bool:
@@ -37,9 +39,7 @@ def dataset_out(d: Dataset) -> dict:
         "consensus_source": d.consensus_source,
         "automatic_consensus_available": automatic_consensus_available(),
         "feedback_mode": d.feedback_mode,
-        "tolerance_dice": d.tolerance_dice,
-        "tolerance_map_ms": d.tolerance_map_ms,
-        "tolerance_wall_thickness_mm": d.tolerance_wall_thickness_mm,
+        **{f: getattr(d, f) for f in TOLERANCE_FIELDS},
         "accreditation_last_n": d.accreditation_last_n,
         "accreditation_min_cases": d.accreditation_min_cases,
     }
@@ -75,9 +75,15 @@ class DatasetIn(serializers.Serializer):
     cohort_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     consensus_source = serializers.ChoiceField(choices=ConsensusSource.choices, default=ConsensusSource.GOLD_STANDARD)
     feedback_mode = serializers.ChoiceField(choices=FeedbackMode.choices, default=FeedbackMode.REVEAL)
-    tolerance_dice = serializers.FloatField(default=0.85)
-    tolerance_map_ms = serializers.FloatField(default=8.4)
-    tolerance_wall_thickness_mm = serializers.FloatField(default=1.5)
+    tolerance_dice = serializers.FloatField(default=DEFAULT_TOLERANCES.dice, min_value=0.0, max_value=1.0)
+    tolerance_t1_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t1_ms, min_value=0.0)
+    tolerance_t2_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t2_ms, min_value=0.0)
+    tolerance_t2star_percent = serializers.FloatField(
+        default=DEFAULT_TOLERANCES.t2star_percent, allow_null=True, min_value=0.0
+    )
+    tolerance_t2star_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t2star_ms, allow_null=True, min_value=0.0)
+    tolerance_wall_thickness_mm = serializers.FloatField(default=DEFAULT_TOLERANCES.wall_thickness_mm, min_value=0.0)
+    tolerance_hd95_mm = serializers.FloatField(default=DEFAULT_TOLERANCES.hd95_mm, allow_null=True, min_value=0.0)
     accreditation_last_n = serializers.IntegerField(default=3, min_value=1)
     accreditation_min_cases = serializers.IntegerField(default=3, min_value=1)
 

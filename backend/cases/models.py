@@ -6,6 +6,7 @@ from django.db import models
 
 from backend.accounts.models import Cohort, User
 from backend.core.models import StoredFile
+from backend.cmr.summary import DEFAULT_TOLERANCES, Tolerances
 
 
 class ConsensusSource(models.TextChoices):
@@ -35,8 +36,8 @@ class ReferenceKind(models.TextChoices):
 class Dataset(models.Model):
     """A set of cases given to one or more cohorts, with its consensus source, feedback mode and tolerances.
 
-    Default tolerances: |dT1| <= 8.4 ms and |dWT| <= 1.5 mm (about what two reference experts differed by in
-    Carapella et al., Int J Cardiol 2020), Dice >= 0.85.
+    The tolerances default to :data:`backend.cmr.summary.DEFAULT_TOLERANCES` (the one place they are written, with
+    their sources); :meth:`tolerances` gives them to the evaluation, which stores the verdict with them.
     """
 
     name = models.CharField(max_length=160)
@@ -47,9 +48,21 @@ class Dataset(models.Model):
         max_length=20, choices=ConsensusSource.choices, default=ConsensusSource.GOLD_STANDARD
     )
     feedback_mode = models.CharField(max_length=20, choices=FeedbackMode.choices, default=FeedbackMode.REVEAL)
-    tolerance_dice = models.FloatField(default=0.85)
-    tolerance_map_ms = models.FloatField(default=8.4)
-    tolerance_wall_thickness_mm = models.FloatField(default=1.5)
+    tolerance_dice = models.FloatField(default=DEFAULT_TOLERANCES.dice, help_text="minimum myocardial Dice")
+    tolerance_t1_ms = models.FloatField(default=DEFAULT_TOLERANCES.t1_ms, help_text="largest |dT1|, ms")
+    tolerance_t2_ms = models.FloatField(default=DEFAULT_TOLERANCES.t2_ms, help_text="largest |dT2|, ms")
+    tolerance_t2star_percent = models.FloatField(
+        null=True, blank=True, default=DEFAULT_TOLERANCES.t2star_percent, help_text="largest |dT2*|, % of consensus"
+    )
+    tolerance_t2star_ms = models.FloatField(
+        null=True, blank=True, default=DEFAULT_TOLERANCES.t2star_ms, help_text="largest |dT2*|, ms (instead of %)"
+    )
+    tolerance_wall_thickness_mm = models.FloatField(
+        default=DEFAULT_TOLERANCES.wall_thickness_mm, help_text="largest |d mean wall thickness|, mm"
+    )
+    tolerance_hd95_mm = models.FloatField(
+        null=True, blank=True, default=DEFAULT_TOLERANCES.hd95_mm, help_text="largest HD95 of either wall, mm"
+    )
     # Accreditation: the last N submissions within all tolerances on at least M distinct cases.
     accreditation_last_n = models.PositiveIntegerField(default=3)
     accreditation_min_cases = models.PositiveIntegerField(default=3)
@@ -60,6 +73,18 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def tolerances(self) -> Tolerances:
+        """The dataset's limits of expert agreement (raises ``ValueError`` for an invalid combination)."""
+        return Tolerances(
+            dice=self.tolerance_dice,
+            t1_ms=self.tolerance_t1_ms,
+            t2_ms=self.tolerance_t2_ms,
+            t2star_percent=self.tolerance_t2star_percent,
+            t2star_ms=self.tolerance_t2star_ms,
+            wall_thickness_mm=self.tolerance_wall_thickness_mm,
+            hd95_mm=self.tolerance_hd95_mm,
+        )
 
 
 class Case(models.Model):

@@ -18,11 +18,23 @@ from .ingest import IngestedImage, ingest_contours, ingest_image
 from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceContour, ReferenceKind
 
 
-def _check_tolerances(dice: float, map_ms: float, wt_mm: float) -> None:
-    if not 0 < dice <= 1:
-        raise ValidationError("The Dice tolerance must be between 0 and 1.")
-    if map_ms <= 0 or wt_mm <= 0:
-        raise ValidationError("The T1/T2 and wall-thickness tolerances must be positive (ms, mm).")
+TOLERANCE_FIELDS = (
+    "tolerance_dice",
+    "tolerance_t1_ms",
+    "tolerance_t2_ms",
+    "tolerance_t2star_percent",
+    "tolerance_t2star_ms",
+    "tolerance_wall_thickness_mm",
+    "tolerance_hd95_mm",
+)
+"""The dataset settings that are tolerances (:meth:`backend.cases.models.Dataset.tolerances`)."""
+
+
+def _check_tolerances(dataset: Dataset) -> None:
+    try:
+        dataset.tolerances()
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(str(exc)) from None
 
 
 @transaction.atomic
@@ -34,28 +46,31 @@ def dataset_create(
     cohorts: Sequence[Cohort] = (),
     consensus_source: str = ConsensusSource.GOLD_STANDARD,
     feedback_mode: str = FeedbackMode.REVEAL,
-    tolerance_dice: float = 0.85,
-    tolerance_map_ms: float = 8.4,
-    tolerance_wall_thickness_mm: float = 1.5,
     accreditation_last_n: int = 3,
     accreditation_min_cases: int = 3,
+    **tolerances: float | None,
 ) -> Dataset:
-    """Create a dataset (supervisor only) and give it to cohorts the supervisor runs."""
+    """Create a dataset (supervisor only) and give it to cohorts the supervisor runs.
+
+    ``tolerances``: any of :data:`TOLERANCE_FIELDS`; the others keep the defaults of
+    :data:`backend.cmr.summary.DEFAULT_TOLERANCES`.
+    """
     if not user.is_supervisor:
         raise ValidationError("Only supervisors create datasets.")
-    _check_tolerances(tolerance_dice, tolerance_map_ms, tolerance_wall_thickness_mm)
+    unknown = set(tolerances) - set(TOLERANCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown dataset setting {sorted(unknown)[0]!r}.")
     ds = Dataset(
         name=name.strip(),
         description=description,
         created_by=user,
         consensus_source=consensus_source,
         feedback_mode=feedback_mode,
-        tolerance_dice=tolerance_dice,
-        tolerance_map_ms=tolerance_map_ms,
-        tolerance_wall_thickness_mm=tolerance_wall_thickness_mm,
         accreditation_last_n=accreditation_last_n,
         accreditation_min_cases=accreditation_min_cases,
+        **tolerances,
     )
+    _check_tolerances(ds)
     ds.full_clean()
     ds.save()
     ds.cohorts.set([c for c in cohorts if c.supervisor_id == user.pk])
@@ -70,9 +85,7 @@ def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None,
         "description",
         "consensus_source",
         "feedback_mode",
-        "tolerance_dice",
-        "tolerance_map_ms",
-        "tolerance_wall_thickness_mm",
+        *TOLERANCE_FIELDS,
         "accreditation_last_n",
         "accreditation_min_cases",
     }
@@ -80,7 +93,7 @@ def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None,
         if k not in allowed:
             raise ValidationError(f"Unknown dataset setting {k!r}.")
         setattr(dataset, k, v)
-    _check_tolerances(dataset.tolerance_dice, dataset.tolerance_map_ms, dataset.tolerance_wall_thickness_mm)
+    _check_tolerances(dataset)
     dataset.full_clean()
     dataset.save()
     if cohorts is not None:

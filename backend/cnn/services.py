@@ -1,6 +1,7 @@
 """Writes of the automatic consensus: register, activate and train consensus models; run one on a submission.
 
-The network lives in :mod:`ml` (no Django); this module connects it to the application's cases and submissions.
+The network lives in :mod:`ml` (no Django); this module connects it to the application's cases. The submissions app
+calls it (and chains the evaluation); it never imports submissions.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -306,79 +308,93 @@ def _accuracy_note(m: ConsensusModel, confidence: float, trainee_msd_mm: float |
     return note[:600]
 
 
-def automatic_consensus_run(*, submission_id: int, predictor=None):
-    """The ml task's body: the active model's consensus for one submission, stored as its reference.
+@dataclass(frozen=True)
+class AutomaticConsensus:
+    """What the active model drew for one trainee contour: the stored reference (or None) and the note."""
 
-    Always queues the evaluation afterwards: when the model cannot contour the image, the note says why and the
-    trainee gets their own values. Idempotent (a submission with a reference, or no longer queued, is skipped).
+    reference: ReferenceContour | None
+    model: ConsensusModel | None
+    note: str
+
+    def as_message(self) -> dict:
+        """Plain form for a Celery chain: ``{"reference_id", "model_id", "note"}``."""
+        return {
+            "reference_id": self.reference.pk if self.reference else None,
+            "model_id": self.model.pk if self.model and self.reference else None,
+            "note": self.note,
+        }
+
+
+def automatic_consensus_run(
+    *, case_id: int, contours_file_id: int, contributors: Sequence[int] = (), predictor=None
+) -> AutomaticConsensus:
+    """The ml task's body: the active model's consensus for one trainee contour on a case, stored as a reference.
+
+    The caller (the submissions app) attaches the returned reference to its submission and queues the evaluation;
+    this app never imports the app that calls it (architecture convention 18). When the model cannot contour the
+    image, the note says why and the reference is None (the trainee then gets their own values).
 
     Parameters
     ----------
-    submission_id : int
+    case_id : int
+    contours_file_id : int
+        The stored (parsed) trainee contour set, the model's 4th channel.
+    contributors : sequence of int
+        Recorded on the reference (the submission ids it was drawn for).
     predictor : ml.infer.Predictor, optional
         Default: the active model, loaded once per process (:func:`ml.infer.get_predictor`).
 
     Returns
     -------
-    Submission
+    AutomaticConsensus
     """
+    from backend.cases.services import reference_store
     from backend.cmr.contours import contour_set_from_bytes
     from backend.cmr.dicom import image_from_bytes
     from backend.cmr.errors import CMRError
-    from backend.cases.services import reference_store
+    from backend.core.models import StoredFile
     from backend.core.storage import file_read
-    from backend.submissions.models import Submission
-    from backend.submissions.tasks import evaluate_submission
     from ml.evaluate import agreement
     from ml.infer import ModelNotUsable, get_predictor
 
-    sub = Submission.objects.select_related("case", "case__image_file", "contours_file").get(pk=submission_id)
-    if sub.reference_id or sub.status != JobStatus.QUEUED:
-        evaluate_submission.delay(sub.pk)
-        return sub
+    case = Case.objects.select_related("image_file").get(pk=case_id)
+    contours_file = StoredFile.objects.get(pk=contours_file_id)
     m = active_model()
-    note, ref = "", None
     if m is None:
-        note = NO_ACTIVE_MODEL_NOTE
-    else:
-        try:
-            p = predictor or get_predictor(model_folder(m))
-            img = image_from_bytes(file_read(sub.case.image_file))
-            trainee = contour_set_from_bytes(file_read(sub.contours_file))
-            pred = p.predict(img.display_frame(), trainee, pixel_spacing_mm=img.pixel_spacing_mm)
-            msd = agreement(trainee, pred.consensus.contours, shape=img.shape, pixel_spacing_mm=img.pixel_spacing_mm)[
-                "msd_mm"
-            ]
-            note = _accuracy_note(m, pred.consensus.confidence, msd if np.isfinite(msd) else None)
-            for _ in range(3):
-                try:
-                    with transaction.atomic():
-                        v = (
-                            ReferenceContour.objects.filter(case=sub.case, kind=ReferenceKind.AUTOMATIC).aggregate(
-                                v=Max("version")
-                            )["v"]
-                            or 0
-                        ) + 1
-                        ref = reference_store(
-                            case=sub.case,
-                            kind=ReferenceKind.AUTOMATIC,
-                            contours=pred.consensus.contours,
-                            version=v,
-                            contributors=[sub.pk],
-                            rater=f"CNN {m.version}",
-                        )
-                    break
-                except IntegrityError:  # another worker took this version number
-                    continue
-        except CMRError as exc:
-            note = f"The automatic consensus could not contour this image ({exc}) Only your own values are shown."
-        except ModelNotUsable as exc:
-            log.error("active consensus model %s is not usable: %s", m.version, exc)
-            note = "The automatic consensus model could not be loaded; only your own values are shown."
-    with transaction.atomic():
-        Submission.objects.filter(pk=sub.pk).update(
-            reference=ref, consensus_model=m if ref else None, consensus_note=note[:600]
-        )
-        transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
-    sub.refresh_from_db()
-    return sub
+        return AutomaticConsensus(None, None, NO_ACTIVE_MODEL_NOTE)
+    note, ref = "", None
+    try:
+        p = predictor or get_predictor(model_folder(m))
+        img = image_from_bytes(file_read(case.image_file))
+        trainee = contour_set_from_bytes(file_read(contours_file))
+        pred = p.predict(img.display_frame(), trainee, pixel_spacing_mm=img.pixel_spacing_mm)
+        msd = agreement(trainee, pred.consensus.contours, shape=img.shape, pixel_spacing_mm=img.pixel_spacing_mm)[
+            "msd_mm"
+        ]
+        note = _accuracy_note(m, pred.consensus.confidence, msd if np.isfinite(msd) else None)
+        for _ in range(3):
+            try:
+                with transaction.atomic():
+                    v = (
+                        ReferenceContour.objects.filter(case=case, kind=ReferenceKind.AUTOMATIC).aggregate(
+                            v=Max("version")
+                        )["v"]
+                        or 0
+                    ) + 1
+                    ref = reference_store(
+                        case=case,
+                        kind=ReferenceKind.AUTOMATIC,
+                        contours=pred.consensus.contours,
+                        version=v,
+                        contributors=list(contributors),
+                        rater=f"CNN {m.version}",
+                    )
+                break
+            except IntegrityError:  # another worker took this version number
+                continue
+    except CMRError as exc:
+        note = f"The automatic consensus could not contour this image ({exc}) Only your own values are shown."
+    except ModelNotUsable as exc:
+        log.error("active consensus model %s is not usable: %s", m.version, exc)
+        note = "The automatic consensus model could not be loaded; only your own values are shown."
+    return AutomaticConsensus(ref, m if ref else None, note[:600])

@@ -44,9 +44,15 @@ def preload_active_model(**_kwargs) -> None:
 @shared_task(
     name="backend.cnn.automatic_consensus", max_retries=2, autoretry_for=(ConnectionError,), retry_backoff=True
 )
-def automatic_consensus(submission_id: int) -> int | None:
-    """The active model's consensus for one submission, then its evaluation is queued. Returns the reference id."""
-    return automatic_consensus_run(submission_id=submission_id).reference_id
+def automatic_consensus(case_id: int, contours_file_id: int, contributors: list[int]) -> dict:
+    """The active model's consensus for one stored trainee contour set on a case.
+
+    Returns ``AutomaticConsensus.as_message()`` (``{"reference_id", "model_id", "note"}``), which the next task of
+    the caller's chain receives (the submissions app chains the evaluation after it).
+    """
+    return automatic_consensus_run(
+        case_id=case_id, contours_file_id=contours_file_id, contributors=contributors
+    ).as_message()
 
 
 @shared_task(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from typing import Callable
 
 from backend.accounts.models import Cohort, User
 from backend.cases.models import Dataset, ReferenceKind
+from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
-from backend.submissions.selectors import tolerance_marks
 from backend.submissions.services import overlay_get_or_render
 from reports.data import AccreditationRule, Attempt, CohortReportData, Tolerances, TraineeReportData
 
@@ -23,42 +24,41 @@ def report_job_get(*, user: User, job_id: int) -> ReportJob:
     return ReportJob.objects.select_related("file").get(pk=job_id, requested_by=user)
 
 
-def _max(*vals):
-    vals = [v for v in vals if v is not None]
-    return max(vals) if vals else None
-
-
-def _mean(*vals):
-    vals = [v for v in vals if v is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
 def _attempt(s: Submission) -> Attempt:
-    r = s.result or {}
-    a = r.get("agreement") or {}
-    endo, epi = a.get("endocardium") or {}, a.get("epicardium") or {}
-    d = r.get("delta") or {}
-    tm = (r.get("trainee") or {}).get("map") or {}
-    rm = (r.get("reference") or {}).get("map") or {}
-    quantity = d.get("map_quantity") if d.get("map_quantity") in ("t1_ms", "t2_ms", "t2star_ms") else None
+    """A report's view of one evaluated submission: the numbers and the verdict of its stored summary."""
+    sm = s.summary or {}
+    myo = (sm.get("agreement") or {}).get("myocardium") or {}
+    d = sm.get("delta") or {}
+    tm = (sm.get("trainee") or {}).get("map") or {}
+    cm = (sm.get("consensus") or {}).get("map") or {}
+    quantity = sm.get("map_quantity") if sm.get("map_quantity") in ("t1_ms", "t2_ms", "t2star_ms") else None
+    verdict = sm.get("verdict") or {}
     return Attempt(
         case_id=s.case_id,
         case_title=s.case.title,
         attempt=s.attempt,
         created_at=s.created_at,
-        dice=(a.get("myocardium") or {}).get("dice"),
-        hd_mm=_max(endo.get("hausdorff_mm"), epi.get("hausdorff_mm")),
-        hd95_mm=_max(endo.get("hd95_mm"), epi.get("hd95_mm")),
-        msd_mm=_mean(endo.get("mean_surface_distance_mm"), epi.get("mean_surface_distance_mm")),
+        dice=myo.get("dice"),
+        hd_mm=myo.get("hausdorff_mm"),
+        hd95_mm=myo.get("hd95_mm"),
+        msd_mm=myo.get("mean_surface_distance_mm"),
         map_quantity=quantity,
         trainee_map_ms=tm.get("mean") if quantity else None,
-        consensus_map_ms=rm.get("mean") if quantity else None,
-        delta_map_ms=d.get("map_mean") if quantity else None,
+        consensus_map_ms=cm.get("mean") if quantity else None,
+        delta_map_ms=d.get("map") if quantity else None,
         delta_wall_thickness_mm=d.get("wall_thickness_mm"),
-        within_tolerance=tolerance_marks(s.result, s.case.dataset)["within"]["all"],
+        verdict=verdict.get("result"),
+        verdict_message=verdict.get("message") or "",
         consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
         overlay_png=None,
     )
+
+
+def _report_tolerances(dataset: Dataset | None, attempts: list[Attempt]) -> Tolerances:
+    """The tolerances a report prints: its first dataset's (or the defaults), for its most common map quantity."""
+    quantities = [a.map_quantity for a in attempts if a.map_quantity]
+    quantity = max(set(quantities), key=quantities.count) if quantities else None
+    return Tolerances.for_quantity(dataset.tolerances() if dataset else DEFAULT_TOLERANCES, quantity)
 
 
 def _datasets_of(trainee: User, cohorts: list[Cohort]) -> list[Dataset]:
@@ -94,11 +94,7 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
         f = overlay_get_or_render(submission=subs[i])
         attempts[i].overlay_png = file_read(f) if f is not None else None
     first = datasets[0] if datasets else None
-    tol = Tolerances(
-        dice=first.tolerance_dice if first else 0.85,
-        map_ms=first.tolerance_map_ms if first else 8.4,
-        wall_thickness_mm=first.tolerance_wall_thickness_mm if first else 1.5,
-    )
+    tol = _report_tolerances(first, attempts)
     rule = AccreditationRule(
         last_n=first.accreditation_last_n if first else 3, min_cases=first.accreditation_min_cases if first else 3
     )
@@ -131,7 +127,7 @@ def cohort_report_data(*, cohort: Cohort, progress: Callable[[int], None] | None
         cohort_name=cohort.name,
         supervisor_name=cohort.supervisor.full_name,
         dataset_names=[d.name for d in datasets],
-        tolerances=first.tolerances if first else Tolerances(0.85, 8.4, 1.5),
+        tolerances=first.tolerances if first else _report_tolerances(datasets[0] if datasets else None, []),
         rule=first.rule if first else AccreditationRule(3, 3),
         trainees=per,
         generated_at=datetime.now(dt_timezone.utc),

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.core.api import FILE_RENDERERS
-
-from backend.accounts.api import user_out
+from backend.accounts import selectors as account_selectors
+from backend.accounts.api import cohort_out, user_out
 from backend.cases import selectors as case_selectors
-from backend.cases.models import FeedbackMode
+from backend.cases.models import FeedbackMode, ReferenceKind
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
-from backend.core.api import UploadError
+from backend.core.api import FILE_RENDERERS, UploadError
 from backend.core.storage import file_path, file_read
 
 from . import selectors, services
 from .models import EvaluationStatus, Submission
+from .serializers import (
+    AttemptSerializer,
+    CohortOverviewSerializer,
+    SubmissionSerializer,
+    TraineeHistorySerializer,
+)
 
 
 def submission_out(s: Submission, user) -> dict:
+    """The detail body of one submission (``SubmissionSerializer``)."""
     case = s.case
     mode = case.dataset.feedback_mode if case.dataset else FeedbackMode.REVEAL
     shape = (case.rows, case.columns)
@@ -30,9 +36,9 @@ def submission_out(s: Submission, user) -> dict:
         and s.reference is not None
         and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case))
     )
-    ref_polys = None
+    consensus_polys = None
     if reveal and s.status == EvaluationStatus.DONE:
-        ref_polys = contour_set_polygons(contour_set_from_bytes(file_read(s.reference.contours_file)), shape)
+        consensus_polys = contour_set_polygons(contour_set_from_bytes(file_read(s.reference.contours_file)), shape)
     return {
         "id": s.pk,
         "case_id": case.pk,
@@ -47,6 +53,7 @@ def submission_out(s: Submission, user) -> dict:
         "consensus": (
             {
                 "source": s.consensus_source,
+                "label": ReferenceKind(s.consensus_source).label,
                 "version": s.consensus_version,
                 "contributors": len(s.consensus_contributors),
                 "model_version": s.consensus_model.version if s.consensus_model_id else None,
@@ -56,34 +63,55 @@ def submission_out(s: Submission, user) -> dict:
         ),
         "consensus_note": s.consensus_note or None,
         "contours": contour_set_polygons(contour_set_from_bytes(file_read(s.contours_file)), shape),
-        "reference_contours": ref_polys,
-        "result": s.result,
-        "tolerance": selectors.tolerance_marks(s.result, case.dataset),
+        "consensus_contours": consensus_polys,
+        "summary": s.summary if s.status == EvaluationStatus.DONE else None,
         "overlay_url": f"/api/submissions/{s.pk}/overlay.png" if s.status == EvaluationStatus.DONE else None,
         "analysis_seconds": s.analysis_seconds,
     }
 
 
+def _query_id(request, name: str) -> int | None:
+    """An optional integer query parameter; a 400 that names it when it is not a whole number."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise UploadError(f"The {name} must be given by its number (e.g. ?{name}=3); got {raw!r}.", name) from None
+
+
 class SubmissionListView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("case", int, description="only attempts on this case"),
+            OpenApiParameter("trainee", int, description="supervisors: only this trainee's attempts"),
+        ],
+        responses={200: AttemptSerializer(many=True)},
+    )
     def get(self, request):
         qs = selectors.submission_list(user=request.user)
-        if "case" in request.query_params:
-            qs = qs.filter(case_id=int(request.query_params["case"]))
-        if request.user.is_supervisor and "trainee" in request.query_params:
-            qs = qs.filter(trainee_id=int(request.query_params["trainee"]))
+        case_id = _query_id(request, "case")
+        if case_id is not None:
+            qs = qs.filter(case_id=case_id)
+        trainee_id = _query_id(request, "trainee")
+        if request.user.is_supervisor and trainee_id is not None:
+            qs = qs.filter(trainee_id=trainee_id)
         elif request.user.is_trainee:
             qs = qs.filter(trainee=request.user)
-        return Response([{**selectors.result_summary(s), "case_title": s.case.title} for s in qs])
+        return Response(AttemptSerializer([selectors.attempt_summary(s) for s in qs], many=True).data)
 
-    @extend_schema(request=None, responses={201: dict})
+    @extend_schema(request=None, responses={201: SubmissionSerializer})
     def post(self, request):
         if not request.user.is_trainee:
             return Response({"detail": "Only trainees submit contours."}, status=status.HTTP_403_FORBIDDEN)
+        raw = request.data.get("case") if hasattr(request.data, "get") else None
         try:
-            case_id = int(request.data.get("case", ""))
+            case_id = int(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         except ValueError:
-            raise UploadError("Say which case these contours are for.", "case") from None
+            case_id = None
+        if case_id is None:
+            raise UploadError("Say which case these contours are for (the case's number).", "case")
         case = case_selectors.case_get(user=request.user, case_id=case_id)
         sub = services.submission_create(
             trainee=request.user,
@@ -91,11 +119,11 @@ class SubmissionListView(APIView):
             contours=request.FILES.get("contours"),
             image_files=request.FILES.getlist("image"),
         )
-        return Response(submission_out(sub, request.user), status=status.HTTP_201_CREATED)
+        return Response(SubmissionSerializer(submission_out(sub, request.user)).data, status=status.HTTP_201_CREATED)
 
 
 class PracticeView(APIView):
-    @extend_schema(request=None, responses={201: dict})
+    @extend_schema(request=None, responses={201: SubmissionSerializer})
     def post(self, request):
         if not request.user.is_trainee:
             return Response({"detail": "Practice uploads are for trainees."}, status=status.HTTP_403_FORBIDDEN)
@@ -122,3 +150,32 @@ class SubmissionOverlayView(APIView):
         if f is None:
             return Response({"detail": "The overlay is not ready yet."}, status=status.HTTP_404_NOT_FOUND)
         return FileResponse(open(file_path(f), "rb"), content_type="image/png")
+
+
+class CohortOverviewView(APIView):
+    """Trainees x cases of a cohort, each cell with the latest and best attempt and its stored verdict."""
+
+    @extend_schema(responses={200: CohortOverviewSerializer})
+    def get(self, request, cohort_id: int):
+        cohort = account_selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
+        ov = selectors.cohort_overview(cohort=cohort)
+        body = {
+            "cohort": cohort_out(cohort),
+            "cases": [
+                {"id": c.pk, "title": c.title, "dataset_id": c.dataset_id, "dataset_name": c.dataset.name}
+                for c in ov["cases"]
+            ],
+            "rows": [{"trainee": user_out(r["trainee"]), "cells": r["cells"]} for r in ov["rows"]],
+        }
+        return Response(CohortOverviewSerializer(body).data)
+
+
+class TraineeHistoryView(APIView):
+    """A trainee's attempts (the trainee themself, or a supervisor of one of their cohorts)."""
+
+    @extend_schema(responses={200: TraineeHistorySerializer})
+    def get(self, request, trainee_id: int):
+        trainee = account_selectors.trainee_get(user=request.user, trainee_id=trainee_id)
+        subs = selectors.submission_list(user=request.user).filter(trainee=trainee)
+        body = {"trainee": user_out(trainee), "submissions": [selectors.attempt_summary(s) for s in subs]}
+        return Response(TraineeHistorySerializer(body).data)

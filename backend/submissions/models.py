@@ -9,7 +9,6 @@ from backend.cases.models import Case, ReferenceContour
 from backend.cnn.models import ConsensusModel
 from backend.core.models import JobStatus, StoredFile
 
-
 EvaluationStatus = JobStatus
 """Where an evaluation stands (queued, running, done, failed)."""
 
@@ -30,7 +29,10 @@ class Submission(models.Model):
 
     status = models.CharField(max_length=10, choices=EvaluationStatus.choices, default=EvaluationStatus.QUEUED)
     error = models.TextField(blank=True)
-    result = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True, help_text="the analysis payload of backend.cmr.assessment")
+    summary = models.JSONField(
+        null=True, blank=True, help_text="the evaluation summary and verdict (backend.cmr.summary), read by every page"
+    )
     overlay_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reference = models.ForeignKey(
         ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"

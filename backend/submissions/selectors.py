@@ -7,7 +7,7 @@ import math
 from django.db.models import QuerySet
 
 from backend.accounts.models import Cohort, User
-from backend.cases.models import Case, Dataset
+from backend.cases.models import Case
 
 from .models import EvaluationStatus, Submission
 
@@ -27,54 +27,31 @@ def submission_get(*, user: User, submission_id: int) -> Submission:
     return submission_list(user=user).get(pk=submission_id)
 
 
-def tolerance_marks(result: dict | None, dataset: Dataset | None) -> dict:
-    """Which of Dice, |d map| and |d WT| are within the dataset's tolerances (None when not measurable)."""
-    tol = {
-        "dice": dataset.tolerance_dice if dataset else 0.85,
-        "map_ms": dataset.tolerance_map_ms if dataset else 8.4,
-        "wall_thickness_mm": dataset.tolerance_wall_thickness_mm if dataset else 1.5,
-    }
-    within = {"dice": None, "map": None, "wall_thickness": None, "all": None}
-    if result and result.get("agreement"):
-        dice = result["agreement"]["myocardium"]["dice"]
-        d = result.get("delta") or {}
-        within["dice"] = None if dice is None else dice >= tol["dice"]
-        dm = d.get("map_mean")
-        if dm is not None and d.get("map_quantity") in ("t1_ms", "t2_ms", "t2star_ms"):
-            within["map"] = abs(dm) <= tol["map_ms"]
-        dw = d.get("wall_thickness_mm")
-        within["wall_thickness"] = None if dw is None else abs(dw) <= tol["wall_thickness_mm"]
-        marks = [v for v in (within["dice"], within["map"], within["wall_thickness"]) if v is not None]
-        within["all"] = all(marks) if marks else None
-    return {**tol, "within": within}
+def attempt_summary(sub: Submission) -> dict:
+    """One attempt's headline numbers and its stored verdict (``AttemptSerializer``); nothing is re-judged here.
 
-
-def result_summary(sub: Submission) -> dict:
-    """The numbers of one submission shown in overviews and histories."""
-    r = sub.result or {}
-    a = r.get("agreement") or {}
-    d = r.get("delta") or {}
+    The numbers are read from the evaluation summary that :func:`backend.cmr.summary.evaluation_summary` built when
+    the evaluation ran; ``verdict`` is None while the evaluation is not done.
+    """
+    sm = sub.summary or {}
+    myo = (sm.get("agreement") or {}).get("myocardium") or {}
+    d = sm.get("delta") or {}
+    q = sm.get("map_quantity")
     return {
-        "submission_id": sub.pk,
+        "id": sub.pk,
         "case_id": sub.case_id,
+        "case_title": sub.case.title,
+        "trainee_id": sub.trainee_id,
         "attempt": sub.attempt,
         "created_at": sub.created_at,
         "status": sub.status,
-        "dice": (a.get("myocardium") or {}).get("dice"),
-        "hausdorff_mm": max(
-            [
-                v
-                for v in (
-                    (a.get("endocardium") or {}).get("hausdorff_mm"),
-                    (a.get("epicardium") or {}).get("hausdorff_mm"),
-                )
-                if v is not None
-            ],
-            default=None,
-        ),
-        "delta_map_ms": d.get("map_mean") if d.get("map_quantity") in ("t1_ms", "t2_ms", "t2star_ms") else None,
+        "dice": myo.get("dice"),
+        "hausdorff_mm": myo.get("hausdorff_mm"),
+        "hd95_mm": myo.get("hd95_mm"),
+        "map_quantity": q,
+        "delta_map": d.get("map") if q != "signal" else None,
         "delta_wall_thickness_mm": d.get("wall_thickness_mm"),
-        "within_tolerance": tolerance_marks(sub.result, sub.case.dataset)["within"]["all"],
+        "verdict": sm.get("verdict") if sub.status == EvaluationStatus.DONE else None,
     }
 
 
@@ -95,10 +72,10 @@ def cohort_overview(*, cohort: Cohort) -> dict:
         row = []
         for c in cases:
             ss = cells.get((t.pk, c.pk), [])
-            done = [result_summary(s) for s in ss if s.status == EvaluationStatus.DONE]
+            done = [attempt_summary(s) for s in ss if s.status == EvaluationStatus.DONE]
             best = max(done, key=lambda r: -math.inf if r["dice"] is None else r["dice"], default=None)
             row.append(
-                {"case_id": c.pk, "attempts": len(ss), "latest": result_summary(ss[-1]) if ss else None, "best": best}
+                {"case_id": c.pk, "attempts": len(ss), "latest": attempt_summary(ss[-1]) if ss else None, "best": best}
             )
         rows.append({"trainee": t, "cells": row})
     return {"cohort": cohort, "cases": cases, "rows": rows}

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Sequence
 
+from celery import chain
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -22,6 +23,10 @@ from backend.cmr.contours import contour_set_from_bytes, contour_set_to_bytes, l
 from backend.cmr.dicom import image_from_bytes
 from backend.cmr.errors import CMRError
 from backend.cmr.overlay import render_overlay
+from backend.cmr.summary import DEFAULT_TOLERANCES, evaluation_summary
+from backend.cnn.selectors import active_model
+from backend.cnn.services import NO_ACTIVE_MODEL_NOTE, uses_automatic_consensus
+from backend.cnn.tasks import automatic_consensus
 from backend.core.api import UploadError
 from backend.core.models import StoredFile
 from backend.core.storage import file_read, file_store, staged_files
@@ -93,19 +98,38 @@ def _store_submission(*, trainee: User, case: Case, contours: UploadedFile, cs) 
 
 
 def _queue_evaluation(sub: Submission) -> None:
-    """On commit: the automatic consensus first (``ml`` queue) when the case uses it and a model is active, which
-    then queues the evaluation; otherwise the evaluation at once."""
-    from backend.cnn.selectors import active_model
-    from backend.cnn.services import uses_automatic_consensus
+    """On commit: when the case uses the automatic consensus and a model is active, a chain of the CNN's consensus
+    (``ml`` queue) then the evaluation (``myoqa`` queue, :func:`automatic_consensus_attach` first); otherwise the
+    evaluation at once. This app chains the two steps: ``cnn`` returns a value and never calls back."""
+    from .tasks import evaluate_submission, evaluate_with_automatic_consensus
 
     if uses_automatic_consensus(sub.case) and active_model() is not None:
-        from backend.cnn.tasks import automatic_consensus
-
-        transaction.on_commit(lambda: automatic_consensus.delay(sub.pk))
+        steps = chain(
+            automatic_consensus.si(sub.case_id, sub.contours_file_id, [sub.pk]),
+            evaluate_with_automatic_consensus.s(sub.pk),
+        )
+        transaction.on_commit(steps.delay)
         return
-    from .tasks import evaluate_submission
-
     transaction.on_commit(lambda: evaluate_submission.delay(sub.pk))
+
+
+def automatic_consensus_attach(*, submission_id: int, consensus: dict) -> Submission:
+    """Record the CNN's consensus on a submission (the reference, the model version and the trainee's note).
+
+    Idempotent: a submission that already has a reference, or whose evaluation has started, is left alone.
+
+    Parameters
+    ----------
+    submission_id : int
+    consensus : dict
+        ``backend.cnn.services.AutomaticConsensus.as_message()``: ``{"reference_id", "model_id", "note"}``.
+    """
+    Submission.objects.filter(pk=submission_id, reference__isnull=True, status=EvaluationStatus.QUEUED).update(
+        reference_id=consensus.get("reference_id"),
+        consensus_model_id=consensus.get("model_id"),
+        consensus_note=str(consensus.get("note") or "")[:600],
+    )
+    return Submission.objects.get(pk=submission_id)
 
 
 def practice_submission_create(
@@ -177,8 +201,6 @@ def _consensus_for(sub: Submission) -> tuple[ReferenceContour | None, str]:
     if case.dataset is None or case.dataset.consensus_source == ConsensusSource.AUTOMATIC:
         # The automatic consensus is per submission (the trainee's contour is the CNN's 4th channel): the ml task
         # stored it as this submission's reference, with a note on the model's own accuracy.
-        from backend.cnn.services import NO_ACTIVE_MODEL_NOTE
-
         ref = sub.reference if sub.reference_id and sub.reference.kind == ReferenceKind.AUTOMATIC else None
         return ref, sub.consensus_note or ("" if ref else NO_ACTIVE_MODEL_NOTE)
     if case.dataset.consensus_source == ConsensusSource.TEAM_AVERAGE:
@@ -217,9 +239,13 @@ def evaluation_run(*, submission_id: int) -> Submission:
 
             iron = iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
         result = assess(image, trainee_cs, ref_cs, iron_table=iron)
+        payload = to_json_ready(result.payload)
+        tolerances = case.dataset.tolerances() if case.dataset is not None else DEFAULT_TOLERANCES
+        summary = evaluation_summary(payload, tolerances, no_consensus_reason=None if ref else note or None)
         elapsed = time.perf_counter() - t0
         with staged_files(), transaction.atomic():
-            sub.result = to_json_ready(result.payload)
+            sub.result = payload
+            sub.summary = summary
             sub.reference = ref
             sub.consensus_source = ref.kind if ref else ""
             sub.consensus_version = ref.version if ref else None

@@ -1,6 +1,8 @@
 """``python manage.py assess``: evaluate one trainee contour file against a reference on one image.
 
-Exit status 0 on success, 2 on bad input (one line on stderr saying what was wrong).
+Prints the evaluation summary (:mod:`backend.cmr.summary`: agreement, values, deltas, the verdict tolerance by
+tolerance) and writes it with ``--json``. Exit status 0 on success, 2 on bad input (one line on stderr saying what
+was wrong).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.core.management.base import BaseCommand
 
 from backend.cmr.assessment import MAP_CHOICES, assess, to_json_ready
 from backend.cmr.errors import CMRError
+from backend.cmr.summary import Tolerances, evaluation_summary
 
 
 def _fmt(v, digits: int = 2, unit: str = "") -> str:
@@ -25,9 +28,17 @@ def _fmt(v, digits: int = 2, unit: str = "") -> str:
     return f"{v:.{digits}f}{unit}"
 
 
-def render_table(p: dict) -> str:
-    """Human-readable summary of an assessment payload (plain text, fixed-width columns)."""
-    img = p["image"]
+def render_table(image: dict, summary: dict) -> str:
+    """Human-readable form of an evaluation summary (plain text, fixed-width columns), the verdict last.
+
+    Parameters
+    ----------
+    image : dict
+        The ``image`` part of the assessment payload (kind, size, spacing, echo times, field strength).
+    summary : dict
+        :func:`backend.cmr.summary.evaluation_summary`; nothing is re-judged here.
+    """
+    img = image
     lines = [
         f"Image: {img['kind']}, {img['rows']} x {img['columns']} px, pixel spacing "
         f"{img['pixel_spacing_mm'][0]:.4g} x {img['pixel_spacing_mm'][1]:.4g} mm (dy x dx)"
@@ -38,53 +49,75 @@ def render_table(p: dict) -> str:
         )
         + (f", {img['field_strength_t']:g} T" if img.get("field_strength_t") else "")
     ]
-    a = p["agreement"]
+    a = summary["agreement"]
     if a:
         lines += ["", f"{'Agreement':<14}{'Dice':>8}{'Jaccard':>9}{'HD mm':>9}{'HD95 mm':>9}{'MSD mm':>9}"]
         for s in ("myocardium", "endocardium", "epicardium"):
             m = a[s]
             lines.append(
-                f"{s:<14}{_fmt(m.get('dice'), 3):>8}{_fmt(m.get('jaccard'), 3):>9}"
-                f"{_fmt(m.get('hausdorff_mm')):>9}{_fmt(m.get('hd95_mm')):>9}"
-                f"{_fmt(m.get('mean_surface_distance_mm')):>9}"
+                f"{s:<14}{_fmt(m['dice'], 3):>8}{_fmt(m['jaccard'], 3):>9}"
+                f"{_fmt(m['hausdorff_mm']):>9}{_fmt(m['hd95_mm']):>9}"
+                f"{_fmt(m['mean_surface_distance_mm']):>9}"
             )
         m = a["myocardium"]
         lines.append(
             f"{'':<14}sensitivity {_fmt(m['sensitivity'], 3)}, specificity {_fmt(m['specificity'], 4)}, "
             f"PPV {_fmt(m['ppv'], 3)}, NPV {_fmt(m['npv'], 4)} (TN counted over the whole image)"
         )
-    cols = ["trainee"] + (["reference", "delta"] if p["reference"] else [])
+    raters = [summary["trainee"], *([summary["consensus"]] if summary["consensus"] else [])]
+    cols = ["trainee"] + (["consensus", "delta"] if summary["consensus"] else [])
     lines += ["", f"{'Value':<30}" + "".join(f"{c:>12}" for c in cols)]
 
-    def row(label, get, digits=1):
-        vals = [get(p["trainee"]), *([get(p["reference"])] if p["reference"] else [])]
-        if p["reference"]:
-            d = None if any(v is None or not math.isfinite(v) for v in vals) else vals[0] - vals[1]
-            vals.append(d)
+    def row(label, get, delta=None, digits=1):
+        vals = [get(r) for r in raters]
+        if summary["consensus"]:
+            vals.append(delta)
         lines.append(f"{label:<30}" + "".join(f"{_fmt(v, digits):>12}" for v in vals))
 
-    row("myocardial area (mm2)", lambda r: r["myocardium_area_mm2"], 0)
-    row("wall thickness, mean (mm)", lambda r: r["wall_thickness_mm"]["mean"], 2)
-    names = p["trainee"]["wall_thickness_mm"]["sector_names"]
+    d = summary["delta"] or {}
+    row("myocardial area (mm2)", lambda r: r["myocardium_area_mm2"], d.get("myocardium_area_mm2"), 0)
+    row("wall thickness, mean (mm)", lambda r: r["wall_thickness"]["mean_mm"], d.get("wall_thickness_mm"), 2)
+    names = summary["trainee"]["wall_thickness"]["sector_names"]
     for i, n in enumerate(names):
-        row(f"  {n} (mm)", lambda r, i=i: r["wall_thickness_mm"]["sectors"][i], 2)
-    mp = p["trainee"]["map"]
+        row(
+            f"  {n} (mm)",
+            lambda r, i=i: r["wall_thickness"]["sectors_mm"][i],
+            (d.get("wall_thickness_sectors_mm") or [None] * 6)[i],
+            2,
+        )
+    mp = summary["trainee"]["map"]
     if mp:
-        unit = "a.u." if mp["quantity"] == "signal" else "ms"
+        unit = mp["unit"]
         label = {"t1_ms": "T1", "t2_ms": "T2", "t2star_ms": "T2*", "signal": "signal"}[mp["quantity"]]
-        row(f"myocardial {label} mean ({unit})", lambda r: r["map"]["mean"], 1)
-        row(f"myocardial {label} SD ({unit})", lambda r: r["map"]["sd"], 1)
-        row(f"myocardial {label} median ({unit})", lambda r: r["map"]["median"], 1)
-        row("pixels in myocardium", lambda r: float(r["map"]["n_pixels"]), 0)
+        row(f"myocardial {label} mean ({unit})", lambda r: r["map"]["mean"], d.get("map"), 1)
+        row(f"myocardial {label} SD ({unit})", lambda r: r["map"]["sd"], None, 1)
+        row(f"myocardial {label} median ({unit})", lambda r: r["map"]["median"], None, 1)
+        row("pixels in myocardium", lambda r: r["map"]["n_pixels"], None, 0)
         if mp["quantity"] == "t2star_ms":
-            row("R2* (1/s)", lambda r: r["map"]["r2star_per_s"], 1)
-            for who in cols[:2]:
-                iron = p[who]["map"]["iron"]
-                lines.append(
-                    f"iron overload ({who}): {iron['grade'] or 'not graded'}"
-                    + (f" ({iron['reason']})" if iron.get("reason") else "")
-                )
+            row("R2* (1/s)", lambda r: r["map"]["r2star_per_s"], None, 1)
+            for who, r in zip(cols, raters):
+                lines.append(f"iron overload ({who}): {r['map']['iron_grade'] or 'not graded'}")
+    for w in summary["warnings"]:
+        lines.append(f"warning: {w['message']}")
+    v = summary["verdict"]
+    lines += ["", f"Verdict: {v['result'].replace('_', ' ').upper()}"]
+    for c in v["checks"]:
+        mark = {True: "pass", False: "FAIL", None: "n/a "}[c["passed"]]
+        lines.append(f"  [{mark}] {c['message']}")
+    lines.append(v["message"])
     return "\n".join(lines)
+
+
+def _tolerance_option(text: str) -> tuple[str, float | None]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise CMRError(f"--tolerance takes NAME=VALUE (e.g. dice=0.9 or t1_ms=10); got {text!r}.")
+    if value.strip().lower() in ("none", "off", ""):
+        return name.strip(), None
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        raise CMRError(f"--tolerance {name}: {value!r} is not a number.") from None
 
 
 class Command(BaseCommand):
@@ -110,7 +143,19 @@ class Command(BaseCommand):
             default=None,
             help="slice to use when the image files hold several slice locations",
         )
-        parser.add_argument("--json", metavar="OUT.json", help="write the full result as JSON")
+        parser.add_argument(
+            "--tolerance",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=(
+                "override a default tolerance (repeatable): dice, t1_ms, t2_ms, t2star_percent, t2star_ms, "
+                "wall_thickness_mm, hd95_mm (VALUE 'none' removes an optional one)"
+            ),
+        )
+        parser.add_argument(
+            "--json", metavar="OUT.json", help="write the evaluation summary (with the image and the verdict) as JSON"
+        )
         parser.add_argument("--overlay", metavar="OUT.png", help="write the discrepancy overlay PNG")
 
     def handle(self, *args, **opt) -> None:
@@ -138,14 +183,20 @@ class Command(BaseCommand):
                 reference = read_contours(opt["reference"], **kw)
             except CMRError as exc:
                 raise type(exc)(f"Reference contours ({Path(opt['reference']).name}): {exc}") from None
+            try:
+                tolerances = Tolerances.from_dict(dict(_tolerance_option(t) for t in opt["tolerance"]))
+            except (TypeError, ValueError) as exc:
+                raise CMRError(f"--tolerance: {exc}") from None
             result = assess(image, trainee, reference, map_choice=opt["map"], iron_table=iron_table_from_settings())
         except CMRError as exc:
             self.stderr.write(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             sys.exit(2)
         payload = to_json_ready(result.payload)
-        self.stdout.write(render_table(payload))
+        summary = evaluation_summary(payload, tolerances)
+        self.stdout.write(render_table(payload["image"], summary))
         if opt["json"]:
-            Path(opt["json"]).write_text(json.dumps(payload, indent=2, allow_nan=False))
+            out = {"image": payload["image"], **summary}
+            Path(opt["json"]).write_text(json.dumps(out, indent=2, allow_nan=False))
             self.stdout.write(f"\nJSON written to {opt['json']}")
         if opt["overlay"]:
             render_overlay(

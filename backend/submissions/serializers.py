@@ -1,0 +1,223 @@
+"""The API's description of a submission and of its evaluation summary (output serializers).
+
+The summary itself is built once by :func:`backend.cmr.summary.evaluation_summary` and stored with the evaluation;
+these serializers only describe it (and give the OpenAPI schema its real shape, which the front-end's types are
+generated from: ``frontend/src/lib/api-schema.d.ts``). Nothing here recomputes a value or re-decides a rule.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.cases.models import FeedbackMode, ReferenceKind
+from backend.cmr.summary import ToleranceQuantity, VerdictResult
+from backend.core.models import JobStatus
+
+_MAP_QUANTITIES = ["t1_ms", "t2_ms", "t2star_ms", "signal"]
+
+
+def _float(**kw) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, **kw)
+
+
+class StructureAgreementSerializer(serializers.Serializer):
+    """Agreement of one structure: overlap of its region, distances between its contours (mm)."""
+
+    dice = _float()
+    jaccard = _float()
+    hausdorff_mm = _float(help_text="Hausdorff distance, mm")
+    hd95_mm = _float(help_text="larger of the two directed 95th percentiles, mm")
+    mean_surface_distance_mm = _float(help_text="both directions pooled, mm")
+    sensitivity = _float()
+    specificity = _float(help_text="true negatives counted over the whole image")
+    ppv = _float()
+    npv = _float()
+
+
+class AgreementSerializer(serializers.Serializer):
+    myocardium = StructureAgreementSerializer(help_text="the ring; distances over both of its walls")
+    endocardium = StructureAgreementSerializer(help_text="the cavity region and the endocardial contour")
+    epicardium = StructureAgreementSerializer(help_text="the whole-LV region and the epicardial contour")
+
+
+class WallThicknessSerializer(serializers.Serializer):
+    mean_mm = _float()
+    sectors_mm = serializers.ListField(child=_float(), help_text="six sectors, in the order of sector_names")
+    sector_names = serializers.ListField(child=serializers.CharField())
+    min_mm = _float()
+    max_mm = _float()
+
+
+class MapValuesSerializer(serializers.Serializer):
+    """Statistics of the map inside the myocardium (ms; a.u. for a signal)."""
+
+    quantity = serializers.ChoiceField(choices=_MAP_QUANTITIES)
+    unit = serializers.ChoiceField(choices=["ms", "a.u."])
+    mean = _float(help_text="for T2*: the fit of the myocardial mean signal")
+    sd = _float()
+    median = _float()
+    iqr = _float()
+    n_pixels = serializers.IntegerField()
+    r2star_per_s = _float(help_text="R2* = 1000 / T2*, 1/s")
+    iron_grade = serializers.CharField(allow_null=True)
+    fit_model = serializers.CharField(allow_null=True)
+    n_echoes_used = serializers.IntegerField(allow_null=True)
+
+
+class RaterValuesSerializer(serializers.Serializer):
+    myocardium_area_mm2 = _float()
+    wall_thickness = WallThicknessSerializer()
+    map = MapValuesSerializer(allow_null=True)
+
+
+class DeltaSerializer(serializers.Serializer):
+    """Trainee minus consensus."""
+
+    map = _float(help_text="ms (a.u. for a signal)")
+    map_percent = _float(help_text="% of the consensus value")
+    wall_thickness_mm = _float()
+    wall_thickness_sectors_mm = serializers.ListField(child=_float())
+    myocardium_area_mm2 = _float()
+
+
+class TolerancesSerializer(serializers.Serializer):
+    dice = serializers.FloatField()
+    t1_ms = serializers.FloatField()
+    t2_ms = serializers.FloatField()
+    t2star_percent = _float()
+    t2star_ms = _float()
+    wall_thickness_mm = serializers.FloatField()
+    hd95_mm = _float()
+
+
+class ToleranceCheckSerializer(serializers.Serializer):
+    """One tolerance of the verdict: what was measured, the limit, pass / fail and by how much."""
+
+    quantity = serializers.ChoiceField(choices=[q.value for q in ToleranceQuantity])
+    label = serializers.CharField()
+    measured = _float(help_text="the value judged: Dice, or a signed trainee-minus-consensus delta, or HD95")
+    limit = serializers.FloatField()
+    unit = serializers.CharField(allow_blank=True)
+    comparison = serializers.ChoiceField(choices=["at_least", "within", "at_most"])
+    passed = serializers.BooleanField(allow_null=True, help_text="null: could not be measured")
+    margin = _float(help_text="how far inside the limit (negative: how far over it)")
+    message = serializers.CharField()
+
+
+class VerdictSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=[r.value for r in VerdictResult])
+    message = serializers.CharField()
+    failed = serializers.ListField(child=serializers.ChoiceField(choices=[q.value for q in ToleranceQuantity]))
+    checks = ToleranceCheckSerializer(many=True)
+
+
+class SummaryWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class EvaluationSummarySerializer(serializers.Serializer):
+    """The stored evaluation summary (``backend.cmr.summary``)."""
+
+    version = serializers.IntegerField()
+    map_quantity = serializers.ChoiceField(choices=_MAP_QUANTITIES, allow_null=True)
+    map_unit = serializers.ChoiceField(choices=["ms", "a.u."], allow_null=True)
+    agreement = AgreementSerializer(allow_null=True)
+    trainee = RaterValuesSerializer()
+    consensus = RaterValuesSerializer(allow_null=True)
+    delta = DeltaSerializer(allow_null=True)
+    tolerances = TolerancesSerializer()
+    verdict = VerdictSerializer()
+    warnings = SummaryWarningSerializer(many=True)
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class ConsensusUsedSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=ReferenceKind.choices)
+    label = serializers.CharField(help_text="the source in words, e.g. 'Gold standard'")
+    version = serializers.IntegerField(allow_null=True)
+    contributors = serializers.IntegerField(help_text="how many contours it was built from")
+    model_version = serializers.CharField(allow_null=True, help_text="the CNN version of an automatic consensus")
+
+
+class ContoursSerializer(serializers.Serializer):
+    endocardium = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), allow_null=True)
+    epicardium = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), allow_null=True)
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """One attempt with its evaluation (``GET /api/submissions/{id}``)."""
+
+    id = serializers.IntegerField()
+    case_id = serializers.IntegerField()
+    case_title = serializers.CharField()
+    trainee = UserSerializer()
+    created_at = serializers.DateTimeField()
+    attempt = serializers.IntegerField()
+    practice = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    error = serializers.CharField(allow_null=True)
+    feedback_mode = serializers.ChoiceField(choices=FeedbackMode.choices)
+    consensus = ConsensusUsedSerializer(allow_null=True)
+    consensus_note = serializers.CharField(allow_null=True)
+    contours = ContoursSerializer()
+    consensus_contours = ContoursSerializer(allow_null=True, help_text="shown in reveal mode only")
+    summary = EvaluationSummarySerializer(allow_null=True)
+    overlay_url = serializers.CharField(allow_null=True)
+    analysis_seconds = _float()
+
+
+class AttemptSerializer(serializers.Serializer):
+    """One attempt in a list (a case's attempts, a trainee's history, an overview cell): the headline numbers and
+    the stored verdict."""
+
+    id = serializers.IntegerField(help_text="the submission id (its feedback page is /submissions/{id})")
+    case_id = serializers.IntegerField()
+    case_title = serializers.CharField()
+    trainee_id = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    dice = _float(help_text="myocardial Dice")
+    hausdorff_mm = _float(help_text="myocardial Hausdorff distance, mm")
+    hd95_mm = _float(help_text="myocardial HD95, mm")
+    map_quantity = serializers.ChoiceField(choices=_MAP_QUANTITIES, allow_null=True)
+    delta_map = _float(help_text="trainee minus consensus, ms")
+    delta_wall_thickness_mm = _float()
+    verdict = VerdictSerializer(allow_null=True)
+
+
+class OverviewCellSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    latest = AttemptSerializer(allow_null=True)
+    best = AttemptSerializer(allow_null=True, help_text="highest myocardial Dice")
+
+
+class OverviewRowSerializer(serializers.Serializer):
+    trainee = UserSerializer()
+    cells = OverviewCellSerializer(many=True)
+
+
+class OverviewCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    dataset_id = serializers.IntegerField()
+    dataset_name = serializers.CharField()
+
+
+class CohortOverviewSerializer(serializers.Serializer):
+    cohort = serializers.DictField(help_text="the cohort (as GET /api/cohorts/)")
+    cases = OverviewCaseSerializer(many=True)
+    rows = OverviewRowSerializer(many=True)
+
+
+class TraineeHistorySerializer(serializers.Serializer):
+    trainee = UserSerializer()
+    submissions = AttemptSerializer(many=True)
