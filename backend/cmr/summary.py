@@ -396,7 +396,7 @@ def _verdict(checks: list[dict], no_consensus_reason: str | None) -> dict:
             msg += f" Not measured: {', '.join(unmeasured)}."
         result = VerdictResult.WITHIN
     else:
-        msg = "Not assessed: the agreement with the consensus could not be measured on these contours."
+        msg = "Not assessed. The agreement with the consensus could not be measured on these contours."
         result = VerdictResult.NOT_ASSESSED
     return {"result": result.value, "message": msg, "failed": [c["quantity"] for c in failed], "checks": checks}
 
@@ -463,10 +463,8 @@ def evaluation_summary(
         "warnings": _warnings(payload),
     }
     if ref is None or payload.get("agreement") is None:
-        reason = (
-            no_consensus_reason or "Not assessed: there is no consensus to compare with; your own values are shown."
-        )
-        summary["verdict"] = _verdict([], reason)
+        reason = no_consensus_reason or "There is no consensus to compare with; your own values are shown."
+        summary["verdict"] = _verdict([], f"Not assessed. {reason}")
         return summary
     summary["agreement"] = {s: _structure(payload["agreement"][s]) for s in ("myocardium", "endocardium", "epicardium")}
     t, c = summary["trainee"], _rater(ref)

@@ -58,8 +58,8 @@ def test_the_trainee_table_shows_each_trainees_summary_and_status(data, text):
     body = " ".join(text)
     n_met = 0
     for t in data.trainees:
-        s = summarise(t.attempts, data.tolerances)
-        st = accreditation_status(t.attempts, data.tolerances, data.rule)
+        s = summarise(t.attempts)
+        st = accreditation_status(t.attempts, data.rule)
         n_met += st.met
         acc = f"✓ met ({st.cases_within} cases)" if st.met else f"✗ not met ({st.cases_within} of {st.required})"
         row = (
@@ -108,7 +108,7 @@ def test_the_class_learning_curve_is_the_median_per_attempt_index(data, text):
 
 
 def test_a_weak_trainee_is_listed_as_an_outlier_with_their_median(data, text):
-    s = summarise(data.trainees[-1].attempts, data.tolerances)
+    s = summarise(data.trainees[-1].attempts)
     body = " ".join(text)
     assert f"Walter Weak {fmt_dice(s.dice.median)} below" in body
     lowest, highest = case_outliers(case_agreements(data.trainees))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from backend.accounts.models import User
+from backend.submissions.models import Submission
 from tests.backend.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,11 @@ def test_the_overview_shows_latest_and_best_per_trainee_and_case(cohort, case, t
     cell = ov["rows"][0]["cells"][0]
     assert ov["rows"][0]["trainee"]["username"] == "alice"
     assert cell["attempts"] == 3
-    assert cell["latest"]["submission_id"] == ids[2] and cell["best"]["submission_id"] == ids[1]
-    assert cell["best"]["dice"] == 1.0 and cell["best"]["within_tolerance"] is True
+    assert cell["latest"]["id"] == ids[2] and cell["best"]["id"] == ids[1]
+    assert cell["best"]["dice"] == 1.0 and cell["best"]["verdict"]["result"] == "within"
+    # The first attempt (epicardium 2.5 px out) failed: the cell says which tolerance and by how much.
+    first = Submission.objects.get(pk=ids[0]).summary["verdict"]
+    assert first["result"] == "outside" and "wall_thickness" in first["failed"]
     hist = ApiClient(supervisor).get(f"/api/trainees/{trainee_a.pk}/history").json()
-    assert [s["submission_id"] for s in hist["submissions"]] == ids
+    assert [s["id"] for s in hist["submissions"]] == ids
+    assert hist["submissions"][0]["verdict"] == first

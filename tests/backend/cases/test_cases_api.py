@@ -17,10 +17,20 @@ def test_a_supervisor_creates_a_dataset_with_default_tolerances(supervisor, coho
     r = c.post("/api/datasets/", {"name": "T1 course", "cohort_ids": [cohort.pk]})
     assert r.status_code == 201
     d = r.json()
-    assert (d["tolerance_dice"], d["tolerance_map_ms"], d["tolerance_wall_thickness_mm"]) == (0.85, 8.4, 1.5)
+    assert (d["tolerance_dice"], d["tolerance_t1_ms"], d["tolerance_t2_ms"], d["tolerance_wall_thickness_mm"]) == (
+        0.85,
+        8.4,
+        2.2,
+        1.5,
+    )
+    assert (d["tolerance_t2star_percent"], d["tolerance_t2star_ms"], d["tolerance_hd95_mm"]) == (10.0, None, None)
     assert d["consensus_source"] == "gold_standard" and d["automatic_consensus_available"] is False
     r = c.patch(f"/api/datasets/{d['id']}", {"tolerance_dice": 1.5})
-    assert r.status_code == 400 and "between 0 and 1" in r.json()["detail"]
+    assert r.status_code == 400 and "1" in r.json()["detail"]
+    r = c.patch(f"/api/datasets/{d['id']}", {"tolerance_t2star_percent": None})  # no T2* tolerance left at all
+    assert r.status_code == 400 and "T2*" in r.json()["detail"]
+    r = c.patch(f"/api/datasets/{d['id']}", {"tolerance_t2star_ms": 2.0, "tolerance_t2star_percent": None})
+    assert r.status_code == 200 and r.json()["tolerance_t2star_ms"] == 2.0
 
 
 def test_a_supervisor_creates_a_case_from_a_real_sunnybrook_frame_and_its_expert_sav(supervisor, dataset):

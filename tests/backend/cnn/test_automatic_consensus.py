@@ -12,7 +12,7 @@ from backend.cases.models import ReferenceKind
 from backend.cases.services import dataset_create
 from backend.cnn.services import automatic_consensus_run, model_activate
 from backend.submissions.models import Submission
-from backend.submissions.services import evaluation_run
+from backend.submissions.services import automatic_consensus_attach, evaluation_run
 from tests.backend.conftest import ApiClient, dicom_upload, grow, sav_upload
 
 
@@ -46,8 +46,10 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
     model_activate(user=None, model=registered_model)
     with django_capture_on_commit_callbacks(execute=False) as queued:
         sid = _submit(trainee_a, automatic_case, phantom, epi_grow_px=1.5)
-    assert len(queued) == 1  # the ml task, not the evaluation
-    sub = automatic_consensus_run(submission_id=sid)
+    assert len(queued) == 1  # one chain: the ml task, then the evaluation
+    sub = Submission.objects.get(pk=sid)
+    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=sub.contours_file_id, contributors=[sid])
+    sub = automatic_consensus_attach(submission_id=sid, consensus=made.as_message())
     ref = sub.reference
     assert ref.kind == ReferenceKind.AUTOMATIC and ref.rater == "CNN copy-trainee-test" and ref.contributors == [sid]
     assert sub.consensus_model_id == registered_model.pk
@@ -57,11 +59,14 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
     sub = evaluation_run(submission_id=sid)
     assert sub.status == "done" and sub.consensus_source == "automatic"
     # The copy-the-trainee model's consensus is the trainee's own contour: agreement is near perfect.
-    assert sub.result["agreement"]["myocardium"]["dice"] > 0.95
+    assert sub.summary["agreement"]["myocardium"]["dice"] > 0.95
+    # Attaching again (a redelivered chain) changes nothing.
+    again = automatic_consensus_attach(submission_id=sid, consensus={"reference_id": None, "model_id": None, "note": ""})
+    assert again.reference_id == ref.pk and again.consensus_note == sub.consensus_note
     body = ApiClient(trainee_a).get(f"/api/submissions/{sid}").json()
     assert body["consensus"]["model_version"] == "copy-trainee-test"
     assert body["consensus_note"].startswith("Automatic consensus by the CNN copy-trainee-test")
-    assert body["reference_contours"]["epicardium"]
+    assert body["consensus_contours"]["epicardium"]
     # A trainee sees the automatic consensus of their own submission only.
     assert ApiClient(trainee_a).get(f"/api/cases/{automatic_case.pk}/reference").status_code == 200
 
@@ -74,7 +79,9 @@ def test_without_an_active_model_the_trainee_gets_own_values_and_a_note(
     sub = evaluation_run(submission_id=sid)
     assert sub.status == "done" and sub.reference is None
     assert "No automatic consensus model is active" in sub.consensus_note
-    assert sub.result["trainee"]["myocardium_area_mm2"] > 0
+    assert sub.summary["trainee"]["myocardium_area_mm2"] > 0
+    assert sub.summary["verdict"]["result"] == "not_assessed"
+    assert "No automatic consensus model is active" in sub.summary["verdict"]["message"]
 
 
 def test_a_model_whose_files_are_gone_is_reported_not_crashed(
@@ -86,7 +93,9 @@ def test_a_model_whose_files_are_gone_is_reported_not_crashed(
     shutil.rmtree(settings.MODEL_ROOT / registered_model.folder)
     with django_capture_on_commit_callbacks(execute=False):
         sid = _submit(trainee_a, automatic_case, phantom)
-    sub = automatic_consensus_run(submission_id=sid)
+    sub = Submission.objects.get(pk=sid)
+    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=sub.contours_file_id, contributors=[sid])
+    sub = automatic_consensus_attach(submission_id=sid, consensus=made.as_message())
     assert sub.reference is None and "could not be loaded" in sub.consensus_note
     assert evaluation_run(submission_id=sid).status == "done"
 

@@ -96,7 +96,7 @@ def test_every_sunnybrook_trainee_file_gives_the_distances_its_error_implies(tmp
             assert max(dist(s)) == pytest.approx(0.0, abs=1e-9)
         assert myo["dice"] == 1.0 and myo["sensitivity"] == 1.0 and myo["ppv"] == 1.0
         assert p["delta"]["wall_thickness_mm"] == pytest.approx(0.0, abs=1e-9)
-        assert p["delta"]["map_mean"] == pytest.approx(0.0, abs=1e-9)
+        assert p["delta"]["map"] == pytest.approx(0.0, abs=1e-9)
     elif kind == "shift":
         s = math.hypot(prm["dx_px"], prm["dy_px"]) * mm
         for w in (endo, epi):
@@ -111,7 +111,9 @@ def test_every_sunnybrook_trainee_file_gives_the_distances_its_error_implies(tmp
         hd, hd95, msd = dist(moved)
         assert hd == pytest.approx(r, rel=0.02)
         assert 0.85 * r <= msd <= r * 1.01
-        assert kept["dice"] == 1.0 and max(dist(kept)) == pytest.approx(0.0, abs=1e-9)
+        # The untouched wall keeps its contour; its region may differ by the few pixels where the reference's
+        # endocardium touches its epicardium (the cavity is clipped to each rater's own epicardium).
+        assert kept["dice"] > 0.995 and max(dist(kept)) == pytest.approx(0.0, abs=1e-9)
         # Both errors thicken the wall by about r.
         assert 0.8 * r <= p["delta"]["wall_thickness_mm"] <= 1.1 * r
         assert myo["dice"] < 1.0
@@ -149,8 +151,8 @@ def test_the_four_sav_layouts_of_one_frame_assess_alike(tmp_path):
         for w in ("endocardium", "epicardium"):
             assert a[w]["hausdorff_mm"] <= 1.367188 * (1 + 1e-9)  # at most one pixel
             assert a[w]["mean_surface_distance_mm"] < 0.5 * 1.367188
-        assert p["trainee"]["wall_thickness_mm"]["mean"] == pytest.approx(
-            p["reference"]["wall_thickness_mm"]["mean"], abs=0.5 * 1.367188
+        assert p["trainee"]["wall_thickness"]["mean_mm"] == pytest.approx(
+            p["consensus"]["wall_thickness"]["mean_mm"], abs=0.5 * 1.367188
         )
 
 
@@ -181,9 +183,9 @@ def test_a_non_square_case_with_anisotropic_pixels_catches_any_transposition(tmp
     assert p["image"]["pixel_spacing_mm"] == [1.2, 1.6]
     assert p["agreement"]["myocardium"]["dice"] == 1.0
     # The phantom's wall is round in mm: its thickness in mm is the phantom's, whatever the pixel shape.
-    assert p["reference"]["wall_thickness_mm"]["mean"] == pytest.approx(ph.wall_mm, rel=0.1)
-    assert p["reference"]["map"]["quantity"] == "t1_ms"
-    assert p["reference"]["map"]["mean"] == pytest.approx(1000.0, abs=25.0)  # phantom myocardial T1
+    assert p["consensus"]["wall_thickness"]["mean_mm"] == pytest.approx(ph.wall_mm, rel=0.1)
+    assert p["consensus"]["map"]["quantity"] == "t1_ms"
+    assert p["consensus"]["map"]["mean"] == pytest.approx(1000.0, abs=25.0)  # phantom myocardial T1
     m = run_assess(tmp_path, dcm, mask, points)
     assert m["agreement"]["myocardium"]["dice"] > 0.97
     assert m["agreement"]["epicardium"]["hausdorff_mm"] < 1.6
@@ -196,14 +198,14 @@ def test_a_t2star_series_is_fitted_and_graded_for_iron(tmp_path):
     write_sav(sav, {"CONTOURS": {"ENDO": ph.endocardium.astype(np.float32), "EPI": ph.epicardium.astype(np.float32)}})
     p = run_assess(tmp_path, files, sav, sav)
     assert p["image"]["kind"] == "t2star_series" and len(p["image"]["echo_times_ms"]) == len(files)
-    m = p["reference"]["map"]
+    m = p["consensus"]["map"]
     assert m["quantity"] == "t2star_ms"
     # The myocardial T2* is the fit of the ROI-mean signal (Anderson 2001). The phantom blurs its edges (partial
     # volume with blood, T2* 150 ms), which lengthens the ROI fit, as on a scanner; the per-pixel median is robust.
     assert m["median"] == pytest.approx(12.0, rel=0.05)
     assert 12.0 <= m["mean"] <= 12.0 * 1.2
     assert m["r2star_per_s"] == pytest.approx(1000.0 / m["mean"])
-    assert p["reference"]["iron_grade"] == "moderate"  # 10-15 ms at 1.5 T (domain.md)
+    assert p["consensus"]["map"]["iron_grade"] == "moderate"  # 10-15 ms at 1.5 T (domain.md)
 
 
 def test_the_real_shmolli_t1_map_and_ge_echo_series_load_through_assess(tmp_path):
@@ -214,7 +216,7 @@ def test_the_real_shmolli_t1_map_and_ge_echo_series_load_through_assess(tmp_path
     np.save(ring, ((r >= 20) & (r < 28)).astype(np.uint8))
     p = run_assess(tmp_path, t1, ring, ring)
     assert p["image"]["kind"] == "t1_map" and p["image"]["field_strength_t"] == 3.0
-    assert 100 < p["reference"]["map"]["mean"] < 3000  # ms, inside the phantom
+    assert 100 < p["consensus"]["map"]["mean"] < 3000  # ms, inside the phantom
     ge = shared_path("ukat-r2star-ge-multiecho", "series16_magnitude_5slices")
     ring2 = tmp_path / "ring2.npy"
     yy, xx = np.mgrid[0:256, 0:256]
@@ -225,9 +227,10 @@ def test_the_real_shmolli_t1_map_and_ge_echo_series_load_through_assess(tmp_path
         [4.6, 9.212, 13.824, 18.436, 23.048, 27.66, 32.272, 36.884, 41.496, 46.108, 50.72, 55.332]
     )
     # 3 T: the 1.5 T iron thresholds are not applied.
-    assert p["reference"]["iron_grade"] is None
-    assert "3" in p["reference"]["map"]["iron"]["reason"]
-    assert 1 < p["reference"]["map"]["mean"] < 200
+    assert p["consensus"]["map"]["iron_grade"] is None
+    no_grade = [w["message"] for w in p["warnings"] if w["code"] == "no_iron_grade"]
+    assert no_grade and "3" in no_grade[0]
+    assert 1 < p["consensus"]["map"]["mean"] < 200
 
 
 INVALID = {

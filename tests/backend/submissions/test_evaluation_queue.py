@@ -48,7 +48,7 @@ def test_an_upload_is_evaluated_by_a_real_worker_from_redis(celery_worker, case,
     assert r.status_code == 201 and r.json()["status"] == "queued"
     body = wait_done(c, r.json()["id"])
     assert body["status"] == "done", body["error"]
-    assert 0.8 < body["result"]["agreement"]["myocardium"]["dice"] < 1.0
+    assert 0.8 < body["summary"]["agreement"]["myocardium"]["dice"] < 1.0
     assert Submission.objects.get(pk=body["id"]).analysis_seconds > 0
 
 
@@ -89,6 +89,12 @@ def test_team_average_consensus_needs_three_trainees_and_records_its_contributor
     )
     again = wait_done(c0, r.json()["id"])
     # A new latest submission of trainee 0 makes a new consensus version; the earlier result keeps version 1.
-    assert again["consensus"] == {"source": "team", "version": 2, "contributors": 3, "model_version": None}
-    assert again["result"]["agreement"]["myocardium"]["dice"] > 0.97
+    assert again["consensus"] == {
+        "source": "team",
+        "label": "Team average (majority vote)",
+        "version": 2,
+        "contributors": 3,
+        "model_version": None,
+    }
+    assert again["summary"]["agreement"]["myocardium"]["dice"] > 0.97
     assert ApiClient(trainees[2]).get(f"/api/submissions/{third['id']}").json()["consensus"]["version"] == 1

@@ -25,9 +25,9 @@ def test_the_demo_case_assesses_with_a_realistic_t1_and_a_visible_epicardial_err
         stdout=open("/dev/null", "w"),
     )
     p = json.loads(out.read_text())
-    assert p["image"]["kind"] == "t1_map" and p["reference"]["map"]["quantity"] == "t1_ms"
+    assert p["image"]["kind"] == "t1_map" and p["consensus"]["map"]["quantity"] == "t1_ms"
     # Native myocardial T1 at 1.5 T is about 1000 ms (domain.md: median ~1026 ms); the phantom uses 1000 ms.
-    assert p["reference"]["map"]["mean"] == pytest.approx(1000, abs=40)
+    assert p["consensus"]["map"]["mean"] == pytest.approx(1000, abs=40)
     # The trainee pushed the epicardium outward by up to 2 px (2.8 mm): the wall is thicker and includes fat/blood.
     assert 0 < p["delta"]["wall_thickness_mm"] < 2.8
     assert 1.4 < p["agreement"]["epicardium"]["hausdorff_mm"] <= 2.8 * 1.05

@@ -29,7 +29,7 @@ def test_a_trainee_uploads_contours_and_gets_a_queued_submission(
         r = submit(c, case.pk, sav_upload(phantom.endocardium, grow(phantom.epicardium, phantom.centre, 2.0)))
     assert r.status_code == 201, r.content
     body = r.json()
-    assert body["status"] == "queued" and body["attempt"] == 1 and body["result"] is None
+    assert body["status"] == "queued" and body["attempt"] == 1 and body["summary"] is None
     assert len(callbacks) == 1  # the evaluation task is sent on commit, not before
     assert len(body["contours"]["endocardium"]) > 10
 
@@ -49,13 +49,27 @@ def test_an_evaluation_reports_the_epicardial_error_in_mm_and_marks_tolerances(c
     sub = evaluation_run(submission_id=r.json()["id"])
     assert sub.status == EvaluationStatus.DONE, sub.error
     body = c.get(f"/api/submissions/{sub.pk}").json()
-    epi = body["result"]["agreement"]["epicardium"]
+    summary = body["summary"]
+    epi = summary["agreement"]["epicardium"]
     assert epi["hausdorff_mm"] == pytest.approx(2.0 * 1.5, rel=0.1)  # 2 px radial, up to 1.5 mm per px
-    assert body["result"]["agreement"]["endocardium"]["dice"] == 1.0
-    assert body["consensus"] == {"source": "gold_standard", "version": 1, "contributors": 0, "model_version": None}
-    assert body["reference_contours"] is not None  # reveal mode, after submitting
-    assert body["tolerance"]["within"]["wall_thickness"] is False  # |dWT| ~ 2.5 mm > 1.5 mm
-    assert body["result"]["delta"]["map_quantity"] == "t1_ms"
+    assert summary["agreement"]["endocardium"]["dice"] == 1.0
+    assert body["consensus"] == {
+        "source": "gold_standard",
+        "label": "Gold standard",
+        "version": 1,
+        "contributors": 0,
+        "model_version": None,
+    }
+    assert body["consensus_contours"] is not None  # reveal mode, after submitting
+    assert summary["map_quantity"] == "t1_ms"
+    # The verdict names the failed tolerance with its numbers: |dWT| ~ 2.5 mm > 1.5 mm.
+    verdict = summary["verdict"]
+    wt = next(c for c in verdict["checks"] if c["quantity"] == "wall_thickness")
+    assert verdict["result"] == "outside" and "wall_thickness" in verdict["failed"] and wt["passed"] is False
+    assert wt["limit"] == 1.5 and wt["measured"] == pytest.approx(summary["delta"]["wall_thickness_mm"])
+    assert wt["margin"] == pytest.approx(1.5 - abs(wt["measured"]))
+    assert f"{abs(wt['measured']):.2f} mm" in verdict["message"] and "±1.50 mm" in verdict["message"]
+    assert sub.summary == summary  # the API serves the stored summary as it is
     png = c.get(body["overlay_url"])
     assert png.status_code == 200 and png["Content-Type"] == "image/png"
     # idempotent: running the task again is a no-op
@@ -178,8 +192,8 @@ def test_reference_contours_are_hidden_before_submitting_and_always_in_score_onl
     assert r.status_code == 200
     assert a.get(f"/api/cases/{case.pk}/reference").status_code == 404
     body = a.get(f"/api/submissions/{sid}").json()
-    assert body["reference_contours"] is None and body["feedback_mode"] == "score_only"
-    assert body["result"]["agreement"]["myocardium"]["dice"] == 1.0
+    assert body["consensus_contours"] is None and body["feedback_mode"] == "score_only"
+    assert body["summary"]["agreement"]["myocardium"]["dice"] == 1.0
 
 
 def test_practice_mode_without_a_consensus_shows_own_values_only(trainee_a, phantom, tmp_path):
@@ -192,8 +206,10 @@ def test_practice_mode_without_a_consensus_shows_own_values_only(trainee_a, phan
     assert r.status_code == 201, r.content
     sub = evaluation_run(submission_id=r.json()["id"])
     body = a.get(f"/api/submissions/{sub.pk}").json()
-    assert body["practice"] and body["result"]["agreement"] is None
-    assert body["result"]["trainee"]["map"]["mean"] == pytest.approx(1000, abs=40)
+    assert body["practice"] and body["summary"]["agreement"] is None
+    assert body["summary"]["trainee"]["map"]["mean"] == pytest.approx(1000, abs=40)
+    assert body["summary"]["verdict"]["result"] == "not_assessed"
+    assert body["summary"]["verdict"]["message"].startswith("Not assessed.")
     assert "automatic consensus" in body["consensus_note"]
 
 
