@@ -63,13 +63,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Sequence, Union
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .contours import ContourSet, Spacing, as_polygon, lv_regions, mask_to_contour, wall_contours
+from .contours import ContourSet, Spacing, as_polygon, lv_regions, wall_contours
 from .errors import InvalidContourError
 
 DEFAULT_STEP_MM = 0.05
@@ -80,7 +80,7 @@ HD_PERCENTILE = 95.0
 
 _NAN = float("nan")
 
-ContourInput = Union[np.ndarray, Sequence[np.ndarray], None]
+ContourInput = np.ndarray | Sequence[np.ndarray] | None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -521,7 +521,7 @@ def _sampled_distances(
         chunk = max(1, _MAX_ELEMENTS // (n * k))  # bound the (k, n, G) temporaries' memory
         for start in range(0, group.size, chunk):
             _evaluate(pool, q, cand, group[start : start + chunk], n, k, out, wts)
-    return [(np.concatenate(o), np.concatenate(w)) for o, w in zip(out, wts)]
+    return [(np.concatenate(o), np.concatenate(w)) for o, w in zip(out, wts, strict=True)]
 
 
 _MAX_ELEMENTS = 1 << 20
@@ -756,11 +756,8 @@ def _weighted_percentile(d: np.ndarray, w: np.ndarray, q: float) -> float:
     n = len(d)
     total = float(w.sum())
     tail = (100.0 - q) / 100.0 * total
-    k = min(n, int(math.ceil(tail / float(w.min()))) + 2)
-    if k < n:
-        top = np.argpartition(d, n - k)[n - k :]
-    else:
-        top = np.arange(n)
+    k = min(n, math.ceil(tail / float(w.min())) + 2)
+    top = np.argpartition(d, n - k)[n - k :] if k < n else np.arange(n)
     order = top[np.argsort(d[top], kind="stable")]
     cw = (total - float(w[order].sum())) + np.cumsum(w[order])
     i = int(np.searchsorted(cw, q / 100.0 * total, side="left"))
@@ -1181,11 +1178,17 @@ def lv_agreement(
 
         ``myocardium`` compares the rings, ``endocardium`` the cavities (regions inside the endocardium) and the
         endocardial contours, ``epicardium`` the whole-LV regions (inside the epicardium) and the epicardial
-        contours. Regions come from :func:`backend.cmr.contours.lv_regions`. Distances use the polygons when both
-        sets have them; otherwise both walls of both sets are taken from the rasterised regions
-        (:func:`backend.cmr.contours.wall_contours` / marching squares) so that both sides are discretised alike,
-        and the flag ``"distances_from_masks"`` says so. Overlap flags: ``trainee_empty``, ``reference_empty``,
-        ``both_empty``, ...; distance flags: ``trainee_empty`` etc. for a missing wall.
+        contours. Regions come from :func:`backend.cmr.contours.lv_regions` (an endocardium drawn across the
+        epicardium has its cavity clipped to the epicardium). Distances are **contour to contour on both sides**,
+        each side in its own best form: a polygon side keeps its drawn polygons exactly; a mask side (myocardium
+        mask or labels) is traced at sub-pixel precision, as the marching-squares iso-line at level 0.5 of its
+        cavity and whole-LV regions (:func:`backend.cmr.contours.wall_contours`; no smoothing), i.e. half-way
+        between the inside and outside pixel centres. A polygon is therefore never rasterised for a distance:
+        against its own pixel-centre mask it gives HD <= 0.75 px and MSD <= 0.3 px (measured on random smooth
+        polygons and on the Sunnybrook expert contours; ``tests/cmr/test_layouts.py``), and a mask side costs
+        the trainee at most that half-pixel discretisation, not a full pixel. Overlap flags: ``trainee_empty``,
+        ``reference_empty``, ``both_empty``, ...; distance flags: ``trainee_empty`` etc. for a missing wall (e.g.
+        a mask without a cavity).
 
     Raises
     ------
@@ -1200,24 +1203,10 @@ def lv_agreement(
     spacing = _check_spacing(pixel_spacing_mm)
     rt = lv_regions(trainee, shape)
     rr = lv_regions(reference, shape)
-    if trainee.has_polygons and reference.has_polygons:
-        walls_t = (trainee.endocardium, trainee.epicardium)
-        walls_r = (reference.endocardium, reference.epicardium)
-        extra: list[str] = []
-    else:
-        # Both sides from their rasterised regions (a polygon set too), so that neither carries the other's
-        # half-pixel discretisation alone.
-        walls_t = (
-            (mask_to_contour(rt.cavity), mask_to_contour(rt.whole))
-            if trainee.has_polygons
-            else wall_contours(trainee, shape)
-        )
-        walls_r = (
-            (mask_to_contour(rr.cavity), mask_to_contour(rr.whole))
-            if reference.has_polygons
-            else wall_contours(reference, shape)
-        )
-        extra = ["distances_from_masks"]
+    # A polygon side keeps its drawn polygons; a mask side is traced at sub-pixel precision (marching squares at
+    # level 0.5 of its cavity and whole-LV regions). Distances are then contour to contour on both sides.
+    walls_t = wall_contours(trainee, shape, regions=rt)
+    walls_r = wall_contours(reference, shape, regions=rr)
 
     myo = overlap_metrics(rt.myocardium, rr.myocardium)
     out: dict = {
@@ -1243,6 +1232,6 @@ def lv_agreement(
             "hausdorff_mm": dist.hausdorff_mm,
             "hd95_mm": dist.hd95_mm,
             "mean_surface_distance_mm": dist.mean_surface_distance_mm,
-            "flags": _merge_flags(ov.flags, _rename_sides(dist.flags), extra),
+            "flags": _merge_flags(ov.flags, _rename_sides(dist.flags)),
         }
     return out
