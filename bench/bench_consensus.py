@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from backend.cmr.contours import ContourSet  # noqa: E402
+from backend.cmr.contours import ContourSet
 
 
 def _case():
@@ -84,7 +84,7 @@ def main() -> None:
     for head in ("dense", "unet"):
         for w in (float(v) for v in a.widths.split(",")):
             p = Predictor(build_model(head, width=w))
-            net = _median(lambda: p.predict_probability(x[None]), a.repeat)
+            net = _median(lambda p=p: p.predict_probability(x[None]), a.repeat)
             total = pre + net + post
             print(
                 f"{head:6} {w:5.2f} {p.model.count_params():11,d} {net * 1000:11.0f} {total * 1000:9.0f} "

@@ -30,8 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.cmr.contours import ContourSet  # noqa: E402
-from backend.cmr.metrics import (  # noqa: E402
+from backend.cmr.contours import ContourSet
+from backend.cmr.metrics import (
     DEFAULT_STEP_MM,
     contour_distances,
     lv_agreement,

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pypdf import PdfReader  # noqa: E402
+from pypdf import PdfReader
 
-from reports.cohort import render_cohort_report  # noqa: E402
-from reports.sample import sample_cohort  # noqa: E402
-from reports.trainee import render_trainee_report  # noqa: E402
+from reports.cohort import render_cohort_report
+from reports.sample import sample_cohort
+from reports.trainee import render_trainee_report
 
 GOAL_S = 20.0
 

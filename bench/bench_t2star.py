@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-from scipy.optimize import OptimizeWarning, curve_fit  # noqa: E402
+import numpy as np
+import scipy
+from scipy.optimize import OptimizeWarning, curve_fit
 
-from backend.cmr.relaxometry import t2star_map  # noqa: E402
+from backend.cmr.relaxometry import t2star_map
 
 TE_MS = np.linspace(1.8, 17.9, 12)
 SHAPE = (256, 256)

@@ -14,6 +14,7 @@ Run: ``.venv/bin/python bench/bench_upload.py`` (needs PostgreSQL and Redis runn
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -146,7 +147,7 @@ def main() -> None:
             try:
                 urllib.request.urlopen(base + "/api/auth/me", timeout=1).read()
                 break
-            except Exception:
+            except (OSError, http.client.HTTPException):  # not listening yet
                 time.sleep(0.2)
         time.sleep(3)  # let the worker connect
         results: list[tuple[float, float]] = []
@@ -182,7 +183,7 @@ def main() -> None:
         wall = time.perf_counter() - t_all
         totals = sorted(r[0] for r in results)
         analysis = [r[1] for r in results]
-        p = lambda q: totals[min(len(totals) - 1, int(round(q * (len(totals) - 1))))]  # noqa: E731
+        p = lambda q: totals[min(len(totals) - 1, round(q * (len(totals) - 1)))]  # noqa: E731
         print(
             f"machine: {os.cpu_count()} CPU(s); stack: proxy -> gunicorn (2 workers x 4 threads) -> PostgreSQL; "
             f"Celery worker (2 processes) on Redis"

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -97,7 +97,7 @@ class Samples:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    def subset(self, idx: np.ndarray) -> "Samples":
+    def subset(self, idx: np.ndarray) -> Samples:
         """The samples at ``idx`` (an index or boolean array)."""
         idx = np.asarray(idx)
         if idx.dtype == bool:
@@ -476,7 +476,7 @@ def consensus_target(experts: Sequence[ContourSet], g: Geometry) -> np.ndarray:
     return coverage(majority_vote([ring_fine(e, g) for e in experts]))
 
 
-def patient_folds(patients: Sequence[str], k: int, *, seed: int = 0) -> list[np.ndarray]:
+def patient_folds(patients: Sequence[str] | np.ndarray, k: int, *, seed: int = 0) -> list[np.ndarray]:
     """Split sample indices into ``k`` folds by patient (all samples of a patient in one fold).
 
     Patients are shuffled, then dealt to folds so that the folds' sample counts are as even as possible (largest
@@ -497,8 +497,8 @@ def patient_folds(patients: Sequence[str], k: int, *, seed: int = 0) -> list[np.
     ValueError
         ``k < 2`` or fewer patients than folds.
     """
-    patients = np.asarray(patients)
-    uniq, counts = np.unique(patients, return_counts=True)
+    ids = np.asarray(patients)
+    uniq, counts = np.unique(ids, return_counts=True)
     if k < 2:
         raise ValueError("cross-validation needs at least 2 folds")
     if len(uniq) < k:
@@ -514,4 +514,4 @@ def patient_folds(patients: Sequence[str], k: int, *, seed: int = 0) -> list[np.
             f = int(np.argmin(load + 1e-6 * np.arange(k)))
             members[f].append(uniq[i])
             load[f] += counts[i]
-    return [np.nonzero(np.isin(patients, m))[0] for m in members]
+    return [np.nonzero(np.isin(ids, m))[0] for m in members]

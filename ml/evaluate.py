@@ -10,7 +10,7 @@ mean surface distance of both walls together (:func:`backend.cmr.metrics.contour
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,9 +37,9 @@ def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int], pixel_spa
         ``{"dice": float, "hd_mm": float, "msd_mm": float}``
     """
     dice = overlap_metrics(lv_regions(a, shape).myocardium, lv_regions(b, shape).myocardium).dice
-    d = contour_distances(
-        list(wall_contours(a, shape)), list(wall_contours(b, shape)), pixel_spacing_mm=pixel_spacing_mm, step_mm=0.1
-    )
+    walls_a = [w for w in wall_contours(a, shape) if w is not None]  # a mask without a cavity has no endocardium
+    walls_b = [w for w in wall_contours(b, shape) if w is not None]
+    d = contour_distances(walls_a, walls_b, pixel_spacing_mm=pixel_spacing_mm, step_mm=0.1)
     return {"dice": float(dice), "hd_mm": float(d.hausdorff_mm), "msd_mm": float(d.mean_surface_distance_mm)}
 
 
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .data import load_sunnybrook_layout
     from .infer import ModelNotUsable, Predictor
 
-    ap = argparse.ArgumentParser(prog="python -m ml.evaluate", description=main.__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m ml.evaluate", description=(main.__doc__ or "").split("\n\n")[0])
     ap.add_argument("--model", type=Path, required=True, help="model folder (model.keras + model_card.json)")
     ap.add_argument("--data", type=Path, required=True, help="folder in the layout of ../shared/data/scd-sunnybrook")
     ap.add_argument("--contours", type=Path, default=None)
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'kind':11} {'n':>3} {'trainee Dice':>12} {'model Dice':>10} {'trainee HD':>10} {'model HD':>8} "
         f"{'closer(Dice)':>12} {'closer(HD)':>10}"
     )
-    for k, v in list(ev["per_kind"].items()) + [("all", ev["overall"])]:
+    for k, v in [*ev["per_kind"].items(), ("all", ev["overall"])]:
         if v.get("n"):
             print(
                 f"{k:11} {v['n']:3d} {v['trainee']['dice']:12.3f} {v['model']['dice']:10.3f} "

@@ -83,7 +83,7 @@ class Predictor:
         )
 
     @classmethod
-    def load(cls, folder: str | Path) -> "Predictor":
+    def load(cls, folder: str | Path) -> Predictor:
         """Load a model folder written by :mod:`ml.train` and warm it up.
 
         Parameters

@@ -64,7 +64,7 @@ def _keras():
 
 
 def _filters(base: int, width: float) -> int:
-    return max(4, int(round(base * width)))
+    return max(4, round(base * width))
 
 
 def vgg16_encoder(inputs, *, width: float = 1.0) -> tuple[object, list]:

@@ -98,7 +98,7 @@ def _close_ring(ring: np.ndarray, px_mm: float) -> tuple[np.ndarray, np.ndarray,
     if cavity.sum() * 1.0 >= 0.02 * whole.sum():
         return ring, cavity, []
     for radius_mm in np.arange(1.0, MAX_CLOSING_MM + 1e-9, 1.0):
-        closed = ndimage.binary_closing(ring, structure=morphology.disk(max(1, int(round(radius_mm / px_mm)))))
+        closed = ndimage.binary_closing(ring, structure=morphology.disk(max(1, round(radius_mm / px_mm))))
         whole = ndimage.binary_fill_holes(closed)
         cavity = whole & ~closed
         if cavity.sum() >= 0.02 * whole.sum():
@@ -203,15 +203,15 @@ def contours_from_probability(
     InvalidContourError
         No plausible myocardium (nothing above the threshold, only small or elongated regions, no cavity).
     """
-    if (geometry is None) == (pixel_spacing_mm is None):
-        raise ValueError("give exactly one of pixel_spacing_mm (image grid) and geometry (input grid)")
     prob = np.asarray(prob, dtype=np.float64)
-    if geometry is not None:
+    if geometry is not None and pixel_spacing_mm is None:
         px_mm = geometry.fov_mm / geometry.size
         px_area, shape, to_image = px_mm**2, tuple(geometry.image_shape), geometry.to_image
-    else:
+    elif geometry is None and pixel_spacing_mm is not None:
         dy, dx = float(pixel_spacing_mm[0]), float(pixel_spacing_mm[1])
         px_mm, px_area, shape, to_image = (dy + dx) / 2, dy * dx, prob.shape, (lambda p: p)
+    else:
+        raise ValueError("give exactly one of pixel_spacing_mm (image grid) and geometry (input grid)")
     flags: list[str] = []
     mask = prob >= THRESHOLD
     if not mask.any():
@@ -229,17 +229,17 @@ def contours_from_probability(
     if polygon_area(endo) < MIN_SOLIDITY * polygon_area(hull):
         endo = hull
         flags.append("endocardium_convex_hull")
-    cs = ContourSet(
-        endocardium=to_image(smooth_closed(endo)), epicardium=to_image(smooth_closed(epi)), source="automatic:cnn"
-    )
+    endo_img, epi_img = to_image(smooth_closed(endo)), to_image(smooth_closed(epi))
+    cs = ContourSet(endocardium=endo_img, epicardium=epi_img, source="automatic:cnn")
     try:
         validate_contour_set(cs, shape)
     except CMRError:
         flags.append("smoothing_skipped")
-        cs = ContourSet(endocardium=to_image(endo), epicardium=to_image(epi), source="automatic:cnn")
+        endo_img, epi_img = to_image(endo), to_image(epi)
+        cs = ContourSet(endocardium=endo_img, epicardium=epi_img, source="automatic:cnn")
         validate_contour_set(cs, shape)
-    cav = polygon_to_mask(cs.endocardium, shape)
-    myo = polygon_to_mask(cs.epicardium, shape) & ~cav
+    cav = polygon_to_mask(endo_img, shape)
+    myo = polygon_to_mask(epi_img, shape) & ~cav
     cs = ContourSet(
         endocardium=cs.endocardium,
         epicardium=cs.epicardium,

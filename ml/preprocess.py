@@ -147,7 +147,9 @@ def geometry_for(cs: ContourSet, *, image_shape: tuple[int, int], pixel_spacing_
         centre = (float(c.mean()), float(r.mean()))
     else:
         centre = (float(epi[:, 0].mean()), float(epi[:, 1].mean()))
-    return Geometry(centre_xy=centre, fov_mm=fov, pixel_spacing_mm=(dy, dx), image_shape=tuple(image_shape))
+    return Geometry(
+        centre_xy=centre, fov_mm=fov, pixel_spacing_mm=(dy, dx), image_shape=(int(image_shape[0]), int(image_shape[1]))
+    )
 
 
 def resample_image(frame: np.ndarray, g: Geometry) -> np.ndarray:

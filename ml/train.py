@@ -21,14 +21,15 @@ in ``--holdout`` are never trained on; the model is evaluated on them at the end
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import platform
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def _phantom_part(samples):
     return samples.subset(np.char.startswith(samples.patient.astype(str), "phantom-"))
 
 
-def _steps(samples, cfg: "TrainConfig") -> int:
+def _steps(samples, cfg: TrainConfig) -> int:
     """Batches of one run: ``pretrain_epochs`` on the phantoms, then ``epochs`` on everything."""
     n_ph = int(np.char.startswith(samples.patient.astype(str), "phantom-").sum())
     pre = int(np.ceil(n_ph / cfg.batch_size)) * cfg.pretrain_epochs if n_ph else 0
@@ -128,8 +129,9 @@ def _steps(samples, cfg: "TrainConfig") -> int:
 
 
 def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, total: int):
-    from .model import build_model, compile_model
     import keras
+
+    from .model import build_model, compile_model
 
     keras.utils.set_random_seed(cfg.seed)
     model = compile_model(build_model(cfg.head, width=cfg.width), cfg.head, learning_rate=cfg.learning_rate)
@@ -236,7 +238,7 @@ def train(
             {
                 "fold": k + 1,
                 "validation_patients": val_patients,
-                "n_train_samples": int(len(tr)),
+                "n_train_samples": len(tr),
                 "final_loss": losses[-1],
                 "seconds": time.perf_counter() - t0,
                 "model_vs_expert": ev["overall"].get("model"),
@@ -270,16 +272,14 @@ def train(
     lat = []
     for _ in range(6):
         t0 = time.perf_counter()
-        try:
+        with contextlib.suppress(CMRError):
             p.predict(probe.frame, probe.experts[0], pixel_spacing_mm=probe.pixel_spacing_mm)
-        except CMRError:
-            pass
         lat.append(time.perf_counter() - t0)
     lat = lat[1:]
     model.save(out / MODEL_FILE)
     from .model import LOSS, OPTIMISER
 
-    created = dt.datetime.now(dt.timezone.utc)
+    created = dt.datetime.now(dt.UTC)
     card = {
         "version": f"{cfg.head}-w{cfg.width:g}-{created.strftime('%Y%m%dT%H%M%SZ')}",
         "created_at": created.isoformat(),
@@ -422,7 +422,7 @@ def card_summary(card: dict) -> str:
             " model closer (HD) |",
             "|---|---|---|---|---|---|---|---|",
         ]
-        for k, v in list(h["per_kind"].items()) + [("all", h.get("overall") or {})]:
+        for k, v in [*h["per_kind"].items(), ("all", h.get("overall") or {})]:
             if not v.get("n"):
                 continue
             lines.append(
@@ -496,17 +496,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=a.seed,
         pretrain_epochs=a.pretrain_epochs,
     )
-    last = [-1e9, ""]
+    last_t, last_phase = [-1e9], [""]
 
     def progress(frac: float, msg: str) -> None:
         now = time.perf_counter()
         phase = msg.split(":")[0]
-        if now - last[0] >= 5 or frac >= 1.0 or phase != last[1] or "Dice" in msg:
-            last[1] = phase
+        if now - last_t[0] >= 5 or frac >= 1.0 or phase != last_phase[0] or "Dice" in msg:
+            last_phase[0] = phase
             el = now - t0
             eta = f", ETA {el / frac * (1 - frac) / 60:.1f} min" if frac > 0.01 else ""
             print(f"[{100 * frac:5.1f} %] {msg} ({el / 60:.1f} min{eta})", flush=True)
-            last[0] = now
+            last_t[0] = now
 
     desc = "; ".join(str(d) for d in a.data) + (f" + {a.phantoms} phantoms" if a.phantoms else "")
     t0 = time.perf_counter()

@@ -178,15 +178,16 @@ def case_agreements(trainees: list[TraineeReportData]) -> list[CaseAgreement]:
             if last.dice is not None and math.isfinite(last.dice):
                 dice.setdefault(cid, []).append(float(last.dice))
             with_map = [
-                a
+                (a.map_quantity, a.trainee_map_ms)
                 for a in g
                 if a.map_quantity in MAP_QUANTITY_LABELS
                 and a.trainee_map_ms is not None
                 and math.isfinite(a.trainee_map_ms)
             ]
             if with_map:
-                maps.setdefault(cid, []).append(float(with_map[-1].trainee_map_ms))
-                quantity.setdefault(cid, with_map[-1].map_quantity)
+                q, value = with_map[-1]
+                maps.setdefault(cid, []).append(float(value or 0.0))  # finite by the filter above
+                quantity.setdefault(cid, q or "")
     out = []
     for cid in sorted(titles):
         d = dice.get(cid, [])
@@ -258,13 +259,14 @@ def map_agreement(trainees: list[TraineeReportData], quantity: str) -> MapAgreem
         per: dict[int, float] = {}
         for cid, g in by_case(t.attempts).items():
             ok = [
-                a
+                (a.trainee_map_ms, a.case_title)
                 for a in g
                 if a.map_quantity == quantity and a.trainee_map_ms is not None and math.isfinite(a.trainee_map_ms)
             ]
             if ok:
-                per[cid] = float(ok[-1].trainee_map_ms)
-                titles[cid] = ok[-1].case_title
+                value, title = ok[-1]
+                per[cid] = float(value or 0.0)  # finite by the filter above
+                titles[cid] = title
         values.append(per)
     included = [i for i, v in enumerate(values) if v]
     # Drop order: fewest cases first; ties by name, then position (deterministic).

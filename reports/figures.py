@@ -15,6 +15,7 @@ import io
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -22,13 +23,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 from .style import BLUE, GREY, ORANGE, SKY, TOL_FILL, VERMILLION
 
 DPI = 150
 """Raster resolution of the charts (dots per inch of the printed size)."""
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 7.5,
     "axes.titlesize": 8.5,
@@ -181,8 +183,8 @@ def learning_curves_png(
 
 
 def bland_altman_png(
-    trainee: Sequence[float],
-    consensus: Sequence[float],
+    trainee: Sequence[float | None],
+    consensus: Sequence[float | None],
     *,
     bias: float,
     loa_low: float,
@@ -196,7 +198,7 @@ def bland_altman_png(
     Parameters
     ----------
     trainee, consensus : sequences of float, length n
-        Paired myocardial means (ms).
+        Paired myocardial means (ms); ``None`` (missing) is drawn as nothing, like NaN.
     bias, loa_low, loa_high : float
         From :func:`backend.cmr.reliability.bland_altman` (limits may be NaN with one pair).
     tolerance_ms : float
@@ -270,10 +272,10 @@ def bland_altman_png(
 # ---------------------------------------------------------------------------------------------------------------
 def box_plots_png(
     names: Sequence[str],
-    dice: Sequence[Sequence[float]],
-    hd95_mm: Sequence[Sequence[float]],
-    dmap_ms: Sequence[Sequence[float]],
-    dwt_mm: Sequence[Sequence[float]],
+    dice: Sequence[Sequence[float | None]],
+    hd95_mm: Sequence[Sequence[float | None]],
+    dmap_ms: Sequence[Sequence[float | None]],
+    dwt_mm: Sequence[Sequence[float | None]],
     *,
     tol_dice: float,
     tol_map_ms: float | None,

@@ -8,6 +8,7 @@ small matplotlib drawings of two rings (trainee yellow, consensus blue dashed), 
 from __future__ import annotations
 
 import io
+import math
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -140,7 +141,7 @@ def sample_trainee(
                     consensus_source="Gold standard",
                 )
             )
-    for i, a in enumerate(sorted(attempts, key=lambda a: a.dice)[:n_overlays]):
+    for i, a in enumerate(sorted(attempts, key=lambda a: math.inf if a.dice is None else a.dice)[:n_overlays]):
         a.overlay_png = overlay_png((seed + i) % 16)
     return TraineeReportData(
         trainee_name=name,

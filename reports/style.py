@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -352,7 +352,7 @@ def numbered_canvas(site: str, subject: str, generated_at: datetime) -> type:
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
-        def showPage(self):  # noqa: N802 (reportlab's name)
+        def showPage(self):
             self._pages.append(dict(self.__dict__))
             self._startPage()
 

@@ -320,13 +320,13 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
     """The overlays of the (up to) three submissions with the lowest Dice that have one."""
     st = styles()
     with_overlay = [a for a in time_ordered(data.attempts) if a.overlay_png and _finite(a.dice)]
-    worst = sorted(with_overlay, key=lambda a: a.dice)[:N_THUMBNAILS]
+    worst = sorted(with_overlay, key=lambda a: math.inf if a.dice is None else a.dice)[:N_THUMBNAILS]
     if not worst:
         return []
     cell_w = (FRAME_WIDTH - 6 * mm) / N_THUMBNAILS
     imgs, caps = [], []
     for a in worst:
-        imgs.append(png_image(a.overlay_png, cell_w - 4, max_height=62 * mm))
+        imgs.append(png_image(a.overlay_png or b"", cell_w - 4, max_height=62 * mm))  # not empty by the filter above
         caps.append(
             Paragraph(
                 f"<b>{esc(a.case_title)}</b>, attempt {a.attempt}<br/>Dice {fmt_dice(a.dice)} · "

@@ -11,7 +11,7 @@ import dj_database_url
 
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
-from backend.config.settings import *  # noqa: E402,F401,F403
+from backend.config.settings import *  # noqa: F403
 
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/myoqa"))

@@ -54,7 +54,7 @@ def current_reference(*, case: Case, user: User | None = None) -> ReferenceConto
             ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
             ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
             ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC],
-        }[case.dataset.consensus_source]
+        }[ConsensusSource(case.dataset.consensus_source)]
     qs = ReferenceContour.objects.filter(case=case, kind__in=kinds).select_related("contours_file")
     if user is not None and user.is_trainee and kinds == [ReferenceKind.AUTOMATIC]:
         qs = qs.filter(evaluations__trainee=user)

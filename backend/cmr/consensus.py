@@ -16,8 +16,8 @@ endocardium inside its epicardium. Consensus contours are extracted with marchin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 

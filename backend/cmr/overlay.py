@@ -94,6 +94,7 @@ def render_overlay(
     bytes
         The PNG file's content.
     """
+    from matplotlib.artist import Artist
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -124,7 +125,7 @@ def render_overlay(
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.02, bottom_in / h_in, ax_w / w_in, ax_h / h_in))
     ax.imshow(view, cmap="gray", vmin=lo, vmax=hi, extent=extent, aspect=dy / dx, interpolation="nearest")
-    handles = []
+    handles: list[Artist] = []
     if reference_regions is not None:
         over = trainee_regions.myocardium & ~reference_regions.myocardium
         missed = reference_regions.myocardium & ~trainee_regions.myocardium

@@ -21,19 +21,20 @@ magnitude/phase/real/imaginary (pydicom ``_private_dict``).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
+    UID,
+    EnhancedMRImageStorage,
     ExplicitVRLittleEndian,
     MRImageStorage,
-    EnhancedMRImageStorage,
     generate_uid,
 )
 from scipy import ndimage
@@ -41,16 +42,16 @@ from scipy import ndimage
 from .contours import polygon_to_mask
 
 __all__ = [
+    "DEFAULT_ECHO_TIMES_MS",
     "LVPhantom",
-    "lv_phantom",
-    "tissue_labels",
     "Tissue",
+    "cine_frame_pixels",
+    "lv_phantom",
     "t1_map_pixels",
     "t2_map_pixels",
-    "cine_frame_pixels",
+    "tissue_labels",
     "write_map_dicom",
     "write_t2star_series",
-    "DEFAULT_ECHO_TIMES_MS",
 ]
 
 #: 8 echoes, 2.0 to 17.75 ms (abedi: 12 echoes 1.8-17.9 ms; bakhshali: 8 echoes 2.97-21.68 ms).
@@ -428,7 +429,7 @@ def _geometry_of(geometry: LVPhantom | Sequence[float]) -> tuple[float, float]:
 
 def _base_dataset(
     *,
-    sop_class: str,
+    sop_class: UID,
     rows: int,
     cols: int,
     spacing: tuple[float, float],
@@ -764,21 +765,21 @@ def write_t2star_series(
     out = Path(folder_or_file)
     uid = series_instance_uid or generate_uid()
     study_uid, for_uid = generate_uid(), generate_uid()
-    common = dict(
-        rows=rows,
-        cols=cols,
-        spacing=ph.pixel_spacing_mm,
-        manufacturer=manufacturer,
-        field_strength_t=field_strength_t,
-        series_description="T2* MULTI-ECHO GRE (MyoQA synthetic)",
-        series_instance_uid=uid,
-        study_instance_uid=study_uid,
-        frame_of_reference_uid=for_uid,
-        patient_id="MYOQA-SYN-0001",
-        series_number=30,
-        slice_location_mm=slice_location_mm,
-        study_date=None,
-    )
+    common = {
+        "rows": rows,
+        "cols": cols,
+        "spacing": ph.pixel_spacing_mm,
+        "manufacturer": manufacturer,
+        "field_strength_t": field_strength_t,
+        "series_description": "T2* MULTI-ECHO GRE (MyoQA synthetic)",
+        "series_instance_uid": uid,
+        "study_instance_uid": study_uid,
+        "frame_of_reference_uid": for_uid,
+        "patient_id": "MYOQA-SYN-0001",
+        "series_number": 30,
+        "slice_location_mm": slice_location_mm,
+        "study_date": None,
+    }
     if multiframe:
         path = out if out.suffix.lower() == ".dcm" else out / "T2STAR-MF.dcm"
         return [_write_multiframe(path, echoes, tes, common)]
@@ -787,7 +788,7 @@ def write_t2star_series(
     components = [(0, np.abs)] + ([(2, np.real), (3, np.imag)] if ge_real_imag else [])
     n = 0
     for comp, fn in components:
-        for k, (te, z) in enumerate(zip(tes, echoes)):
+        for k, (te, z) in enumerate(zip(tes, echoes, strict=True)):
             n += 1
             ds, _ = _base_dataset(
                 sop_class=MRImageStorage,
@@ -819,7 +820,6 @@ def write_t2star_series(
 
 
 def _write_multiframe(path: Path, echoes: list[np.ndarray], tes: list[float], common: dict) -> Path:
-    rows, cols = common["rows"], common["cols"]
     ds, ipp = _base_dataset(
         sop_class=EnhancedMRImageStorage,
         instance_number=1,

@@ -41,9 +41,11 @@ Iron-overload grades: default thresholds from abedi (CHMMOTv1) sec. 3 at 1.5 T; 
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -54,14 +56,14 @@ __all__ = [
     "DEFAULT_IRON_THRESHOLDS",
     "IRON_GRADES",
     "IRON_ORGANS",
+    "PLAUSIBLE_T2STAR_MS",
+    "T2STAR_MODELS",
     "IronGrade",
     "IronGradeTable",
     "IronThresholds",
-    "PLAUSIBLE_T2STAR_MS",
     "RoiStatistics",
     "T2StarFit",
     "T2StarMap",
-    "T2STAR_MODELS",
     "estimate_noise_floor",
     "fit_t2star",
     "iron_grade",
@@ -151,7 +153,7 @@ def roi_statistics(values: np.ndarray, mask: np.ndarray) -> RoiStatistics:
         flags.append("non_finite_excluded")
     nan = float("nan")
     if finite.size == 0:
-        return RoiStatistics(nan, nan, nan, nan, 0, tuple(flags + ["empty_roi"]))
+        return RoiStatistics(nan, nan, nan, nan, 0, (*flags, "empty_roi"))
     if finite.size == 1:
         flags.append("single_pixel")
     q25, q50, q75 = np.percentile(finite, [25.0, 50.0, 75.0])
@@ -234,7 +236,7 @@ def estimate_noise_floor(echoes: np.ndarray, *, corner_fraction: float = 1.0 / 1
     rows, cols = arr.shape
     if min(rows, cols) < 4:
         raise ValueError(f"the image ({rows} x {cols}) is too small to hold background corners")
-    n = max(2, int(round(min(rows, cols) * corner_fraction)))
+    n = max(2, round(min(rows, cols) * corner_fraction))
     corners = [arr[:n, :n], arr[:n, -n:], arr[-n:, :n], arr[-n:, -n:]]
     means = sorted(float(np.mean(c[np.isfinite(c)])) if np.isfinite(c).any() else math.inf for c in corners)
     low = [m for m in means[:2] if math.isfinite(m)]
@@ -901,11 +903,11 @@ class IronThresholds:
             norm.append((float(bound), str(grade), str(op)))
         bounds = [b for b, _, _ in norm]
         ranks = [IRON_GRADES.index(g) for _, g, _ in norm]
-        if any(b2 >= b1 for b1, b2 in zip(bounds, bounds[1:])):
+        if any(b2 >= b1 for b1, b2 in itertools.pairwise(bounds)):
             raise ValueError(
                 f"{where}: lower bounds must strictly decrease from the first band to the last; got {bounds}"
             )
-        if any(g2 <= g1 for g1, g2 in zip(ranks, ranks[1:])):
+        if any(g2 <= g1 for g1, g2 in itertools.pairwise(ranks)):
             raise ValueError(
                 f"{where}: grades must go from least to most severe without repeats; "
                 f"got {[IRON_GRADES[g] for g in ranks]}"
@@ -941,7 +943,7 @@ class IronThresholds:
 
     def grade_of(self, t2star_ms: float) -> tuple[str, str]:
         """``(grade, band text)`` of a finite positive T2* (ms)."""
-        for (bound, grade, op), text in zip(self.bands, self.band_texts()):
+        for (bound, grade, op), text in zip(self.bands, self.band_texts(), strict=True):
             if t2star_ms > bound or (op == ">=" and t2star_ms == bound):
                 return grade, text
         raise AssertionError("unreachable: the last band is > 0")  # pragma: no cover

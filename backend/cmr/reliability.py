@@ -43,6 +43,7 @@ Bland JM, Altman DG, Lancet 1:307-310 (1986).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,10 @@ _NAN = float("nan")
 
 LOA_Z = 1.96
 """Multiplier of the SD of the differences for the 95 % limits of agreement (Bland & Altman 1986)."""
+
+
+Values = np.ndarray | Sequence[float | None]
+"""Measurements: an array, or a sequence in which ``None`` means missing (read as NaN)."""
 
 
 @dataclass(frozen=True)
@@ -227,14 +232,14 @@ def icc_2_1(ratings: np.ndarray, alpha: float = 0.05) -> ICCResult:
     )
 
 
-def bland_altman(a: np.ndarray, b: np.ndarray) -> BlandAltman:
+def bland_altman(a: Values, b: Values) -> BlandAltman:
     """Bias and 95 % limits of agreement of ``a`` against ``b`` (Bland & Altman 1986).
 
     Parameters
     ----------
     a, b : array_like, shape (n,)
-        Paired measurements in the same unit (e.g. a trainee's and the consensus's myocardial T1, ms). The
-        differences are ``a - b``: a positive bias means ``a`` reads higher.
+        Paired measurements in the same unit (e.g. a trainee's and the consensus's myocardial T1, ms); ``None``
+        reads as NaN (missing). The differences are ``a - b``: a positive bias means ``a`` reads higher.
 
     Returns
     -------
@@ -247,24 +252,24 @@ def bland_altman(a: np.ndarray, b: np.ndarray) -> BlandAltman:
     ValueError
         ``a`` and ``b`` differ in shape or are not one-dimensional.
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f"a and b must be 1-D arrays of the same length, got shapes {a.shape} and {b.shape}")
-    keep = np.isfinite(a) & np.isfinite(b)
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"a and b must be 1-D arrays of the same length, got shapes {x.shape} and {y.shape}")
+    keep = np.isfinite(x) & np.isfinite(y)
     flags: list[str] = ["pairs_dropped"] if not keep.all() else []
-    d = a[keep] - b[keep]
+    d = x[keep] - y[keep]
     n = int(d.size)
     if n == 0:
-        return BlandAltman(_NAN, _NAN, _NAN, _NAN, 0, tuple(flags + ["no_pairs"]))
+        return BlandAltman(_NAN, _NAN, _NAN, _NAN, 0, (*flags, "no_pairs"))
     bias = float(d.mean())
     if n == 1:
-        return BlandAltman(bias, _NAN, _NAN, _NAN, 1, tuple(flags + ["single_pair"]))
+        return BlandAltman(bias, _NAN, _NAN, _NAN, 1, (*flags, "single_pair"))
     sd = float(d.std(ddof=1))
     return BlandAltman(bias, sd, bias - LOA_Z * sd, bias + LOA_Z * sd, n, tuple(flags))
 
 
-def coefficient_of_variation(values: np.ndarray) -> float:
+def coefficient_of_variation(values: Values) -> float:
     """Coefficient of variation ``100 · SD / |mean|`` (%), SD with ``ddof=1``, over the finite values.
 
     Parameters

@@ -40,11 +40,11 @@ import struct
 import time
 import zlib
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-__all__ = ["write_sav", "sav_bytes", "IDL_TYPECODES"]
+__all__ = ["IDL_TYPECODES", "sav_bytes", "write_sav"]
 
 IDL_TYPECODES: dict[np.dtype, int] = {
     np.dtype(np.uint8): 1,
@@ -66,7 +66,7 @@ _RECTYPE_VERSION = 14
 _FLAG_ARRAY = 4
 _FLAG_STRUCT = 32
 
-Value = Union[np.ndarray, float, int, Mapping[str, Any]]
+Value = np.ndarray | float | int | Mapping[str, Any]
 
 
 def _long(v: int) -> bytes:
@@ -145,10 +145,7 @@ def _variable_body(name: str, value: Value) -> bytes:
         return _string(name) + _struct_typedesc_and_data(name, value)
     arr = _as_supported(value, name)
     code = IDL_TYPECODES[arr.dtype]
-    if arr.ndim == 0:
-        typedesc = _long(code) + _long(0)
-    else:
-        typedesc = _long(code) + _long(_FLAG_ARRAY) + _numeric_desc(arr)
+    typedesc = _long(code) + (_long(0) if arr.ndim == 0 else _long(_FLAG_ARRAY) + _numeric_desc(arr))
     return _string(name) + typedesc + _long(7) + _data(arr)
 
 

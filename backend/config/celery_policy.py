@@ -18,12 +18,16 @@ needs no services.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
 _time_limit = settings.CELERY_TASK_TIME_LIMIT_S
 
 broker_url = settings.CELERY_BROKER_URL
-broker_transport_options = {"visibility_timeout": max(_time_limit, settings.CELERY_TRAINING_TIME_LIMIT_S) * 2 + 60}
+broker_transport_options: dict[str, Any] = {
+    "visibility_timeout": max(_time_limit, settings.CELERY_TRAINING_TIME_LIMIT_S) * 2 + 60
+}
 if broker_url.startswith("filesystem"):
     _folder = settings.CELERY_FILESYSTEM_BROKER_DIR
     for _sub in ("queue", "processed", "control"):

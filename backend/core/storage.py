@@ -11,8 +11,8 @@ import contextlib
 import contextvars
 import hashlib
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from django.conf import settings
 

@@ -3,7 +3,6 @@ outsider), a CSRF-enforcing API client, and cases built from synthetic or real d
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np

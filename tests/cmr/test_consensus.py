@@ -35,7 +35,7 @@ def test_majority_consensus_of_three_raters_is_a_valid_ring_between_them():
 def test_staple_downweights_an_outlier_rater():
     good = [_rater(0, 0, 14, 21), _rater(0.5, 0, 14, 21), _rater(0, 0.5, 14, 21)]
     outlier = _rater(6, 0, 10, 26)
-    c = consensus(good + [outlier], (96, 128), method="staple")
+    c = consensus([*good, outlier], (96, 128), method="staple")
     assert len(c.rater_sensitivity) == 4
     # The outlier's myocardium disagrees most: its sensitivity (or specificity) is the lowest.
     score = np.array(c.rater_sensitivity) + np.array(c.rater_specificity)

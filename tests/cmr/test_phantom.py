@@ -57,7 +57,7 @@ def test_the_anterior_rv_insertion_is_on_the_epicardium_upper_left_next_to_the_r
     assert x < ph.centre[0] and y < ph.centre[1]
     assert np.min(np.hypot(*(ph.epicardium - [x, y]).T)) < 1e-9
     labels = phantom.tissue_labels(ph)
-    r, c = int(round(y)), int(round(x))
+    r, c = round(y), round(x)
     near = labels[max(r - 3, 0) : r + 4, max(c - 3, 0) : c + 4]
     assert np.any(near == phantom.Tissue.RV_BLOOD)
 

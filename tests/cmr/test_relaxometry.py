@@ -245,7 +245,7 @@ def test_the_vectorised_map_matches_per_pixel_curve_fit():
         for i, j in np.ndindex(32, 32):
             y = echoes[:, i, j]
             try:
-                (k, r), _ = curve_fit(model, TE_BAKHSHALI, y, p0=(y[0] * 1.5, 1.0 / 20.0), maxfev=2000)
+                (_k, r), _ = curve_fit(model, TE_BAKHSHALI, y, p0=(y[0] * 1.5, 1.0 / 20.0), maxfev=2000)
             except RuntimeError:
                 continue
             if result.valid[i, j] and r > 0:

@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("keras")
 
-from backend.cmr.contours import ContourSet, lv_regions  # noqa: E402
-from backend.cmr.metrics import contour_distances, overlap_metrics  # noqa: E402
-from backend.cmr.phantom import t1_map_pixels  # noqa: E402
-from ml.data import phantom_cases  # noqa: E402
-from ml.evaluate import evaluate_cases  # noqa: E402
-from ml.infer import get_predictor, loaded_models  # noqa: E402
+from backend.cmr.contours import ContourSet, lv_regions
+from backend.cmr.metrics import contour_distances, overlap_metrics
+from backend.cmr.phantom import t1_map_pixels
+from ml.data import phantom_cases
+from ml.evaluate import evaluate_cases
+from ml.infer import get_predictor, loaded_models
 
 
 def test_the_pipeline_maps_the_output_back_onto_the_image_at_sub_pixel_precision(copy_trainee_model, lv):

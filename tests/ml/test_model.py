@@ -14,18 +14,20 @@ from ml.model import build_model, compile_model  # noqa: E402
 def test_the_encoder_at_width_1_has_the_layers_and_parameters_of_keras_vgg16_on_four_channels():
     ref = keras.applications.VGG16(weights=None, include_top=False, input_shape=(224, 224, 4))
     ours = build_model("dense", width=1.0)
-    ref_convs = {l.name: l.kernel.shape for l in ref.layers if isinstance(l, keras.layers.Conv2D)}
-    our_convs = {l.name: l.kernel.shape for l in ours.layers if isinstance(l, keras.layers.Conv2D)}
+    ref_convs = {layer.name: layer.kernel.shape for layer in ref.layers if isinstance(layer, keras.layers.Conv2D)}
+    our_convs = {layer.name: layer.kernel.shape for layer in ours.layers if isinstance(layer, keras.layers.Conv2D)}
     assert our_convs == ref_convs and len(ref_convs) == 13
     encoder_params = sum(
-        int(np.prod(l.kernel.shape)) + int(np.prod(l.bias.shape)) for l in ours.layers if l.name in ref_convs
+        int(np.prod(layer.kernel.shape)) + int(np.prod(layer.bias.shape))
+        for layer in ours.layers
+        if layer.name in ref_convs
     )
     assert encoder_params == ref.count_params()
 
 
 def test_the_dense_head_is_the_papers_pooling_squash_and_50176_units():
     m = compile_model(build_model("dense", width=0.25), "dense")
-    names = [l.name for l in m.layers]
+    names = [layer.name for layer in m.layers]
     assert names[-4:] == ["gap", "squash_0_1", "pixels", "mask"]
     assert m.get_layer("pixels").units == 224 * 224 == 50176
     assert m.output.shape[1:] == (224, 224)

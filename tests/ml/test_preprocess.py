@@ -28,7 +28,7 @@ def test_the_input_holds_the_image_in_rgb_and_the_trainees_ring_in_the_fourth_ch
     x, g = model_input(frame, cs, pixel_spacing_mm=lv.pixel_spacing_mm)
     assert x.shape == (INPUT_SIZE, INPUT_SIZE, 4) and x.dtype == np.float32
     assert np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 0], x[..., 2])
-    assert 0.0 <= x[..., :3].min() and x[..., :3].max() <= 1.0
+    assert x[..., :3].min() >= 0.0 and x[..., :3].max() <= 1.0
     # The ring's area in mm2 is the same on the input grid as on the image.
     mm_per_input_px = g.fov_mm / INPUT_SIZE
     ring_mm2 = x[..., 3].sum() * mm_per_input_px**2

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("keras")
 
-from ml.infer import ModelNotUsable, Predictor  # noqa: E402
-from ml.train import main  # noqa: E402
+from ml.infer import ModelNotUsable, Predictor
+from ml.train import main
 
 
 def test_the_command_trains_a_tiny_model_with_folds_by_patient_and_writes_its_card(tmp_path, capsys):

@@ -24,7 +24,7 @@ def test_a_supervisor_sees_the_card_and_activates_the_model(registered_model, su
     listed = c.get("/api/consensus-models/").json()
     assert [m["version"] for m in listed] == ["copy-trainee-test"] and listed[0]["is_active"] is False
     assert listed[0]["accuracy"]["dice"] == pytest.approx(0.9)
-    assert "held-out patients P2" == listed[0]["accuracy"]["basis"]
+    assert listed[0]["accuracy"]["basis"] == "held-out patients P2"
     card = c.get(f"/api/consensus-models/{registered_model.pk}").json()
     assert card["card"]["preprocessing"]["input_size"] == 224
     assert card["summary_markdown"].startswith("# Consensus model copy-trainee-test")

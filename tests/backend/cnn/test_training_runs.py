@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from backend.cases.services import dataset_create
 from backend.cnn.models import ConsensusModel, TrainingRun
 from backend.cnn.services import cases_for_training, training_run_execute
-from backend.cases.services import dataset_create
 from tests.backend.conftest import ApiClient
 
 

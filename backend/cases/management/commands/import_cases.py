@@ -62,8 +62,8 @@ class Command(BaseCommand):
         for sav in sorted((opt["contours"] / "expert").glob("*.sav"))[: opt["limit"]]:
             m = SAV_NAME.match(sav.name)
             patient = patients.get(m["case"]) if m else None
-            dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if patient else None
-            if dcm is None or not dcm.exists():
+            dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if m and patient else None
+            if m is None or dcm is None or not dcm.exists():
                 self.stderr.write(f"skipped {sav.name}: no matching DICOM")
                 skipped += 1
                 continue

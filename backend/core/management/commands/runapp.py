@@ -8,6 +8,7 @@ Django answer, then the demo accounts. Ctrl-C stops all three.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -31,7 +32,7 @@ def _wait_http(url: str, timeout: float) -> bool:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status < 500:
                     return True
-        except Exception:
+        except (OSError, http.client.HTTPException):  # refused, reset, timed out or a half-started server
             time.sleep(0.3)
     return False
 
@@ -115,7 +116,11 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     p.kill()
 
-        signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+        def stop_and_exit(*_a) -> None:
+            stop()
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, stop_and_exit)
         try:
             ok = _wait_http(f"http://127.0.0.1:{backend_port}/api/auth/me", 60) and _wait_http(
                 f"http://127.0.0.1:{port}/healthz", 30

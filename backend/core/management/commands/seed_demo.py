@@ -8,9 +8,9 @@ the reports have a learning curve to show.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
-import tempfile
 
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
