@@ -24,7 +24,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence, TypeGuard
 
 from backend.cmr.summary import Tolerances as SummaryTolerances
 
@@ -262,7 +262,7 @@ class CohortReportData:
 # ---------------------------------------------------------------------------------------------------------------
 # Pure helpers
 # ---------------------------------------------------------------------------------------------------------------
-def _finite(v: float | None) -> bool:
+def _finite(v: float | None) -> TypeGuard[float]:
     return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
 
 
@@ -289,7 +289,7 @@ def attempt_index_on_case(attempts: Sequence[Attempt]) -> list[tuple[int, Attemp
 
     The rank is recomputed from the times, so gaps in ``Attempt.attempt`` (e.g. failed uploads) do not matter.
     """
-    out = []
+    out: list[tuple[int, Attempt]] = []
     for group in by_case(attempts).values():
         out.extend((i + 1, a) for i, a in enumerate(group))
     return out
@@ -469,7 +469,7 @@ def case_rows(attempts: Sequence[Attempt], rule: AccreditationRule) -> list[Case
     rows = []
     for group in by_case(attempts).values():
         last = group[-1]
-        dices = [a.dice for a in group if _finite(a.dice)]
+        dices = [d for d in (a.dice for a in group) if _finite(d)]
         rows.append(
             CaseRow(
                 case_id=last.case_id,

@@ -83,7 +83,7 @@ def resolve_map(image: CMRImage, choice: str = "auto") -> MapQuantity | None:
         )
     if choice in ("t1", "t2") and series:
         raise CMRError(
-            f"A {choice.upper()} map is a single frame, but this upload is a {len(image.echo_times_ms)}-echo "
+            f"A {choice.upper()} map is a single frame, but this upload is a {len(image.echo_times_ms or ())}-echo "
             "series. Upload the scanner's map, or choose T2*."
         )
     return {"t1": MapQuantity.T1, "t2": MapQuantity.T2, "t2star": MapQuantity.T2STAR}[choice]
@@ -114,7 +114,7 @@ def _rater(cs: ContourSet, shape: tuple[int, int]) -> RaterGeometry:
 
 
 def _myocardium_area(r: RaterGeometry, spacing: tuple[float, float]) -> float:
-    if r.contours.has_polygons:
+    if r.contours.has_polygons and r.epi is not None and r.endo is not None:
         return polygon_area(r.epi, spacing) - polygon_area(r.endo, spacing)
     return float(r.regions.myocardium.sum()) * spacing[0] * spacing[1]
 
@@ -124,9 +124,10 @@ class _MapContext:
 
     def __init__(self, image: CMRImage, quantity: MapQuantity | None, union: np.ndarray) -> None:
         self.image, self.quantity = image, quantity
-        self.t2star = None
+        self.t2star: np.ndarray | None = None
+        self.echo_times_ms: tuple[float, ...] = image.echo_times_ms or ()
         if quantity == MapQuantity.T2STAR:
-            self.t2star = t2star_map(image.pixels, image.echo_times_ms, mask=union).t2star_ms
+            self.t2star = t2star_map(image.pixels, self.echo_times_ms, mask=union).t2star_ms
 
     def measure(self, myo: np.ndarray, iron_table: Any) -> tuple[dict | None, str | None]:
         q = self.quantity
@@ -136,10 +137,11 @@ class _MapContext:
             frame = self.image.pixels if self.image.pixels.ndim == 2 else self.image.display_frame()
             stats = roi_statistics(frame, myo).as_dict()
             return {"quantity": q.value, **stats}, None
+        assert self.t2star is not None  # computed in __init__ for T2*
         stats = roi_statistics(self.t2star, myo).as_dict()
         if not myo.any():
             return {"quantity": q.value, **stats, "r2star_per_s": math.nan, "fit": None}, None
-        fit = fit_t2star(self.image.echo_times_ms, roi_signal(self.image.pixels, myo))
+        fit = fit_t2star(self.echo_times_ms, roi_signal(self.image.pixels, myo))
         grade_kw = {} if iron_table is None else {"table": iron_table}
         grade = iron_grade(fit.t2star_ms, field_strength_t=self.image.field_strength_t, **grade_kw)
         out = {
@@ -237,7 +239,7 @@ def assess(
         "reference": None,
         "delta": None,
     }
-    if ref is not None:
+    if ref is not None and reference is not None:
         out["agreement"] = lv_agreement(trainee, reference, shape=shape, pixel_spacing_mm=spacing)
         out["reference"] = _rater_summary(ref, ctx, spacing, scheme, iron_table)
         tm, rm = out["trainee"]["map"], out["reference"]["map"]

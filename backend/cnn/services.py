@@ -207,7 +207,9 @@ def cases_for_training(datasets: Sequence[Dataset]) -> list:
                 continue
             read = lambda r: contour_set_from_bytes(file_read(r.contours_file))  # noqa: E731
             gold_cs = read(sorted(gold, key=lambda r: -r.version)[0]) if gold else None
-            expert_cs = tuple(read(r) for r in experts) or (gold_cs,)
+            expert_cs = tuple(cs for cs in (read(r) for r in experts) if cs is not None) or (
+                (gold_cs,) if gold_cs is not None else ()
+            )
             img = image_from_bytes(file_read(c.image_file))
             out.append(
                 MLCase(
@@ -326,7 +328,7 @@ class AutomaticConsensus:
 
 
 def automatic_consensus_run(
-    *, case_id: int, contours_file_id: int, contributors: Sequence[int] = (), predictor=None
+    *, case_id: int, contours_file_id: str, contributors: Sequence[int] = (), predictor=None
 ) -> AutomaticConsensus:
     """The ml task's body: the active model's consensus for one trainee contour on a case, stored as a reference.
 
@@ -337,8 +339,8 @@ def automatic_consensus_run(
     Parameters
     ----------
     case_id : int
-    contours_file_id : int
-        The stored (parsed) trainee contour set, the model's 4th channel.
+    contours_file_id : str
+        The id (a UUID) of the stored (parsed) trainee contour set, the model's 4th channel.
     contributors : sequence of int
         Recorded on the reference (the submission ids it was drawn for).
     predictor : ml.infer.Predictor, optional
@@ -358,7 +360,7 @@ def automatic_consensus_run(
     from ml.infer import ModelNotUsable, get_predictor
 
     case = Case.objects.select_related("image_file").get(pk=case_id)
-    contours_file = StoredFile.objects.get(pk=contours_file_id)
+    contours_file = StoredFile.objects.get(id=contours_file_id)
     m = active_model()
     if m is None:
         return AutomaticConsensus(None, None, NO_ACTIVE_MODEL_NOTE)

@@ -44,7 +44,7 @@ def preload_active_model(**_kwargs) -> None:
 @shared_task(
     name="backend.cnn.automatic_consensus", max_retries=2, autoretry_for=(ConnectionError,), retry_backoff=True
 )
-def automatic_consensus(case_id: int, contours_file_id: int, contributors: list[int]) -> dict:
+def automatic_consensus(case_id: int, contours_file_id: str, contributors: list[int]) -> dict:
     """The active model's consensus for one stored trainee contour set on a case.
 
     Returns ``AutomaticConsensus.as_message()`` (``{"reference_id", "model_id", "note"}``), which the next task of

@@ -8,9 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.core.api import FILE_RENDERERS
-
 from backend.accounts import selectors as account_selectors
+from backend.core.api import FILE_RENDERERS
 from backend.core.storage import file_path
 
 from . import selectors, services

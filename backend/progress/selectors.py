@@ -87,9 +87,8 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
         .order_by("created_at", "id")
     )
     attempts = [_attempt(s) for s in subs]
-    worst = sorted((i for i, a in enumerate(attempts) if a.dice is not None), key=lambda i: attempts[i].dice)[
-        :N_THUMBNAILS
-    ]
+    with_dice = [(a.dice, i) for i, a in enumerate(attempts) if a.dice is not None]
+    worst = [i for _, i in sorted(with_dice)[:N_THUMBNAILS]]
     for i in worst:
         f = overlay_get_or_render(submission=subs[i])
         attempts[i].overlay_png = file_read(f) if f is not None else None

@@ -51,14 +51,18 @@ def render_report(job: ReportJob, progress=lambda p, m="": None) -> bytes:
     from reports.trainee import render_trainee_report
 
     if job.kind == ReportKind.TRAINEE:
+        assert job.trainee is not None  # report_request sets the trainee of a trainee report
         progress(10, "Collecting the attempts")
-        data = trainee_report_data(trainee=job.trainee)
+        trainee_data = trainee_report_data(trainee=job.trainee)
         progress(40, "Drawing the charts")
-        return render_trainee_report(data)
+        return render_trainee_report(trainee_data)
+    assert job.cohort is not None  # and the cohort of a class report
     progress(5, "Collecting the class's attempts")
-    data = cohort_report_data(cohort=job.cohort, progress=lambda p: progress(5 + p, "Collecting the class's attempts"))
+    cohort_data = cohort_report_data(
+        cohort=job.cohort, progress=lambda p: progress(5 + p, "Collecting the class's attempts")
+    )
     progress(70, "Drawing the charts")
-    return render_cohort_report(data)
+    return render_cohort_report(cohort_data)
 
 
 def report_generate(*, job_id: int) -> ReportJob:
@@ -71,7 +75,7 @@ def report_generate(*, job_id: int) -> ReportJob:
         job.save(update_fields=["status"])
     try:
         pdf = render_report(job, lambda p, m="": _set_progress(job_id, p, m))
-        subject = job.trainee.username if job.trainee else job.cohort.name
+        subject = job.trainee.username if job.trainee else (job.cohort.name if job.cohort else "report")
         with staged_files(), transaction.atomic():
             f = file_store(
                 pdf,

@@ -37,7 +37,7 @@ def submission_out(s: Submission, user) -> dict:
         and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case))
     )
     consensus_polys = None
-    if reveal and s.status == EvaluationStatus.DONE:
+    if reveal and s.reference is not None and s.status == EvaluationStatus.DONE:
         consensus_polys = contour_set_polygons(contour_set_from_bytes(file_read(s.reference.contours_file)), shape)
     return {
         "id": s.pk,
@@ -56,7 +56,7 @@ def submission_out(s: Submission, user) -> dict:
                 "label": ReferenceKind(s.consensus_source).label,
                 "version": s.consensus_version,
                 "contributors": len(s.consensus_contributors),
-                "model_version": s.consensus_model.version if s.consensus_model_id else None,
+                "model_version": s.consensus_model.version if s.consensus_model is not None else None,
             }
             if s.consensus_source
             else None

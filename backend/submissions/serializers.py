@@ -94,7 +94,7 @@ class ToleranceCheckSerializer(serializers.Serializer):
     """One tolerance of the verdict: what was measured, the limit, pass / fail and by how much."""
 
     quantity = serializers.ChoiceField(choices=[q.value for q in ToleranceQuantity])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     measured = _float(help_text="the value judged: Dice, or a signed trainee-minus-consensus delta, or HD95")
     limit = serializers.FloatField()
     unit = serializers.CharField(allow_blank=True)
@@ -139,8 +139,8 @@ class UserSerializer(serializers.Serializer):
 
 
 class ConsensusUsedSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=ReferenceKind.choices)
-    label = serializers.CharField(help_text="the source in words, e.g. 'Gold standard'")
+    source = serializers.ChoiceField(choices=ReferenceKind.choices)  # type: ignore[assignment]  # like Field.source
+    label = serializers.CharField(help_text="the source in words, e.g. 'Gold standard'")  # type: ignore[assignment]
     version = serializers.IntegerField(allow_null=True)
     contributors = serializers.IntegerField(help_text="how many contours it was built from")
     model_version = serializers.CharField(allow_null=True, help_text="the CNN version of an automatic consensus")

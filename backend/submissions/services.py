@@ -78,7 +78,8 @@ def submission_create(
         return _store_submission(trainee=trainee, case=case, contours=contours, cs=cs)
 
 
-def _store_submission(*, trainee: User, case: Case, contours: UploadedFile, cs) -> Submission:
+def _store_submission(*, trainee: User, case: Case, contours: UploadedFile | None, cs) -> Submission:
+    assert contours is not None  # ingest_contours refused a missing file
     contours.seek(0)
     raw = contours.read()
     attempt = Submission.objects.filter(trainee=trainee, case=case).count() + 1
@@ -105,7 +106,7 @@ def _queue_evaluation(sub: Submission) -> None:
 
     if uses_automatic_consensus(sub.case) and active_model() is not None:
         steps = chain(
-            automatic_consensus.si(sub.case_id, sub.contours_file_id, [sub.pk]),
+            automatic_consensus.si(sub.case_id, str(sub.contours_file_id), [sub.pk]),
             evaluate_with_automatic_consensus.s(sub.pk),
         )
         transaction.on_commit(steps.delay)
@@ -159,6 +160,7 @@ def practice_submission_create(
 
 def _team_consensus(case: Case) -> tuple[ReferenceContour | None, str]:
     """Recompute the team consensus of a case from its cohort trainees' latest submissions (majority vote)."""
+    assert case.dataset is not None  # a team consensus belongs to a dataset
     trainee_ids = set(case.dataset.cohorts.values_list("trainees", flat=True)) - {None}
     latest: dict[int, Submission] = {}
     for s in (
@@ -182,7 +184,7 @@ def _team_consensus(case: Case) -> tuple[ReferenceContour | None, str]:
     )
     version = (prev.version + 1) if prev is not None else 1
     try:
-        ref = reference_store(
+        ref: ReferenceContour | None = reference_store(
             case=case,
             kind=ReferenceKind.TEAM,
             contours=fused.contours,
@@ -201,7 +203,7 @@ def _consensus_for(sub: Submission) -> tuple[ReferenceContour | None, str]:
     if case.dataset is None or case.dataset.consensus_source == ConsensusSource.AUTOMATIC:
         # The automatic consensus is per submission (the trainee's contour is the CNN's 4th channel): the ml task
         # stored it as this submission's reference, with a note on the model's own accuracy.
-        ref = sub.reference if sub.reference_id and sub.reference.kind == ReferenceKind.AUTOMATIC else None
+        ref = sub.reference if sub.reference is not None and sub.reference.kind == ReferenceKind.AUTOMATIC else None
         return ref, sub.consensus_note or ("" if ref else NO_ACTIVE_MODEL_NOTE)
     if case.dataset.consensus_source == ConsensusSource.TEAM_AVERAGE:
         return _team_consensus(case)
@@ -287,7 +289,7 @@ def overlay_get_or_render(*, submission: Submission) -> StoredFile | None:
     show_ref = ref is not None and (case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL)
     shape = (case.rows, case.columns)
     t_endo, t_epi = wall_contours(trainee_cs, shape)
-    ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if show_ref else None
+    ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if show_ref and ref is not None else None
     png = render_overlay(
         image.display_frame(),
         pixel_spacing_mm=image.pixel_spacing_mm,

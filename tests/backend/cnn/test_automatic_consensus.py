@@ -48,7 +48,7 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
         sid = _submit(trainee_a, automatic_case, phantom, epi_grow_px=1.5)
     assert len(queued) == 1  # one chain: the ml task, then the evaluation
     sub = Submission.objects.get(pk=sid)
-    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=sub.contours_file_id, contributors=[sid])
+    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=str(sub.contours_file_id), contributors=[sid])
     sub = automatic_consensus_attach(submission_id=sid, consensus=made.as_message())
     ref = sub.reference
     assert ref.kind == ReferenceKind.AUTOMATIC and ref.rater == "CNN copy-trainee-test" and ref.contributors == [sid]
@@ -61,7 +61,9 @@ def test_the_active_model_contours_the_case_and_the_evaluation_records_its_versi
     # The copy-the-trainee model's consensus is the trainee's own contour: agreement is near perfect.
     assert sub.summary["agreement"]["myocardium"]["dice"] > 0.95
     # Attaching again (a redelivered chain) changes nothing.
-    again = automatic_consensus_attach(submission_id=sid, consensus={"reference_id": None, "model_id": None, "note": ""})
+    again = automatic_consensus_attach(
+        submission_id=sid, consensus={"reference_id": None, "model_id": None, "note": ""}
+    )
     assert again.reference_id == ref.pk and again.consensus_note == sub.consensus_note
     body = ApiClient(trainee_a).get(f"/api/submissions/{sid}").json()
     assert body["consensus"]["model_version"] == "copy-trainee-test"
@@ -94,7 +96,7 @@ def test_a_model_whose_files_are_gone_is_reported_not_crashed(
     with django_capture_on_commit_callbacks(execute=False):
         sid = _submit(trainee_a, automatic_case, phantom)
     sub = Submission.objects.get(pk=sid)
-    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=sub.contours_file_id, contributors=[sid])
+    made = automatic_consensus_run(case_id=sub.case_id, contours_file_id=str(sub.contours_file_id), contributors=[sid])
     sub = automatic_consensus_attach(submission_id=sid, consensus=made.as_message())
     assert sub.reference is None and "could not be loaded" in sub.consensus_note
     assert evaluation_run(submission_id=sid).status == "done"

@@ -198,7 +198,7 @@ class Command(BaseCommand):
             out = {"image": payload["image"], **summary}
             Path(opt["json"]).write_text(json.dumps(out, indent=2, allow_nan=False))
             self.stdout.write(f"\nJSON written to {opt['json']}")
-        if opt["overlay"]:
+        if opt["overlay"] and result.reference is not None:
             render_overlay(
                 image.display_frame(),
                 pixel_spacing_mm=image.pixel_spacing_mm,

@@ -54,7 +54,7 @@ def trainee_attempt(
     ang = np.arctan2(-(epi[:, 1] - c[1]), epi[:, 0] - c[0])
     epi_t = radial(epi, epi_out_px * 0.5 * (1 + np.cos(ang)))  # lateral wall (3 o'clock) most
     t = np.linspace(0, 2 * np.pi, len(endo), endpoint=False)
-    wobble = sum(rng.normal(0, noise_px) * np.cos(k * t + rng.uniform(0, 2 * np.pi)) for k in range(2, 6))
+    wobble = np.sum([rng.normal(0, noise_px) * np.cos(k * t + rng.uniform(0, 2 * np.pi)) for k in range(2, 6)], axis=0)
     return radial(endo, wobble), epi_t
 
 
