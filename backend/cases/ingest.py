@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tempfile
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pydicom
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from pydicom.errors import InvalidDicomError
 
 from backend.cmr.contours import ContourSet
 from backend.cmr.dicom import CMRImage, load_image
@@ -45,11 +47,48 @@ def pixel_hash(image: CMRImage) -> str:
     return hashlib.sha256(np.ascontiguousarray(image.pixels, dtype=np.float64).tobytes()).hexdigest()
 
 
+_UNSAFE_NAME_CHARS = re.compile(r"[^\w .()+-]")
+
+
+def upload_file_name(name: str | None, fallback: str) -> str:
+    """The uploaded file's own name, safe to use as a file name, so that messages name the file the user chose.
+
+    Parameters
+    ----------
+    name : str or None
+        ``UploadedFile.name`` (the browser's name for it; Django already drops any folder part).
+    fallback : str
+        Used when the name is missing or nothing of it is safe.
+
+    Returns
+    -------
+    str
+        The base name with characters other than letters, digits, ``space . ( ) + - _`` replaced by ``_``, no
+        leading dots, at most 120 bytes in UTF-8 (the extension kept), a ``.zip`` extension in lower case.
+    """
+    base = Path(str(name or "").replace("\\", "/")).name
+    safe = _UNSAFE_NAME_CHARS.sub("_", base).lstrip(". ")
+    if not safe.strip("_ "):
+        return fallback
+    stem, dot, ext = safe.rpartition(".")
+    if dot and ext.lower() == "zip":
+        safe = f"{stem}.zip"
+    if len(safe.encode()) > 120:
+        keep = Path(safe).suffix[:16]
+        head = safe[: len(safe) - len(keep)]
+        while len((head + keep).encode()) > 120:
+            head = head[:-1]
+        safe = head + keep
+    return safe
+
+
 def _copy_uploads(files: Sequence[UploadedFile], folder: Path, field: str, limit: int) -> list[Path]:
     paths, total = [], 0
     for i, f in enumerate(files):
-        suffix = ".zip" if str(f.name).lower().endswith(".zip") else ".dcm"
-        p = folder / f"{field}-{i:04d}{suffix}"
+        # One folder per file: two uploads may share a name, and the analysis core names the file in its messages.
+        sub = folder / f"{i:04d}"
+        sub.mkdir()
+        p = sub / upload_file_name(f.name, f"{field}-{i + 1}.dcm")
         with p.open("wb") as out:
             for chunk in f.chunks():
                 total += len(chunk)
@@ -60,19 +99,29 @@ def _copy_uploads(files: Sequence[UploadedFile], folder: Path, field: str, limit
     return paths
 
 
+def _dcmread(data: bytes) -> pydicom.Dataset:
+    """Parse DICOM bytes; a bare dataset without the 128-byte preamble too (load_image accepts those)."""
+    try:
+        return pydicom.dcmread(io.BytesIO(data))
+    except InvalidDicomError:
+        return pydicom.dcmread(io.BytesIO(data), force=True)
+
+
 def _datasets(paths: Iterable[Path]) -> Iterable[pydicom.Dataset]:
     for p in paths:
-        if p.suffix == ".zip":
+        with p.open("rb") as fh:
+            head = fh.read(4)
+        if head == b"PK\x03\x04" or (head[:2] == b"PK" and p.suffix.lower() == ".zip"):  # as load_image decides
             with zipfile.ZipFile(p) as z:
                 for info in z.infolist():
                     if info.is_dir():
                         continue
                     try:
-                        yield pydicom.dcmread(io.BytesIO(z.read(info)))
-                    except Exception:  # non-DICOM members were already judged harmless by load_image
+                        yield _dcmread(z.read(info))
+                    except Exception:  # noqa: BLE001 -- non-DICOM members were already judged harmless by load_image
                         continue
         else:
-            yield pydicom.dcmread(p)
+            yield _dcmread(p.read_bytes())
 
 
 def _deidentified_bytes(ds: pydicom.Dataset, mapper: UidMapper) -> bytes:
@@ -153,13 +202,16 @@ def ingest_contours(
     """
     from backend.cmr.sav import read_contours
 
+    whose = who if who.lower().startswith("your ") else f"the {who}"
     if upload is None:
-        raise UploadError(f"Please choose the {who} file (IDL SAV, or a .npy/.png mask).", field)
+        raise UploadError(f"Please choose {whose} file (IDL SAV, or a .npy/.png mask).", field)
     limit = settings.CMR_MAX_CONTOUR_BYTES
     if upload.size is not None and upload.size > limit:
-        raise UploadError(f"The {who} file is larger than the limit of {limit // 1_000_000} MB.", field)
+        raise UploadError(
+            f"{whose[0].upper()}{whose[1:]} file is larger than the limit of {limit // 1_000_000} MB.", field
+        )
     with tempfile.TemporaryDirectory(prefix="myoqa-contours-") as tmp:
-        path = Path(tmp) / "contours.upload"
+        path = Path(tmp) / upload_file_name(upload.name, "contours")
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)

@@ -54,10 +54,11 @@ import re
 import stat
 import warnings
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -67,7 +68,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 
 from .errors import InvalidImageError
 
-__all__ = ["ImageKind", "CMRImage", "load_image"]
+__all__ = ["CMRImage", "ImageKind", "load_image"]
 
 PathLike = str | os.PathLike
 
@@ -208,6 +209,8 @@ def load_image(
         series, no magnitude images, several slices without ``slice_location``, duplicate or missing echo times,
         mismatched geometry across echoes, a multi-frame file that is not multi-echo, too many files, too many
         bytes, an unsafe or corrupt zip, an empty folder, or a detected kind contradicting ``kind``.
+    TypeError
+        ``source`` is neither a path nor an iterable of paths (a programming error, not the user's).
     """
     with warnings.catch_warnings():
         # Real vendor files often carry non-conformant values (e.g. UIDs with leading zeros); pydicom warns lazily.
@@ -288,7 +291,7 @@ def _collect(source: Any, *, max_bytes: int, max_files: int) -> list[tuple[str, 
     elif isinstance(source, Iterable):
         paths = [Path(p) for p in source]
     else:
-        raise InvalidImageError(f"Expected a path or a list of paths, got {type(source).__name__}.")
+        raise TypeError(f"load_image takes a path or a list of paths, not {type(source).__name__}")
     if not paths:
         raise InvalidImageError("No file was given; upload a DICOM file, a folder of DICOM files or a .zip.")
 
@@ -361,8 +364,10 @@ def _read_zip(fh: Any, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
     """Read a zip archive's members in memory, refusing unsafe paths and bounding the uncompressed size."""
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise InvalidImageError(f"'{name}' is not a readable zip archive ({err}); re-create the archive.") from None
+    except (zipfile.BadZipFile, OSError):
+        raise InvalidImageError(
+            f"'{name}' is not a readable zip archive (it is damaged, or not a zip file); re-create the archive."
+        ) from None
     out: list[tuple[str, bytes]] = []
     with zf:
         members = []
@@ -395,9 +400,10 @@ def _read_zip(fh: Any, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
             try:
                 with zf.open(info) as m:
                     data = m.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as err:
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
                 raise InvalidImageError(
-                    f"The member '{info.filename}' of '{name}' cannot be extracted ({err}); re-create the archive."
+                    f"The file '{info.filename}' in the zip archive '{name}' cannot be extracted (it is damaged, or "
+                    f"compressed with a method other than the standard one); re-create the archive."
                 ) from None
             if len(data) > info.file_size:  # pragma: no cover - zipfile already stops at the declared size
                 raise InvalidImageError(f"The member '{info.filename}' of '{name}' is larger than declared.")
@@ -424,7 +430,7 @@ def _sniff(data: bytes) -> str:
         return "a JPEG picture"
     if data.startswith(b"PK"):
         return "a zip or Office document"
-    if data.startswith(b"IDL") or data.startswith(b"SR\x00\x04"):
+    if data.startswith((b"IDL", b"SR\x00\x04")):
         return "an IDL SAV file (contours go in the contour upload)"
     if not data:
         return "an empty file"
@@ -442,9 +448,10 @@ def _parse(name: str, data: bytes) -> Dataset:
         return pydicom.dcmread(io.BytesIO(data))
     except InvalidDicomError:
         pass
-    except Exception as err:  # truncated or corrupt file with a valid preamble
+    except Exception:  # noqa: BLE001 -- pydicom raises anything (struct.error, KeyError, ...) on a damaged header
         raise InvalidImageError(
-            f"'{name}' is a damaged DICOM file ({type(err).__name__}: {err}); export it again."
+            f"'{name}' is a damaged DICOM file: it is truncated or its header cannot be read; export it again from "
+            f"the scanner and upload the complete file."
         ) from None
     # No 128-byte preamble: accept a bare dataset only when it starts like one (group 0x0008, little endian).
     if data[:2] == b"\x08\x00":
@@ -455,7 +462,7 @@ def _parse(name: str, data: bytes) -> Dataset:
                     ds.file_meta = getattr(ds, "file_meta", None) or pydicom.dataset.FileMetaDataset()
                     ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
                 return ds
-        except Exception:
+        except Exception:  # noqa: BLE001 -- not a bare dataset after all: refused below as "not a DICOM file"
             pass
     raise InvalidImageError(
         f"'{name}' is not a DICOM file (it looks like {_sniff(data)}); upload the scanner's DICOM export: a .dcm "
@@ -527,7 +534,12 @@ def _frames_of(name: str, ds: Dataset) -> list[_Frame]:
     """Validate one dataset and describe each of its frames (one for a single-frame file)."""
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         sop = ds.get("SOPClassUID")
-        what = getattr(sop, "name", None) or str(sop or "unknown SOP class")
+        what = getattr(sop, "name", None) or str(sop or "")
+        if not what:  # no SOP class either: most likely a file cut short before its image
+            raise InvalidImageError(
+                f"'{name}' is a DICOM file without pixel data, probably cut short; upload the complete image file "
+                f"(an MR image with Pixel Data)."
+            )
         raise InvalidImageError(
             f"'{name}' is a DICOM file without pixel data ({what}); upload the image itself (an MR image with "
             f"Pixel Data)."
@@ -795,8 +807,8 @@ def _select_slice(frames: list[_Frame], slice_location: float | None) -> list[_F
     if slice_location is None:
         if len(centres) > 1:
             raise InvalidImageError(
-                f"The upload holds {len(centres)} slice locations ({listing} mm); upload the files of one slice only, "
-                f"or choose one slice (slice_location)."
+                f"The upload holds {len(centres)} slice locations ({listing} mm); upload the images of one slice "
+                f"only (for a T2* series, the echoes of that one slice)."
             )
         return frames
     if not locs:
@@ -849,11 +861,11 @@ def _sort_echoes(frames: list[_Frame]) -> list[_Frame]:
     by_te: dict[float, list[_Frame]] = {}
     for f in frames:
         by_te.setdefault(round(f.echo_time, _TE_DECIMALS), []).append(f)  # type: ignore[arg-type]
-    for te, fs in sorted(by_te.items()):
+    for echo_ms, fs in sorted(by_te.items()):
         if len(fs) > 1:
             names = ", ".join(f"'{f.name}'" for f in fs[:3])
             raise InvalidImageError(
-                f"{len(fs)} images share the echo time {te:g} ms at one slice ({names}); a T2* series needs exactly "
+                f"{len(fs)} images share the echo time {echo_ms:g} ms at one slice ({names}); a T2* series needs exactly "
                 f"one image per echo time."
             )
     ordered = sorted(frames, key=lambda f: f.echo_time)  # type: ignore[arg-type, return-value]
@@ -894,13 +906,8 @@ def _decoded(f: _Frame, cache: dict[int, np.ndarray]) -> np.ndarray:
     if key not in cache:
         try:
             cache[key] = np.asarray(f.ds.pixel_array)
-        except Exception as err:
-            ts = getattr(getattr(f.ds, "file_meta", None), "TransferSyntaxUID", None)
-            ts_name = getattr(ts, "name", None) or str(ts or "unknown transfer syntax")
-            raise InvalidImageError(
-                f"The pixel data of '{f.name}' cannot be decoded ({ts_name}: {err}); export the images uncompressed "
-                f"(Explicit VR Little Endian)."
-            ) from None
+        except Exception:  # noqa: BLE001 -- pydicom and its decoder plugins raise anything on bad pixel data
+            raise InvalidImageError(_undecodable(f)) from None
     arr = cache[key]
     if f.index is not None:
         if arr.ndim != 3 or f.index >= arr.shape[0]:
@@ -913,6 +920,32 @@ def _decoded(f: _Frame, cache: dict[int, np.ndarray]) -> np.ndarray:
             f"'{f.name}' has pixel data of shape {arr.shape} but declares {f.rows} rows x {f.cols} columns."
         )
     return arr
+
+
+def _undecodable(f: _Frame) -> str:
+    """Why ``f``'s pixel data cannot be decoded, in the user's words (pydicom's text names its internals)."""
+    ts = getattr(getattr(f.ds, "file_meta", None), "TransferSyntaxUID", None)
+    compressed = bool(getattr(ts, "is_compressed", False))
+    if not compressed and "PixelData" in f.ds:
+        bits = int(f.ds.get("BitsAllocated", 16) or 16)
+        need = f.rows * f.cols * f.n_frames_in_file * max(bits // 8, 1)
+        have = len(f.ds.PixelData or b"")
+        if have < need:
+            frames = f" in {f.n_frames_in_file} frames" if f.n_frames_in_file > 1 else ""
+            return (
+                f"'{f.name}' is truncated: its pixel data holds {have} of the {need} bytes that {f.rows} x {f.cols} "
+                f"pixels{frames} need; upload the complete file."
+            )
+    if compressed:
+        ts_name = getattr(ts, "name", None) or str(ts)
+        return (
+            f"The pixel data of '{f.name}' is compressed ({ts_name}) in a way that cannot be decoded here; export "
+            f"the images uncompressed (Explicit VR Little Endian)."
+        )
+    return (
+        f"The pixel data of '{f.name}' cannot be decoded with the image size, bit depth and pixel format that the "
+        f"file declares; export the image again from the scanner."
+    )
 
 
 def _map_values(f: _Frame, stored: np.ndarray) -> np.ndarray:

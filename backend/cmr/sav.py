@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import pickle
 import re
@@ -72,9 +73,9 @@ import tempfile
 import time
 import warnings
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.io import readsav as _readsav
@@ -87,11 +88,13 @@ except ImportError:  # pragma: no cover - Windows
 from .contours import ContourSet, as_polygon, validate_contour_set
 from .errors import InvalidContourError
 
+_log = logging.getLogger(__name__)
+
 __all__ = [
     "DEFAULT_NAME_PATTERNS",
-    "contours_from_variables",
-    "SAV_MAGIC",
     "SAV_COMPRESSED_MAGIC",
+    "SAV_MAGIC",
+    "contours_from_variables",
     "describe_variables",
     "merge_name_patterns",
     "read_contour_text",
@@ -401,10 +404,10 @@ def _inflate_sav(src: str | os.PathLike[str], dst: str | os.PathLike[str], max_u
                     if written > max_uncompressed_bytes:
                         raise _SavError(too_big)
                     out.write(piece)
-            except zlib.error as exc:
+            except zlib.error:
                 raise _SavError(
-                    f"The compressed SAV file is damaged: a record does not decompress ({exc}); save it "
-                    "again from IDL and upload the complete file."
+                    "The compressed SAV file is damaged: one of its records does not decompress; save it again "
+                    "from IDL and upload the complete file."
                 ) from None
             if not dec.eof:
                 raise _SavError(
@@ -461,9 +464,21 @@ def _limit_memory(budget: int) -> None:
         pass
 
 
-def _exc_name(exc: BaseException) -> str:
-    module = type(exc).__module__
-    return type(exc).__qualname__ if module in ("builtins", "__main__") else f"{module}.{type(exc).__qualname__}"
+_CORRUPT_REASONS = {
+    "truncated": "it ends in the middle of a record",
+    "nested": "its structures or pointers are nested too deeply",
+    "damaged": "its records are not valid IDL SAV records",
+}
+"""Why a SAV file could not be read, in the trainee's words (``readsav``'s own exceptions name its internals)."""
+
+
+def _corrupt_reason(exc: BaseException) -> str:
+    """Key of :data:`_CORRUPT_REASONS` for an exception raised by ``readsav`` on bad input."""
+    if isinstance(exc, RecursionError):
+        return "nested"
+    if isinstance(exc, (struct.error, EOFError)):  # readsav unpacks past the end of a truncated file
+        return "truncated"
+    return "damaged"
 
 
 def _child_result(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
@@ -473,10 +488,8 @@ def _child_result(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, A
         return "msg", str(exc)
     except MemoryError:
         return "memory", ""
-    except RecursionError:
-        return "corrupt", "RecursionError: structures or pointers nested too deeply"
     except BaseException as exc:  # noqa: BLE001 -- readsav raises bare Exception and anything else on bad input
-        return "corrupt", f"{_exc_name(exc)}: {exc}"
+        return "corrupt", _corrupt_reason(exc)
 
 
 def _run_isolated(
@@ -484,8 +497,9 @@ def _run_isolated(
 ) -> tuple[str, Any]:
     """Run ``fn(*args)`` in a forked child with a deadline and an address-space cap; return ``(status, value)``.
 
-    Status is ``ok`` (value = the result), ``msg`` (a finished message), ``memory``, ``corrupt`` (value = the
-    exception text), ``timeout``, ``toolarge`` or ``crash`` (value = the signal or exit status).
+    Status is ``ok`` (value = the result), ``msg`` (a finished message), ``memory``, ``corrupt`` (value = a key of
+    :data:`_CORRUPT_REASONS`), ``timeout``, ``toolarge`` or ``crash`` (value = the signal or exit status, for the
+    log only).
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows: documented fallback, no time or memory limit
         return _child_result(fn, args)
@@ -505,8 +519,8 @@ def _run_isolated(
                 payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             except MemoryError:
                 payload = pickle.dumps(("memory", ""))
-            except BaseException as exc:  # noqa: BLE001
-                payload = pickle.dumps(("corrupt", f"{type(exc).__name__}: {exc}"))
+            except BaseException:  # noqa: BLE001 -- whatever readsav built, the parent only needs to hear "damaged"
+                payload = pickle.dumps(("corrupt", "damaged"))
             view = memoryview(payload)
             while view:
                 view = view[os.write(write_fd, view) :]
@@ -552,8 +566,8 @@ def _run_isolated(
         return "crash", f"exit status {os.WEXITSTATUS(wstatus) if os.WIFEXITED(wstatus) else wstatus}"
     try:
         return _ResultUnpickler(io.BytesIO(b"".join(chunks))).load()
-    except Exception as exc:  # noqa: BLE001
-        return "corrupt", f"unreadable parse result ({type(exc).__name__})"
+    except Exception:  # noqa: BLE001 -- a refused class or a damaged stream: the child read untrusted bytes
+        return "corrupt", "damaged"
 
 
 def _parse_sav(path: str, compressed: bool, workdir: str | None, max_uncompressed_bytes: int) -> dict[str, Any]:
@@ -661,13 +675,14 @@ def read_sav_variables(
             "in memory); it is damaged or holds far more than contours."
         )
     if status == "crash":
+        _log.warning("the SAV parse of %s stopped: %s", p.name, value)
         raise InvalidContourError(
-            f"The SAV reader stopped unexpectedly ({value}) on this file; it is probably damaged. Save it again from "
-            "IDL and upload the complete file."
+            "Reading the SAV file stopped unexpectedly; the file is probably damaged. Save it again from IDL and "
+            "upload the complete file."
         )
-    detail = " ".join(str(value).split())[:120]
+    reason = _CORRUPT_REASONS.get(str(value), _CORRUPT_REASONS["damaged"])
     raise InvalidContourError(
-        f"The SAV file is truncated or damaged and could not be read ({detail}); save it again from IDL and upload "
+        f"The SAV file is truncated or damaged and could not be read ({reason}); save it again from IDL and upload "
         "the complete file."
     )
 
@@ -710,7 +725,7 @@ def _namespace(pairs: Iterable[tuple[str, Any]], prefix: str = "") -> _Namespace
 
 def _struct_fields(value: np.ndarray) -> list[tuple[str, Any]]:
     rec = value.reshape(-1)[0]
-    return [(n, rec[n]) for n in value.dtype.names]
+    return [(n, rec[n]) for n in value.dtype.names or ()]
 
 
 def _lookup(ns: _Namespace, candidates: Iterable[str]) -> tuple[str, Any] | None:
@@ -777,8 +792,9 @@ def _wall(
     arr = _lookup(ns, patterns[wall])
     if arr is not None and not (_is_struct(arr[1]) and arr[1].size != 1):
         return _point_array(arr[1], arr[0]), arr[0]
-    if xs is not None or ys is not None:
-        have, miss = (xs[0], patterns[f"{wall}_y"][0]) if xs is not None else (ys[0], patterns[f"{wall}_x"][0])
+    one = xs or ys
+    if one is not None:
+        have, miss = one[0], patterns[f"{wall}_y" if xs is not None else f"{wall}_x"][0]
         partial.append(f"The file has {have} but no {miss}: each contour needs both its x and its y coordinates.")
     return None
 
@@ -790,25 +806,29 @@ def _polygons(
     ns: _Namespace, patterns: Mapping[str, tuple[str, ...]], partial: list[str]
 ) -> tuple[np.ndarray, np.ndarray, str] | None:
     found = {w: _wall(ns, patterns, w, partial) for w in ("endo", "epi")}
-    if found["endo"] and found["epi"]:
-        endo = as_polygon(found["endo"][0], name=f"endocardium ({found['endo'][1]})")
-        epi = as_polygon(found["epi"][0], name=f"epicardium ({found['epi'][1]})")
-        return endo, epi, f"{found['endo'][1]}; {found['epi'][1]}"
+    endo_hit, epi_hit = found["endo"], found["epi"]
+    if endo_hit and epi_hit:
+        endo = as_polygon(endo_hit[0], name=f"endocardium ({endo_hit[1]})")
+        epi = as_polygon(epi_hit[0], name=f"epicardium ({epi_hit[1]})")
+        return endo, epi, f"{endo_hit[1]}; {epi_hit[1]}"
     for have, miss in (("endo", "epi"), ("epi", "endo")):
-        if found[have] and not found[miss]:
+        hit = found[have]
+        if hit and not found[miss]:
             p = patterns
             partial.append(
-                (
-                    f"Only the {_WALL_NAMES[have]} was found ({found[have][1]}); the {_WALL_NAMES[miss]} is missing: "
-                    f"expected {p[miss + '_x'][0]} and {p[miss + '_y'][0]}, or a {' / '.join(p[miss][:2])} array of "
-                    "(x, y) points. Save both contours in the same file."
-                )
+                f"Only the {_WALL_NAMES[have]} was found ({hit[1]}); the {_WALL_NAMES[miss]} is missing: "
+                f"expected {p[miss + '_x'][0]} and {p[miss + '_y'][0]}, or a {' / '.join(p[miss][:2])} array of "
+                "(x, y) points. Save both contours in the same file."
             )
     return None
 
 
-def _check_mask_shape(shape: tuple[int, ...], name: str, image_shape: tuple[int, int] | None) -> None:
-    """Refuse a mask whose (rows, columns) differ from the image's, with both shapes (and a hint if transposed)."""
+def _check_mask_shape(shape: tuple[int, ...], what: str, image_shape: tuple[int, int] | None) -> None:
+    """Refuse a mask whose (rows, columns) differ from the image's, with both shapes (and a hint if transposed).
+
+    ``what`` names the mask as the trainee knows it, after "The": ``"mask variable MASK"`` (a SAV variable) or
+    ``"mask in m.png"`` (a mask file).
+    """
     if image_shape is None or tuple(shape) == tuple(image_shape):
         return
     hint = ""
@@ -818,25 +838,28 @@ def _check_mask_shape(shape: tuple[int, ...], name: str, image_shape: tuple[int,
             f"bytarr({image_shape[1]}, {image_shape[0]})."
         )
     raise InvalidContourError(
-        f"The mask {name} is {_rows_cols(shape)} (rows x columns) but the image is {_rows_cols(image_shape)}; "
+        f"The {what} is {_rows_cols(shape)} (rows x columns) but the image is {_rows_cols(image_shape)}; "
         f"the mask must cover the image pixel for pixel.{hint}"
     )
 
 
 def _mask_arrays(
-    arr: np.ndarray, name: str, image_shape: tuple[int, int] | None, as_labels: bool
+    arr: np.ndarray, what: str, image_shape: tuple[int, int] | None, as_labels: bool
 ) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """(myocardium, cavity or None, kind) from a 2-D mask array; refuses a wrong shape or unexpected values."""
+    """(myocardium, cavity or None, kind) from a 2-D mask array; refuses a wrong shape or unexpected values.
+
+    ``what`` names the mask after "The", as in :func:`_check_mask_shape`.
+    """
     if arr.ndim > 2:
         arr = arr.reshape([s for s in arr.shape if s != 1] or [1])
     if arr.ndim != 2:
         raise InvalidContourError(
-            f"The mask {name} has shape {arr.shape}; expected a 2-D image of rows x columns "
+            f"The {what} is {_rows_cols(arr.shape)} ({arr.ndim}-D); expected a 2-D image of rows x columns "
             "(IDL bytarr(columns, rows))."
         )
-    _check_mask_shape(arr.shape, name, image_shape)
+    _check_mask_shape(arr.shape, what, image_shape)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise InvalidContourError(f"The mask {name} has non-finite values (NaN or infinity).")
+        raise InvalidContourError(f"The {what} has non-finite values (NaN or infinity).")
     if arr.dtype == np.bool_:
         return arr.copy(), None, "binary mask"
     values = np.unique(arr)
@@ -850,7 +873,7 @@ def _mask_arrays(
         return arr == 255, None, "binary mask (0/255)"
     shown = ", ".join(f"{v:g}" for v in sorted(vset)[:6]) + (", ..." if len(values) > 6 else "")
     raise InvalidContourError(
-        f"The mask {name} has the values {shown}; expected 0/1 or 0/255 (1 or 255 = myocardium), or labels "
+        f"The {what} has the values {shown}; expected 0/1 or 0/255 (1 or 255 = myocardium), or labels "
         "0/1/2 (1 = LV cavity, 2 = myocardium)."
     )
 
@@ -864,7 +887,7 @@ def _mask_in(
             continue
         name, value = hit
         arr = _numeric(value, name, "a 2-D mask of the image's size")
-        myo, cavity, kind = _mask_arrays(arr, name, image_shape, as_labels=key == "labels")
+        myo, cavity, kind = _mask_arrays(arr, f"mask variable {name}", image_shape, as_labels=key == "labels")
         return ContourSet(None, None, myocardium_mask=myo, cavity_mask=cavity, source=f"{kind} {name}")
     return None
 
@@ -944,7 +967,7 @@ def contours_from_variables(
             f"Expected {_expected_names(patterns)}."
         )
     if validate and image_shape is not None:
-        validate_contour_set(cs, tuple(image_shape))
+        validate_contour_set(cs, (image_shape[0], image_shape[1]))
     return cs
 
 
@@ -1038,19 +1061,33 @@ def read_contour_text(
         walls[0], walls[1], source=f"Sunnybrook text contours ({Path(endo_path).name}; {Path(epi_path).name})"
     )
     if validate and image_shape is not None:
-        validate_contour_set(cs, tuple(image_shape))
+        validate_contour_set(cs, (image_shape[0], image_shape[1]))
     return cs
+
+
+_DTYPE_WORDS = {
+    "c": "complex numbers",
+    "U": "text",
+    "S": "text",
+    "M": "dates",
+    "m": "time spans",
+    "V": "records of several fields",
+    "O": "Python objects",
+}
 
 
 def _mask_file_set(
     arr: np.ndarray, what: str, image_shape: tuple[int, int] | None, validate: bool, source: str
 ) -> ContourSet:
     if arr.dtype.kind not in "biuf":
-        raise InvalidContourError(f"The {what} holds {arr.dtype} values; expected a numeric 2-D mask.")
+        held = _DTYPE_WORDS.get(arr.dtype.kind, "values that are not numbers")
+        raise InvalidContourError(
+            f"The {what} holds {held}; expected a 2-D mask of numbers (0/1, 0/255, or labels 0/1/2)."
+        )
     myo, cavity, kind = _mask_arrays(arr, what, image_shape, as_labels=False)
     cs = ContourSet(None, None, myocardium_mask=myo, cavity_mask=cavity, source=f"{source} {kind}")
     if validate and image_shape is not None:
-        validate_contour_set(cs, tuple(image_shape))
+        validate_contour_set(cs, (image_shape[0], image_shape[1]))
     return cs
 
 
@@ -1067,14 +1104,17 @@ def _read_npy(
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             else:
                 raise InvalidContourError(
-                    f"The .npy file has format version {version[0]}.{version[1]}; save the mask with numpy.save "
-                    "as a plain numeric 2-D array."
+                    f"The .npy file {path.name} has format version {version[0]}.{version[1]}; save the mask with "
+                    "numpy.save as a plain numeric 2-D array."
                 )
             data_bytes = os.fstat(f.fileno()).st_size - f.tell()
     except InvalidContourError:
         raise
-    except (ValueError, OSError, EOFError) as exc:
-        raise InvalidContourError(f"The .npy file is truncated or damaged ({exc}).") from None
+    except (ValueError, OSError, EOFError):  # numpy's messages name its parser ("EOF: reading array header")
+        raise InvalidContourError(
+            f"The .npy file {path.name} is truncated or damaged: its header cannot be read; save the mask again "
+            "with numpy.save and upload the complete file."
+        ) from None
     if dtype.hasobject:
         raise InvalidContourError(
             "The .npy file holds Python objects; a mask must be a plain numeric 2-D array (rows x columns)."
@@ -1089,6 +1129,10 @@ def _read_npy(
         raise InvalidContourError(
             f"The .npy file is truncated: its header declares {declared} bytes of data but only {data_bytes} follow."
         )
+    damaged = (
+        f"The .npy file {path.name} is truncated or damaged: its data cannot be read; save the mask again with "
+        "numpy.save and upload the complete file."
+    )
     try:
         arr = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -1096,9 +1140,9 @@ def _read_npy(
             raise InvalidContourError(
                 "The .npy file holds Python objects; a mask must be a plain numeric 2-D array (rows x columns)."
             ) from None
-        raise InvalidContourError(f"The .npy file is truncated or damaged ({exc}).") from None
-    except (OSError, EOFError) as exc:
-        raise InvalidContourError(f"The .npy file is truncated or damaged ({exc}).") from None
+        raise InvalidContourError(damaged) from None
+    except (OSError, EOFError):
+        raise InvalidContourError(damaged) from None
     return _mask_file_set(np.asarray(arr), f"mask in {path.name}", image_shape, validate, f"NumPy mask {path.name}:")
 
 
@@ -1117,14 +1161,17 @@ def _read_png(
                     f"The PNG mask is {cols}x{rows} pixels, too large to decode (limit {_mb(max_uncompressed_bytes)})."
                 )
             mode = img.mode
-            if mode in ("LA", "PA"):
-                img = img.getchannel(0)
-                mode = img.mode
-            arr = np.asarray(img)
+            band = img.getchannel(0) if mode in ("LA", "PA") else img
+            mode = band.mode
+            arr = np.asarray(band)
     except InvalidContourError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise InvalidContourError(f"The PNG mask is truncated or damaged ({exc}).") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Pillow's messages name the file by its path on the server: say what is wrong in the trainee's words.
+        raise InvalidContourError(
+            f"The PNG mask {path.name} is truncated or damaged: its pixels cannot be decoded; save it again as a PNG "
+            "image and upload the complete file."
+        ) from None
     if arr.ndim == 3:
         colour = arr[..., :3]
         if not (np.array_equal(colour[..., 0], colour[..., 1]) and np.array_equal(colour[..., 0], colour[..., 2])):

@@ -48,8 +48,9 @@ def exception_handler(exc, context):
     """DRF exception handler: the mapping above, then DRF's own for everything else."""
     if isinstance(exc, CMRError):
         body = {"detail": str(exc)}
-        if getattr(exc, "field", None):
-            body["field"] = exc.field
+        field = getattr(exc, "field", None)
+        if field:
+            body["field"] = field
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         msgs = exc.messages if hasattr(exc, "messages") else [str(exc)]
@@ -58,8 +59,9 @@ def exception_handler(exc, context):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
-        # Serializer field errors: flatten to one line a trainee understands.
+        # Serializer field errors: flatten to one line a trainee understands, the field by its words, not its key.
         field, errors = next(iter(response.data.items()))
         msg = errors[0] if isinstance(errors, list) and errors else str(errors)
-        response.data = {"detail": f"{field}: {msg}" if field != "non_field_errors" else str(msg), "field": field}
+        label = str(field).replace("_", " ").strip().capitalize()
+        response.data = {"detail": f"{label}: {msg}" if field != "non_field_errors" else str(msg), "field": field}
     return response

@@ -525,3 +525,62 @@ def test_a_bare_dataset_without_preamble_or_file_meta_is_read_as_implicit_little
     bare.write_bytes(buf.parent.getvalue())
     assert bare.read_bytes()[:2] == b"\x08\x00"
     np.testing.assert_array_equal(load_image(bare).pixels, load_image(t1_file).pixels)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Messages a user sees: what was wrong and what to do, never pydicom's or Python's internals
+
+_INTERNALS = ("struct", "Error", "Exception", "group 0028", "slice_location", "BytesLength", "Value Representation")
+
+
+def _plain_refusal(source, **kw) -> str:
+    msg = _refusal(source, **kw)
+    for word in _INTERNALS:
+        assert word not in msg, msg
+    return msg
+
+
+def test_it_explains_a_damaged_dicom_header_without_internal_names(t1_file):
+    t1_file.write_bytes(t1_file.read_bytes()[:152])  # cut inside the file meta: pydicom raises struct.error
+    msg = _plain_refusal(t1_file)
+    assert "'t1.dcm' is a damaged DICOM file: it is truncated or its header cannot be read" in msg
+    assert "upload the complete file" in msg
+
+
+def test_it_says_how_much_pixel_data_a_truncated_file_lacks(t1_file):
+    data = t1_file.read_bytes()
+    t1_file.write_bytes(data[: len(data) // 3])
+    msg = _plain_refusal(t1_file)
+    assert "'t1.dcm' is truncated: its pixel data holds" in msg and "bytes that 192 x 256 pixels need" in msg
+    assert "uncompressed" not in msg  # the file is not compressed: that advice would mislead
+
+
+def test_a_file_cut_before_its_image_is_called_cut_short(t1_file):
+    t1_file.write_bytes(t1_file.read_bytes()[:200])
+    msg = _plain_refusal(t1_file)
+    assert "'t1.dcm' is a DICOM file without pixel data, probably cut short" in msg
+    assert "SOP class" not in msg
+
+
+def test_several_slices_are_refused_with_an_action_the_web_app_offers(tmp_path, ph):
+    uid = generate_uid()
+    phantom.write_t2star_series(tmp_path / "a", ph, echo_times_ms=(2.0, 5.0), series_instance_uid=uid)
+    phantom.write_t2star_series(
+        tmp_path / "b", ph, echo_times_ms=(2.0, 5.0), series_instance_uid=uid, slice_location_mm=-8.0, seed=1
+    )
+    msg = _plain_refusal([tmp_path / "a", tmp_path / "b"])
+    assert "upload the images of one slice only (for a T2* series, the echoes of that one slice)" in msg
+    assert "choose" not in msg
+
+
+def test_it_explains_a_damaged_zip_without_zipfile_internals(tmp_path):
+    archive = tmp_path / "echoes.zip"
+    archive.write_bytes(b"PK\x03\x04" + bytes(100))
+    msg = _plain_refusal(archive)
+    assert "'echoes.zip' is not a readable zip archive (it is damaged, or not a zip file)" in msg
+    assert "File is not a zip file" not in msg
+
+
+def test_a_source_that_is_not_a_path_is_a_programming_error_not_a_users():
+    with pytest.raises(TypeError, match="a path or a list of paths"):
+        load_image(42)
