@@ -162,7 +162,11 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
         mapper = UidMapper(settings.DEID_SECRET)
         kept = [ds for ds in _datasets(paths) if str(ds.get("SOPInstanceUID", "")) in used]
     if not kept:
-        raise UploadError("The image could not be read again for de-identification.", field)
+        raise UploadError(
+            "The image was checked but its files could not be read a second time to remove the patient's details; "
+            "upload it again.",
+            field,
+        )
     kept.sort(key=lambda ds: float(ds.get("EchoTime", 0) or 0))
     pseudonym = mapper.patient_id(str(kept[0].get("PatientID", "")))
     if len(kept) == 1:

@@ -283,8 +283,16 @@ def _describe_value(value: Any, depth: int = 0) -> str:
     if isinstance(value, np.generic):
         return f"{value.dtype.name} scalar"
     if isinstance(value, (int, float, complex)):
-        return f"{type(value).__name__} scalar"
-    return type(value).__name__
+        return _PYTHON_SCALARS[type(value) if type(value) in _PYTHON_SCALARS else float] + " scalar"
+    return "value of an unknown kind"
+
+
+_PYTHON_SCALARS = {bool: "integer", int: "integer", float: "floating-point", complex: "complex"}
+
+
+def _a(described: str) -> str:
+    """``described`` with its article: "an int16 scalar", "a float32 (143,)", "a uint8 (256, 256)"."""
+    return ("an " if described[:1] in "aeioAEIO" else "a ") + described
 
 
 def describe_variables(variables: Mapping[str, Any], *, limit: int = 12) -> str:
@@ -739,8 +747,13 @@ def _lookup(ns: _Namespace, candidates: Iterable[str]) -> tuple[str, Any] | None
 def _numeric(value: Any, name: str, expected: str) -> np.ndarray:
     arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic, int, float)) else None
     if arr is None or arr.dtype.names is not None or arr.dtype.kind not in "biuf":
-        raise InvalidContourError(f"The variable {name} is a {_describe_value(value)}; expected {expected}.")
+        raise InvalidContourError(f"The variable {name} is {_a(_describe_value(value))}; expected {expected}.")
     return arr
+
+
+def _shape_words(arr: np.ndarray) -> str:
+    """``"is a single number"`` for a scalar, else ``"has shape (3, 4)"`` (numpy's order, rows first)."""
+    return "is a single number" if arr.ndim == 0 else f"has shape {arr.shape}"
 
 
 def _vector(value: Any, name: str) -> np.ndarray:
@@ -748,7 +761,7 @@ def _vector(value: Any, name: str) -> np.ndarray:
     squeezed = arr.reshape(-1) if arr.ndim >= 1 and sum(s > 1 for s in arr.shape) <= 1 else None
     if squeezed is None:
         raise InvalidContourError(
-            f"The variable {name} has shape {arr.shape}; expected a vector of coordinates (IDL fltarr(N))."
+            f"The variable {name} {_shape_words(arr)}; expected a vector of coordinates (IDL fltarr(N))."
         )
     return squeezed.astype(np.float64)
 
@@ -770,7 +783,7 @@ def _point_array(value: Any, name: str) -> np.ndarray:
     elif arr.ndim == 2 and arr.shape[0] == 2:
         pts = arr.T
     else:
-        raise InvalidContourError(f"The variable {name} has shape {arr.shape}; expected {expected}.")
+        raise InvalidContourError(f"The variable {name} {_shape_words(arr)}; expected {expected}.")
     return np.asarray(pts, dtype=np.float64)
 
 

@@ -754,3 +754,23 @@ def test_it_explains_a_damaged_compressed_record_without_zlib_internals(tmp_path
     (tmp_path / "bad.sav").write_bytes(sav.SAV_COMPRESSED_MAGIC + record + struct.pack(">lII", 6, 0, 0) + bytes(4))
     msg = _trainee_message(tmp_path / "bad.sav")
     assert "The compressed SAV file is damaged: one of its records does not decompress" in msg
+
+
+def test_a_variable_of_the_wrong_kind_is_described_in_words(tmp_path):
+    write_sav(
+        tmp_path / "scalars.sav",
+        {
+            "ENDO_X": np.int16(3),
+            "ENDO_Y": np.arange(5, dtype=np.float32),
+            "EPI_X": np.float32(1),
+            "EPI_Y": np.float32(2),
+        },
+    )
+    msg = _trainee_message(tmp_path / "scalars.sav")
+    assert "The variable ENDO_X is a single number; expected a vector of coordinates (IDL fltarr(N))." in msg
+    write_sav(tmp_path / "points.sav", {"ENDO": np.float32(1), "EPI": np.float32(2)})
+    assert "The variable ENDO is a single number; expected an array of (x, y) points" in _trainee_message(
+        tmp_path / "points.sav"
+    )
+    assert sav._describe_value(3) == "integer scalar" and sav._describe_value(2.5) == "floating-point scalar"
+    assert sav._a("int16 scalar") == "an int16 scalar" and sav._a("uint8 (2, 2)") == "a uint8 (2, 2)"
