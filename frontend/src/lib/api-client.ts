@@ -108,7 +108,7 @@ export async function apiFetch(url: string, options: RequestOptions = {}): Promi
     throw new ApiError(0, 'The server could not be reached. Check your connection and try again.');
   }
   if (!response.ok) {
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       const text = await response.text();
       parsed = text ? JSON.parse(text) : null;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ErrorBox } from '@/components/error-box';
 import { ApiError, errorMessage } from '@/lib/api-client';
 import { useCreateCase } from '../api/create-case';
@@ -20,7 +20,17 @@ export function NewCaseForm({ datasets, defaultDatasetId, onCreated }: {
   defaultDatasetId?: number;
   onCreated?: (c: Case) => void;
 }) {
-  const [datasetId, setDatasetId] = useState<number | ''>(defaultDatasetId ?? datasets[0]?.id ?? '');
+  // The chosen dataset; until one is chosen (or when the page asks for another), the default, else the first.
+  const [chosenId, setChosenId] = useState<number | ''>(defaultDatasetId ?? '');
+  const [lastDefault, setLastDefault] = useState(defaultDatasetId);
+  if (defaultDatasetId !== lastDefault) {
+    // The page asked for another dataset ("Add case" on a dataset card): adjust during render, not in an effect.
+    setLastDefault(defaultDatasetId);
+    if (defaultDatasetId !== undefined) setChosenId(defaultDatasetId);
+  }
+  const firstId: number | '' = datasets.length > 0 ? datasets[0].id : '';
+  const datasetId = chosenId !== '' ? chosenId : firstId;
+  const setDatasetId = setChosenId;
   const [title, setTitle] = useState('');
   const [image, setImage] = useState<File[]>([]);
   const [gold, setGold] = useState<File | null>(null);
@@ -29,12 +39,6 @@ export function NewCaseForm({ datasets, defaultDatasetId, onCreated }: {
   const formRef = useRef<HTMLFormElement>(null);
   const create = useCreateCase();
 
-  useEffect(() => {
-    if (datasetId === '' && datasets[0]) setDatasetId(datasets[0].id);
-  }, [datasets, datasetId]);
-  useEffect(() => {
-    if (defaultDatasetId !== undefined) setDatasetId(defaultDatasetId);
-  }, [defaultDatasetId]);
 
   const ds = datasets.find((d) => d.id === datasetId);
   const goldRequired = ds ? ds.consensus_source !== 'team_average' : true;

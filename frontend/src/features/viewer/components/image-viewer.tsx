@@ -36,7 +36,10 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
   const geometry: ImageGeometry | null = useMemo(
     () => (img ? { rows: img.rows, columns: img.columns, dy: img.dy, dx: img.dx } : null), [img]);
   const auto = useMemo(() => (img ? autoWindow(img.data) : null), [img]);
-  const [wl, setWl] = useState<WindowLevel | null>(null);
+  // The window the user chose, for the image it was chosen on; a new image starts at its automatic window.
+  const [chosen, setChosen] = useState<{ for: WindowLevel | null; wl: WindowLevel } | null>(null);
+  const wl: WindowLevel | null = chosen && chosen.for === auto ? chosen.wl : auto;
+  const setWl = (next: WindowLevel) => setChosen({ for: auto, wl: next });
   const [view, setView] = useState<ViewState>(INITIAL_VIEW);
   const [mode, setMode] = useState<'wl' | 'pan'>('wl');
   const [layers, setLayers] = useState({ trainee: true, consensus: true, discrepancy: true });
@@ -48,10 +51,6 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
   const greyRef = useRef<HTMLCanvasElement | null>(null);
   const scratchRef = useRef<HTMLCanvasElement | null>(null);
   const dragRef = useRef<Drag | null>(null);
-
-  useEffect(() => {
-    if (auto) setWl(auto);
-  }, [auto]);
 
   // Follow the container's width.
   useEffect(() => {
