@@ -99,11 +99,40 @@ def test_validation_refuses_an_endocardium_outside_the_epicardium():
 
 def test_validation_refuses_contours_outside_the_image_and_names_the_columns():
     cs = ContourSet(circle(70, 30, 5), circle(70, 30, 12))
-    with pytest.raises(InvalidContourError, match="leaves the image.*80 columns x 64 rows"):
+    with pytest.raises(InvalidContourError, match=r"leaves the image.*80 columns x 64 rows"):
         validate_contour_set(cs, (64, 80))
 
 
 def test_validation_refuses_a_mask_of_the_wrong_shape():
     cs = ContourSet(None, None, myocardium_mask=np.ones((128, 128), bool))
-    with pytest.raises(InvalidContourError, match="128x128.*256x256"):
+    with pytest.raises(InvalidContourError, match=r"128x128.*256x256"):
         validate_contour_set(cs, (256, 256))
+
+
+def test_a_ring_mask_broken_where_the_walls_touch_keeps_its_cavity_and_a_solid_disk_has_none():
+    shape = (80, 80)
+    endo, epi = circle(40, 40, 12), circle(40, 40, 18)
+    ring = ring_mask(endo, epi, shape)
+    broken = ring.copy()
+    broken[36:45, 52:60] = False  # a 9-pixel break in the lateral wall: the cavity touches the outside
+    full = lv_regions(ContourSet(None, None, myocardium_mask=ring), shape)
+    got = lv_regions(ContourSet(None, None, myocardium_mask=broken), shape)
+    assert got.cavity.sum() >= full.cavity.sum()  # the cavity (and the break, up to the hull chord) is kept
+    assert (got.cavity & ~full.whole).sum() <= 12  # at most a sliver outside the true epicardium
+    solid = lv_regions(ContourSet(None, None, myocardium_mask=polygon_to_mask(epi, shape)), shape)
+    assert not solid.cavity.any()
+
+
+def test_an_endocardium_crossing_the_epicardium_over_a_short_arc_is_accepted_and_its_cavity_clipped():
+    epi = circle(40, 40, 18, 720)
+    endo = circle(40, 40, 12, 720)
+    arc = np.abs(np.arctan2(endo[:, 1] - 40, endo[:, 0] - 40)) < 0.12  # about 3 % of the endocardium
+    endo[arc] = 40 + (endo[arc] - 40) * (18.4 / 12)
+    cs = ContourSet(endo, epi)
+    validate_contour_set(cs, (80, 80), pixel_spacing_mm=(1.2, 1.2))
+    reg = lv_regions(cs, (80, 80))
+    assert not (reg.cavity & ~reg.whole).any()
+    from backend.cmr.contours import contour_warnings
+
+    (w,) = contour_warnings(cs, (80, 80), (1.2, 1.2))
+    assert w.code == "walls_touch" and w.length_mm > 0 and "mm" in w.message
