@@ -1,18 +1,14 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { consensusModel, consensusModelDetail, submission } from '@/testing/fixtures';
+import { consensusModel, consensusModelDetail, dataset as datasetFixture, submission } from '@/testing/fixtures';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders, testQueryClient } from '@/testing/render';
 import { AppRoutes } from './router';
 
 const supervisor = { id: 1, username: 'sue', full_name: 'Sue Visor', role: 'supervisor' };
 const trainee = { id: 11, username: 'alice', full_name: 'Alice A', role: 'trainee' };
-const dataset = {
-  id: 2, name: 'T1 basics', description: '', cohort_ids: [5], n_cases: 12, consensus_source: 'automatic',
-  automatic_consensus_available: false, feedback_mode: 'reveal', tolerance_dice: 0.85, tolerance_map_ms: 8.4,
-  tolerance_wall_thickness_mm: 1.5, accreditation_last_n: 3, accreditation_min_cases: 3,
-};
+const dataset = datasetFixture({ n_cases: 12, consensus_source: 'automatic' });
 const older = consensusModel({
   id: 3, version: 'dense-w1-20250210T080000Z', head: 'dense', width: 1, is_active: true, parameters: 29_000_000,
   activated_at: '2025-02-11T08:00:00Z', activated_by: 'sue', inference_seconds: 0.412,
@@ -232,7 +228,7 @@ describe('feedback on an attempt compared with the automatic consensus', () => {
   it('names the CNN model and shows its accuracy note prominently', async () => {
     const note = 'Automatic consensus: this model agrees with experts to Dice 0.871 (HD 4.3 mm) on held-out patients; treat small differences with care.';
     mockFeedback(submission({
-      consensus: { source: 'automatic', version: 5, contributors: 1, model_version: 'unet-w0.25-20250301T101500Z' },
+      consensus: { source: 'automatic', label: 'Automatic consensus', version: 5, contributors: 1, model_version: 'unet-w0.25-20250301T101500Z' },
       consensus_note: note,
     }));
     renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
@@ -248,14 +244,14 @@ describe('feedback on an attempt compared with the automatic consensus', () => {
     mockFeedback(submission());
     renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
     expect(await screen.findByTestId('consensus-source'))
-      .toHaveTextContent('Compared with: Gold standard (supervisor upload) (1 contour set), version 1.');
+      .toHaveTextContent('Compared with: Gold standard (1 contour set), version 1.');
     expect(screen.queryByTestId('consensus-note')).not.toBeInTheDocument();
     expect(screen.queryByText(/CNN/)).not.toBeInTheDocument();
   });
 
   it('shows the server’s reason when there is no consensus (no model active yet)', async () => {
     const note = 'No automatic consensus model is active yet: only your own values are shown.';
-    mockFeedback(submission({ consensus: null, consensus_note: note, reference_contours: null, overlay_url: null }));
+    mockFeedback(submission({ consensus: null, consensus_note: note, consensus_contours: null, overlay_url: null }));
     renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
     expect(await screen.findByTestId('consensus-note')).toHaveTextContent(note);
     expect(screen.queryByTestId('consensus-source')).not.toBeInTheDocument();

@@ -1,5 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { dataset as datasetFixture } from '@/testing/fixtures';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders } from '@/testing/render';
 import { AppRoutes } from './router';
@@ -8,11 +9,7 @@ const supervisor = { id: 1, username: 'sue', full_name: 'Sue Visor', role: 'supe
 const trainee = { id: 11, username: 'alice', full_name: 'Alice A', role: 'trainee' };
 const alice = { id: 11, username: 'alice', full_name: 'Alice A' };
 const cohort = { id: 5, name: 'Fellows', supervisor, trainees: [alice], datasets: [{ id: 2, name: 'T1 basics' }] };
-const dataset = {
-  id: 2, name: 'T1 basics', description: '', cohort_ids: [5], n_cases: 0, consensus_source: 'gold_standard',
-  automatic_consensus_available: false, feedback_mode: 'reveal', tolerance_dice: 0.85, tolerance_map_ms: 8.4,
-  tolerance_wall_thickness_mm: 1.5, accreditation_last_n: 4, accreditation_min_cases: 2,
-};
+const dataset = datasetFixture({ n_cases: 0, accreditation_last_n: 4, accreditation_min_cases: 2 });
 
 describe('report buttons and the accreditation rule in the pages', () => {
   it('trainee home offers the progress report', async () => {

@@ -39,12 +39,6 @@ export function personName(u: { username: string; full_name?: string | null } | 
   return u.full_name ? `${u.full_name} (${u.username})` : u.username;
 }
 
-/** Default tolerances of a new dataset (docs/api.md Dataset). */
-export const DEFAULT_TOLERANCE = { dice: 0.85, map_ms: 8.4, wall_thickness_mm: 1.5 } as const;
-
-/** Default accreditation rule of a new dataset: the last N submissions within all tolerances on at least M distinct cases. */
-export const DEFAULT_ACCREDITATION = { last_n: 3, min_cases: 3 } as const;
-
 /** A contour point in pixel coordinates: [x = column, y = row], integers at pixel centres. */
 export type Point = [number, number];
 

@@ -21,9 +21,10 @@ export default function CohortOverviewRoute() {
       <h1>{o.cohort.name}: overview</h1>
       {user.role === 'supervisor' ? <ReportButton kind="cohort" cohortId={o.cohort.id} label="Class report (PDF)" /> : null}
       <p className="muted">
-        Each cell shows the latest and the best myocardium Dice (and Hausdorff distance) of a trainee on a case:
+        Each cell shows the verdict on a trainee’s latest attempt on a case
         <span className="legend-inline"><span className="mark mark-ok">✓ within</span> all tolerances,
-        <span className="mark mark-bad">✗ outside</span> at least one.</span> Click a cell to open the latest attempt,
+        <span className="mark mark-bad">✗ outside</span> at least one (named in the cell; point at it for by how much)</span>,
+        and the latest and best myocardium Dice (and Hausdorff distance). Click a cell to open the latest attempt,
         a name for the trainee’s history.
       </p>
       <section className="card">

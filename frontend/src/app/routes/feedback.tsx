@@ -1,7 +1,7 @@
 import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading, Note } from '@/components/error-box';
-import { ToleranceMark } from '@/components/tolerance-mark';
-import { useSubmission, type Submission } from '@/features/submissions/api/get-submission';
+import { VerdictPanel } from '@/components/verdict';
+import { useSubmission, type EvaluationSummary, type Submission } from '@/features/submissions/api/get-submission';
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
 import { ConsensusInfo } from '@/features/submissions/components/consensus-info';
 import { MetricsTable } from '@/features/submissions/components/metrics-table';
@@ -10,7 +10,7 @@ import { ValuesTable } from '@/features/submissions/components/values-table';
 import { ImageViewer } from '@/features/viewer/components/image-viewer';
 import { errorMessage } from '@/lib/api-client';
 import { fmtDate } from '@/lib/format';
-import { personName } from '@/lib/vocabulary';
+import { personName, type ContourPair, type Point } from '@/lib/vocabulary';
 import { useCurrentUser } from '../layout';
 
 export const SCORE_ONLY_NOTE =
@@ -31,21 +31,34 @@ function pageNote(s: Submission): string | null {
   return null;
 }
 
-function Results({ s }: { s: Submission }) {
-  const result = s.result;
-  if (!result) return <Note>No results were recorded for this attempt.</Note>;
+/** The contours as the viewer draws them: [x = column, y = row] points. */
+function contourPair(c: Submission['contours'] | null): ContourPair | null {
+  if (!c) return null;
+  const pts = (p: number[][] | null): Point[] | null => (p ? p.map((q) => [q[0], q[1]] as Point) : null);
+  return { endocardium: pts(c.endocardium), epicardium: pts(c.epicardium) };
+}
+
+/** What the trainee should read beside the numbers (e.g. a thin wall where the contours touch), in their words. */
+function Warnings({ summary }: { summary: EvaluationSummary }) {
+  if (summary.warnings.length === 0) return null;
+  return (
+    <div className="note note-warn" role="note" data-testid="summary-warnings">
+      <strong>Please note</strong>
+      <ul className="plain-list">
+        {summary.warnings.map((w) => <li key={w.code} data-testid={`warning-${w.code}`}>{w.message}</li>)}
+      </ul>
+    </div>
+  );
+}
+
+/** The numbers behind the verdict: agreement metrics and quantitative values. */
+function Details({ summary }: { summary: EvaluationSummary }) {
   return (
     <>
-      {s.tolerance?.within?.all != null ? (
-        <p className="summary-line" data-testid="overall-tolerance">
-          Overall: <ToleranceMark within={s.tolerance.within.all} />
-          <span className="muted small"> (Dice, map value and wall thickness against the dataset’s tolerances)</span>
-        </p>
-      ) : null}
-      {result.agreement ? (
+      {summary.agreement ? (
         <section className="card" aria-labelledby="metrics-heading">
           <h2 id="metrics-heading">Agreement metrics</h2>
-          <MetricsTable agreement={result.agreement} toleranceDice={s.tolerance?.dice} />
+          <MetricsTable agreement={summary.agreement} />
           <p className="hint">
             Dice and Jaccard: overlap, 1 is perfect. Hausdorff distance: the largest distance between your contour and the
             consensus; HD95: its 95th percentile; mean surface distance: the average distance between the contours.
@@ -54,7 +67,7 @@ function Results({ s }: { s: Submission }) {
       ) : null}
       <section className="card" aria-labelledby="values-heading">
         <h2 id="values-heading">Quantitative values</h2>
-        <ValuesTable result={result} tolerance={s.tolerance} />
+        <ValuesTable summary={summary} />
       </section>
     </>
   );
@@ -74,14 +87,15 @@ export default function FeedbackRoute() {
   const s = sub.data;
   const note = referenceNote(s);
   const shownNote = pageNote(s);
-  const showReference = s.feedback_mode === 'reveal' && !!s.reference_contours;
+  const showReference = s.feedback_mode === 'reveal' && !!s.consensus_contours;
+  const summary = s.status === 'done' ? s.summary : null;
   const isSupervisor = user.role === 'supervisor';
 
   return (
     <div className="stack">
       <nav className="breadcrumb" aria-label="Breadcrumb">
         <Link to="/">Home</Link>
-        {s.case_id != null && !s.practice ? <> › <Link to={`/cases/${s.case_id}`}>{s.case_title}</Link></> : null}
+        {!s.practice ? <> › <Link to={`/cases/${s.case_id}`}>{s.case_title}</Link></> : null}
         {isSupervisor ? <> › <Link to={`/trainees/${s.trainee.id}`}>{personName(s.trainee)}</Link></> : null}
       </nav>
       <div className="page-head">
@@ -92,13 +106,14 @@ export default function FeedbackRoute() {
         </span>
       </div>
       <SubmissionStatusLine submission={s} />
+      {summary ? <VerdictPanel verdict={summary.verdict} /> : null}
+      {s.status === 'done' && !summary ? <Note>No results were recorded for this attempt.</Note> : null}
+      {summary ? <Warnings summary={summary} /> : null}
       <ConsensusInfo submission={s} />
       {shownNote ? <Note>{shownNote}</Note> : null}
-      {s.case_id != null ? (
-        <ImageViewer caseId={s.case_id} trainee={s.contours} reference={showReference ? s.reference_contours : null}
-          referenceNote={note} />
-      ) : null}
-      {s.status === 'done' ? <Results s={s} /> : null}
+      <ImageViewer caseId={s.case_id} trainee={contourPair(s.contours)}
+        reference={showReference ? contourPair(s.consensus_contours) : null} referenceNote={note} />
+      {summary ? <Details summary={summary} /> : null}
       {s.overlay_url && s.status === 'done' ? (
         <p>
           <a className="btn" href={s.overlay_url} download={`myoqa-overlay-${s.id}.png`} data-testid="overlay-link">
@@ -106,9 +121,9 @@ export default function FeedbackRoute() {
           </a>
         </p>
       ) : null}
-      {s.case_id != null && !s.practice ? (
+      {!s.practice ? (
         <AttemptsSection caseId={s.case_id} traineeId={isSupervisor ? s.trainee.id : null}
-          toleranceDice={s.tolerance?.dice} currentId={s.id}
+          toleranceDice={summary?.tolerances.dice} currentId={s.id}
           title={isSupervisor ? `${personName(s.trainee)}: attempts on this case` : 'Your attempts on this case'} />
       ) : null}
     </div>

@@ -7,6 +7,7 @@ import { CohortsPanel } from '@/features/cohorts/components/cohorts-panel';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
 import { DatasetForm } from '@/features/datasets/components/dataset-form';
 import { accreditationRule } from '@/features/datasets/lib/accreditation';
+import { toleranceSummary } from '@/features/datasets/lib/tolerances';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { errorMessage } from '@/lib/api-client';
 import { CONSENSUS_SOURCE_LABEL, FEEDBACK_MODE_LABEL } from '@/lib/vocabulary';
@@ -37,8 +38,7 @@ function DatasetCard({ dataset, cohorts, automaticAvailable, onAddCase }: {
         <div><dt>Feedback</dt><dd>{FEEDBACK_MODE_LABEL[dataset.feedback_mode] ?? dataset.feedback_mode}</dd></div>
         <div>
           <dt>Tolerances</dt>
-          <dd>Dice ≥ {dataset.tolerance_dice} · |Δ map| ≤ {dataset.tolerance_map_ms} <span className="unit">ms</span> ·
-            |Δ wall thickness| ≤ {dataset.tolerance_wall_thickness_mm} <span className="unit">mm</span></dd>
+          <dd data-testid={`dataset-tolerances-${dataset.id}`}>{toleranceSummary(dataset)}</dd>
         </div>
         <div>
           <dt>Accreditation</dt>

@@ -1,20 +1,20 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
-import { ToleranceMark } from '@/components/tolerance-mark';
+import { VerdictLine } from '@/components/verdict';
 import { useCases } from '@/features/cases/api/get-cases';
 import { useCohorts } from '@/features/cohorts/api/get-cohorts';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
 import { ReportButton } from '@/features/reports/components/report-button';
-import type { SubmissionSummary } from '@/features/submissions/api/get-submissions';
+import { toleranceSummary } from '@/features/datasets/lib/tolerances';
+import type { Attempt } from '@/features/submissions/api/get-submissions';
 import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
-import { attemptDice, diceWithin } from '@/features/submissions/lib/summary';
 import { errorMessage } from '@/lib/api-client';
 import { fmtDice } from '@/lib/format';
 import { FEEDBACK_MODE_LABEL, imageKindLabel } from '@/lib/vocabulary';
 import { useCurrentUser } from '../layout';
 
-type Latest = Map<number, SubmissionSummary>;
+type Latest = Map<number, Attempt>;
 
 function DatasetCases({ dataset, latest }: { dataset: Dataset; latest: Latest }) {
   const cases = useCases(dataset.id);
@@ -22,36 +22,43 @@ function DatasetCases({ dataset, latest }: { dataset: Dataset; latest: Latest })
     <section className="card" aria-labelledby={`ds-${dataset.id}`}>
       <div className="card-head">
         <h3 id={`ds-${dataset.id}`}>{dataset.name}</h3>
-        <span className="muted small">
-          {FEEDBACK_MODE_LABEL[dataset.feedback_mode] ?? dataset.feedback_mode} · Dice tolerance ≥ {dataset.tolerance_dice.toFixed(2)}
-        </span>
+        <span className="muted small">{FEEDBACK_MODE_LABEL[dataset.feedback_mode] ?? dataset.feedback_mode}</span>
       </div>
       {dataset.description ? <p className="muted">{dataset.description}</p> : null}
+      <p className="muted small" data-testid={`dataset-tolerances-${dataset.id}`}>Tolerances: {toleranceSummary(dataset)}</p>
       {cases.isPending ? <Loading what="Loading cases" /> : null}
       {cases.isError ? <ErrorBox>{errorMessage(cases.error)}</ErrorBox> : null}
       {cases.data?.length === 0 ? <p className="note">No cases in this dataset yet.</p> : null}
       {cases.data && cases.data.length > 0 ? (
-        <table className="table">
+        <table className="table stack-table">
           <caption className="visually-hidden">Cases in {dataset.name}</caption>
           <thead>
             <tr>
               <th scope="col">Case</th><th scope="col">Image</th><th scope="col" className="num-col">Attempts</th>
-              <th scope="col" className="num-col">Latest myocardium Dice</th><th scope="col">Tolerance</th>
+              <th scope="col" className="num-col">Latest myocardium Dice</th><th scope="col">Latest verdict</th>
             </tr>
           </thead>
           <tbody>
             {cases.data.map((c) => {
               const last = latest.get(c.id);
-              const dice = last ? attemptDice(last) : null;
               return (
-                <tr key={c.id}>
-                  <td><Link to={`/cases/${c.id}`} data-testid={`case-link-${c.id}`}>{c.title}</Link></td>
-                  <td>{imageKindLabel(c.image?.kind)}</td>
-                  <td className="num-col" data-testid={`case-attempts-${c.id}`}>{c.my_attempts}</td>
-                  <td className="num-col">
-                    {last && last.status !== 'done' ? <span className="muted">{last.status}</span> : fmtDice(dice)}
+                <tr key={c.id} data-testid={`case-row-${c.id}`}>
+                  <td data-label="Case"><Link to={`/cases/${c.id}`} data-testid={`case-link-${c.id}`}>{c.title}</Link></td>
+                  <td data-label="Image">{imageKindLabel(c.image?.kind)}</td>
+                  <td data-label="Attempts" className="num-col" data-testid={`case-attempts-${c.id}`}>{c.my_attempts}</td>
+                  <td data-label="Latest Dice" className="num-col">
+                    {last && last.status !== 'done' ? <span className="muted">{last.status}</span> : fmtDice(last?.dice)}
                   </td>
-                  <td>{dice !== null ? <ToleranceMark within={diceWithin(dice, dataset.tolerance_dice)} /> : null}</td>
+                  <td data-label="Latest verdict" className="verdict-col">
+                    {last ? (
+                      <>
+                        <VerdictLine verdict={last.verdict} compact testId={`case-verdict-${c.id}`} />{' '}
+                        <Link to={`/submissions/${last.id}`} className="small" data-testid={`case-latest-${c.id}`}>
+                          Open attempt #{last.attempt}
+                        </Link>
+                      </>
+                    ) : <span className="muted small">no attempt yet</span>}
+                  </td>
                 </tr>
               );
             })}
@@ -72,7 +79,7 @@ export default function TraineeHome() {
   const latest: Latest = useMemo(() => {
     const m: Latest = new Map();
     const subs = [...(history.data?.submissions ?? [])].sort((a, b) => a.created_at.localeCompare(b.created_at));
-    for (const s of subs) if (s.case_id != null && !s.practice) m.set(s.case_id, s);
+    for (const s of subs) m.set(s.case_id, s);
     return m;
   }, [history.data]);
 

@@ -1,10 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
+import type { components } from '@/lib/api-schema';
 import { ME_QUERY_KEY } from '@/lib/query-client';
 import type { MeResponse } from './get-me';
 
 /** POST /api/auth/login — 400 {"detail": "Wrong username or password."} on bad credentials. */
-export type LoginInput = { username: string; password: string };
+export type LoginInput = components['schemas']['LoginIn'];
 
 export function login(input: LoginInput): Promise<MeResponse> {
   return api.post<MeResponse>('/api/auth/login', input);

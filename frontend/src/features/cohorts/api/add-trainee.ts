@@ -1,12 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
+import type { components } from '@/lib/api-schema';
 import { cohortsKey, type Cohort } from './get-cohorts';
 
 /**
  * POST /api/cohorts/{id}/trainees (supervisor) {"username","full_name","password"}: creates a trainee account, or
  * adds the existing trainee with that username (the password is then ignored) → cohort.
  */
-export type AddTraineeInput = { cohortId: number; username: string; full_name: string; password: string };
+export type AddTraineeInput = { cohortId: number } & components['schemas']['TraineeIn'];
 
 export function addTrainee({ cohortId, ...body }: AddTraineeInput): Promise<Cohort> {
   return api.post<Cohort>(`/api/cohorts/${cohortId}/trainees`, body);

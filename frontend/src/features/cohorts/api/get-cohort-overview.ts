@@ -1,32 +1,18 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { UserRef } from '@/lib/vocabulary';
+import type { components } from '@/lib/api-schema';
 import type { Cohort } from './get-cohorts';
 
-/** GET /api/cohorts/{id}/overview (supervisor): trainees × cases, latest and best result per cell. */
-export type OverviewResult = {
-  submission_id: number;
-  created_at: string;
-  dice: number | null;
-  hausdorff_mm: number | null;
-  delta_map_ms: number | null;
-  delta_wall_thickness_mm: number | null;
-  within_tolerance: boolean | null;
-  status: string;
-};
+type Schemas = components['schemas'];
 
-export type OverviewCell = {
-  case_id: number;
-  attempts: number;
-  latest: OverviewResult | null;
-  best: OverviewResult | null;
-};
-
-export type CohortOverview = {
-  cohort: Cohort;
-  cases: { id: number; title: string; dataset_id: number; dataset_name: string }[];
-  rows: { trainee: UserRef; cells: OverviewCell[] }[];
-};
+/**
+ * GET /api/cohorts/{id}/overview (supervisor): trainees x cases; each cell has the latest and the best attempt
+ * (`Attempt`: `id` is the submission, `verdict` the stored verdict). The schema describes `cohort` as a plain object
+ * (as GET /api/cohorts/ gives it), so it is read as a Cohort.
+ */
+export type OverviewAttempt = Schemas['Attempt'];
+export type OverviewCell = Schemas['OverviewCell'];
+export type CohortOverview = Omit<Schemas['CohortOverview'], 'cohort'> & { cohort: Cohort };
 
 export function getCohortOverview(id: number, signal?: AbortSignal): Promise<CohortOverview> {
   return api.get<CohortOverview>(`/api/cohorts/${id}/overview`, signal);

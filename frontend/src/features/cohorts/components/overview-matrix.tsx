@@ -1,14 +1,15 @@
 import { Link, useNavigate } from 'react-router';
-import { ToleranceMark } from '@/components/tolerance-mark';
+import { failedLabels, VerdictMark } from '@/components/verdict';
 import { fmtDice, fmtMm } from '@/lib/format';
 import { personName } from '@/lib/vocabulary';
 import type { CohortOverview, OverviewCell } from '../api/get-cohort-overview';
 
+const CELL_CLASS: Record<string, string> = { within: 'cell-ok', outside: 'cell-bad', not_assessed: 'cell-none' };
+
+/** A cell is coloured by the stored verdict of the latest attempt (grey while none). */
 function cellClass(cell: OverviewCell | undefined): string {
-  const w = cell?.latest?.within_tolerance;
-  if (w === true) return 'cell-ok';
-  if (w === false) return 'cell-bad';
-  return 'cell-none';
+  const r = cell?.latest?.verdict?.result;
+  return r ? (CELL_CLASS[r] ?? 'cell-none') : 'cell-none';
 }
 
 function Cell({ cell, traineeName, caseTitle }: { cell: OverviewCell | undefined; traineeName: string; caseTitle: string }) {
@@ -17,14 +18,22 @@ function Cell({ cell, traineeName, caseTitle }: { cell: OverviewCell | undefined
     return <td className="cell-none matrix-cell"><span className="muted">no attempt</span></td>;
   }
   const { latest, best } = cell;
-  const open = () => navigate(`/submissions/${latest.submission_id}`);
+  const verdict = latest.verdict;
+  const failed = verdict ? failedLabels(verdict) : [];
+  const open = () => navigate(`/submissions/${latest.id}`);
+  // The tooltip is the verdict's own sentence: which tolerance failed and by how much.
+  const tooltip = verdict ? verdict.message : `The latest attempt is ${latest.status}.`;
   return (
-    <td className={`matrix-cell clickable ${cellClass(cell)}`} data-testid={`overview-cell-${cell.case_id}`}>
-      <button type="button" className="cell-button" onClick={open}
-        aria-label={`${traineeName}, ${caseTitle}: open the latest attempt`}>
+    <td className={`matrix-cell clickable ${cellClass(cell)}`} data-testid={`overview-cell-${cell.case_id}`}
+      data-result={verdict?.result ?? 'none'}>
+      <button type="button" className="cell-button" onClick={open} title={tooltip} data-testid={`overview-open-${latest.id}`}
+        aria-label={`${traineeName}, ${caseTitle}: open the latest attempt. ${tooltip}`}>
         <span className="cell-line">
-          <ToleranceMark within={latest.within_tolerance} />
+          <VerdictMark verdict={verdict} />
         </span>
+        {failed.length ? (
+          <span className="cell-line cell-failed" data-testid={`overview-failed-${cell.case_id}`}>Failed: {failed.join(', ')}</span>
+        ) : null}
         <span className="cell-line">
           Latest Dice <strong>{fmtDice(latest.dice)}</strong>
           {latest.hausdorff_mm != null ? <> · HD {fmtMm(latest.hausdorff_mm)} <span className="unit">mm</span></> : null}
@@ -42,7 +51,8 @@ function Cell({ cell, traineeName, caseTitle }: { cell: OverviewCell | undefined
   );
 }
 
-/** Trainees × cases; each cell: latest and best Dice (and HD), coloured and marked within/outside tolerance. */
+/** Trainees × cases; each cell: the latest attempt's stored verdict (colour, mark, failed tolerances, tooltip) and
+ * the latest and best Dice (and HD). */
 export function OverviewMatrix({ overview }: { overview: CohortOverview }) {
   if (overview.rows.length === 0 || overview.cases.length === 0) {
     return (

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { ModelHead } from './get-consensus-models';
+import { API_DEFAULTS } from '@/lib/api-defaults';
+import type { components } from '@/lib/api-schema';
 import { trainingRunKey } from './get-training-run';
 import { trainingRunsKey, type TrainingRun } from './get-training-runs';
 
@@ -8,21 +9,10 @@ import { trainingRunsKey, type TrainingRun } from './get-training-runs';
  * POST /api/training-runs/ (supervisor) → 201 Run; 400 {"detail","field"} e.g. when no chosen dataset has
  * gold-standard or expert contours.
  */
-export type TrainingRunInput = {
-  dataset_ids: number[];
-  head: ModelHead;
-  /** filter multiplier of VGG-16, in (0, 1] */
-  width: number;
-  epochs: number;
-  /** cross-validation folds by patient (0 or 1: none) */
-  folds: number;
-  /** synthetic phantom cases added to the training data */
-  phantoms: number;
-};
+export type TrainingRunInput = Required<components['schemas']['TrainingRunIn']>;
 
-export const DEFAULT_TRAINING: Omit<TrainingRunInput, 'dataset_ids'> = {
-  head: 'unet', width: 0.25, epochs: 6, folds: 3, phantoms: 24,
-};
+/** The server's defaults for a new run (from the OpenAPI schema: src/lib/api-defaults.ts). */
+export const DEFAULT_TRAINING: Omit<TrainingRunInput, 'dataset_ids'> = API_DEFAULTS.TrainingRunIn;
 
 export function createTrainingRun(input: TrainingRunInput): Promise<TrainingRun> {
   return api.post<TrainingRun>('/api/training-runs/', input);

@@ -1,24 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { ConsensusSource, FeedbackMode } from '@/lib/vocabulary';
+import type { components } from '@/lib/api-schema';
 
-/** GET /api/datasets/ */
-export type Dataset = {
+type DatasetFields = Required<Omit<components['schemas']['DatasetIn'], 'name'>> & { name: string };
+
+/**
+ * GET /api/datasets/: the dataset's settings are the fields of the schema's `DatasetIn` (tolerances per quantity:
+ * Dice, T1, T2, T2* in % or ms, wall thickness, optional HD95; the accreditation rule), all filled in by the server,
+ * plus what the server adds. The backend's answer has no response serializer yet, so this type is built on the
+ * request schema: a renamed tolerance still fails `tsc`.
+ */
+export type Dataset = DatasetFields & {
   id: number;
-  name: string;
-  description: string;
-  cohort_ids: number[];
   n_cases: number;
-  consensus_source: ConsensusSource;
   /** false until a CNN model is active: the UI must say so */
   automatic_consensus_available: boolean;
-  feedback_mode: FeedbackMode;
-  tolerance_dice: number;
-  tolerance_map_ms: number;
-  tolerance_wall_thickness_mm: number;
-  /** Accredited when the last N submissions are within all tolerances on at least M distinct cases (default 3, 3). */
-  accreditation_last_n: number;
-  accreditation_min_cases: number;
 };
 
 export const datasetsKey = ['datasets'] as const;

@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { DatasetInput } from './create-dataset';
+import type { components } from '@/lib/api-schema';
 import { datasetsKey, type Dataset } from './get-datasets';
 
-/** PATCH /api/datasets/{id} (supervisor) */
-export type UpdateDatasetInput = { id: number } & Partial<DatasetInput>;
+/** PATCH /api/datasets/{id} (supervisor): only the fields given change. */
+export type UpdateDatasetInput = { id: number } & components['schemas']['PatchedDatasetIn'];
 
 export function updateDataset({ id, ...patch }: UpdateDatasetInput): Promise<Dataset> {
   return api.patch<Dataset>(`/api/datasets/${id}`, patch);

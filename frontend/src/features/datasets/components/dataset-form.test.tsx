@@ -1,17 +1,16 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { API_DEFAULTS } from '@/lib/api-defaults';
+import { dataset as datasetFixture } from '@/testing/fixtures';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders } from '@/testing/render';
 import type { Dataset } from '../api/get-datasets';
 import { accreditationRule } from '../lib/accreditation';
+import { toleranceSummary } from '../lib/tolerances';
 import { DatasetForm } from './dataset-form';
 
-const dataset: Dataset = {
-  id: 2, name: 'T1 basics', description: '', cohort_ids: [5], n_cases: 2, consensus_source: 'gold_standard',
-  automatic_consensus_available: false, feedback_mode: 'reveal', tolerance_dice: 0.85, tolerance_map_ms: 8.4,
-  tolerance_wall_thickness_mm: 1.5, accreditation_last_n: 5, accreditation_min_cases: 2,
-};
+const dataset: Dataset = datasetFixture({ accreditation_last_n: 5, accreditation_min_cases: 2 });
 
 describe('dataset form: accreditation rule', () => {
   it('creates a dataset with the default rule (last 3 submissions on at least 3 cases)', async () => {
@@ -50,5 +49,70 @@ describe('dataset form: accreditation rule', () => {
     expect(accreditationRule({ accreditation_last_n: 1, accreditation_min_cases: 1 }))
       .toBe('Accredited when the last 1 submission is within all tolerances on at least 1 distinct case');
     expect(accreditationRule({})).toBe('Accredited when the last 3 submissions are within all tolerances on at least 3 distinct cases');
+  });
+});
+
+describe('dataset form: tolerances per quantity', () => {
+  const postBody = async (calls: { method: string; body: unknown }[], method = 'POST') => {
+    await waitFor(() => expect(calls.some((c) => c.method === method)).toBe(true));
+    return JSON.parse(String(calls.find((c) => c.method === method)!.body)) as Record<string, unknown>;
+  };
+
+  it('starts a new dataset with the server’s defaults from the OpenAPI schema, each with its unit', async () => {
+    const { calls } = mockFetch({ 'POST /api/datasets/': { status: 201, json: dataset } });
+    const user = userEvent.setup();
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} />);
+    const d = API_DEFAULTS.DatasetIn;
+    expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(d.tolerance_dice);
+    expect(screen.getByTestId('dataset-tolerance-t1')).toHaveValue(d.tolerance_t1_ms);
+    expect(screen.getByTestId('dataset-tolerance-t2')).toHaveValue(d.tolerance_t2_ms);
+    expect(screen.getByTestId('dataset-tolerance-t2star')).toHaveValue(d.tolerance_t2star_percent);
+    expect(screen.getByTestId('dataset-tolerance-t2star-unit')).toHaveValue('percent');
+    expect(screen.getByTestId('dataset-tolerance-wt')).toHaveValue(d.tolerance_wall_thickness_mm);
+    expect(screen.getByTestId('dataset-tolerance-hd95')).toHaveValue(null);
+    expect(screen.getByText('|Δ T1| at most (ms)')).toBeInTheDocument();
+    expect(screen.getByText('|Δ mean wall thickness| at most (mm)')).toBeInTheDocument();
+    expect(screen.getByText('|Δ T2*| at most (% of the consensus T2*)')).toBeInTheDocument();
+    await user.type(screen.getByTestId('dataset-name'), 'T2* iron');
+    await user.click(screen.getByTestId('dataset-submit'));
+    expect(await postBody(calls)).toMatchObject({
+      tolerance_dice: d.tolerance_dice, tolerance_t1_ms: d.tolerance_t1_ms, tolerance_t2_ms: d.tolerance_t2_ms,
+      tolerance_t2star_percent: d.tolerance_t2star_percent, tolerance_t2star_ms: null,
+      tolerance_wall_thickness_mm: d.tolerance_wall_thickness_mm, tolerance_hd95_mm: null,
+    });
+  });
+
+  it('sends a T2* limit in ms instead of the percentage, and an optional HD95 limit', async () => {
+    const { calls } = mockFetch({ 'POST /api/datasets/': { status: 201, json: dataset } });
+    const user = userEvent.setup();
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} />);
+    await user.type(screen.getByTestId('dataset-name'), 'T2* iron');
+    await user.selectOptions(screen.getByTestId('dataset-tolerance-t2star-unit'), 'ms');
+    expect(screen.getByText('|Δ T2*| at most (ms)')).toBeInTheDocument();
+    await user.clear(screen.getByTestId('dataset-tolerance-t2star'));
+    await user.type(screen.getByTestId('dataset-tolerance-t2star'), '2.5');
+    await user.type(screen.getByTestId('dataset-tolerance-hd95'), '3');
+    await user.click(screen.getByTestId('dataset-submit'));
+    expect(await postBody(calls)).toMatchObject({ tolerance_t2star_ms: 2.5, tolerance_t2star_percent: null, tolerance_hd95_mm: 3 });
+  });
+
+  it('edits a dataset whose T2* limit is in ms', async () => {
+    const ms = datasetFixture({ tolerance_t2star_ms: 3, tolerance_t2star_percent: null, tolerance_hd95_mm: 4 });
+    const { calls } = mockFetch({ 'PATCH /api/datasets/2': { json: ms } });
+    const user = userEvent.setup();
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} dataset={ms} />);
+    expect(screen.getByTestId('dataset-tolerance-t2star-unit')).toHaveValue('ms');
+    expect(screen.getByTestId('dataset-tolerance-t2star')).toHaveValue(3);
+    expect(screen.getByTestId('dataset-tolerance-hd95')).toHaveValue(4);
+    await user.clear(screen.getByTestId('dataset-tolerance-hd95'));
+    await user.click(screen.getByTestId('dataset-submit'));
+    expect(await postBody(calls, 'PATCH')).toMatchObject({ tolerance_t2star_ms: 3, tolerance_t2star_percent: null, tolerance_hd95_mm: null });
+  });
+
+  it('states the tolerances in one line, with units', () => {
+    expect(toleranceSummary(dataset)).toBe(
+      'Dice ≥ 0.85 · T1 ±8.4 ms · T2 ±2.2 ms · T2* ±10 % of the consensus · wall thickness ±1.5 mm · HD95 not judged');
+    expect(toleranceSummary({ ...dataset, tolerance_t2star_ms: 2, tolerance_hd95_mm: 3 }))
+      .toContain('T2* ±2 ms · wall thickness ±1.5 mm · HD95 ≤ 3 mm');
   });
 });

@@ -1,17 +1,23 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ErrorBox } from '@/components/error-box';
 import { errorMessage } from '@/lib/api-client';
-import {
-  CONSENSUS_SOURCE_LABEL, DEFAULT_ACCREDITATION, DEFAULT_TOLERANCE, type ConsensusSource, type FeedbackMode,
-} from '@/lib/vocabulary';
+import { API_DEFAULTS } from '@/lib/api-defaults';
+import { CONSENSUS_SOURCE_LABEL, type ConsensusSource, type FeedbackMode } from '@/lib/vocabulary';
 import { useCreateDataset, type DatasetInput } from '../api/create-dataset';
 import type { Dataset } from '../api/get-datasets';
 import { useUpdateDataset } from '../api/update-dataset';
 
 export const NO_AUTOMATIC_CONSENSUS = 'No automatic consensus model is active yet';
 
-/** A cleared number input gives NaN: show it empty (the field is required) rather than pass NaN to React. */
+/** A cleared number input gives NaN: show it empty rather than pass NaN to React. */
 const numValue = (v: number) => (Number.isNaN(v) ? '' : v);
+/** A number field of the form: NaN while empty. */
+const num = (v: number | null | undefined) => (typeof v === 'number' ? v : Number.NaN);
+/** An empty optional limit is null: "not judged". */
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+
+/** A new dataset starts with the server's defaults (from the OpenAPI schema, src/lib/api-defaults.ts). */
+const DEFAULTS = API_DEFAULTS.DatasetIn;
 
 type Props = {
   cohorts: { id: number; name: string }[];
@@ -22,33 +28,71 @@ type Props = {
   onDone?: (d: Dataset) => void;
 };
 
-function initial(d?: Dataset): DatasetInput {
+type T2starUnit = 'percent' | 'ms';
+
+type FormState = {
+  name: string;
+  description: string;
+  cohort_ids: number[];
+  consensus_source: ConsensusSource;
+  feedback_mode: FeedbackMode;
+  tolerance_dice: number;
+  tolerance_t1_ms: number;
+  tolerance_t2_ms: number;
+  /** T2* is limited either in % of the consensus T2* or in ms (the ms limit replaces the percentage) */
+  t2star_unit: T2starUnit;
+  t2star_value: number;
+  tolerance_wall_thickness_mm: number;
+  /** optional: NaN (empty) = HD95 not judged */
+  tolerance_hd95_mm: number;
+  accreditation_last_n: number;
+  accreditation_min_cases: number;
+};
+
+function initial(d?: Dataset): FormState {
+  const t2starMs = d ? d.tolerance_t2star_ms : null;
   return {
     name: d?.name ?? '',
-    description: d?.description ?? '',
+    description: d?.description ?? DEFAULTS.description,
     cohort_ids: d?.cohort_ids ?? [],
-    consensus_source: d?.consensus_source ?? 'gold_standard',
-    feedback_mode: d?.feedback_mode ?? 'reveal',
-    tolerance_dice: d?.tolerance_dice ?? DEFAULT_TOLERANCE.dice,
-    tolerance_map_ms: d?.tolerance_map_ms ?? DEFAULT_TOLERANCE.map_ms,
-    tolerance_wall_thickness_mm: d?.tolerance_wall_thickness_mm ?? DEFAULT_TOLERANCE.wall_thickness_mm,
-    accreditation_last_n: d?.accreditation_last_n ?? DEFAULT_ACCREDITATION.last_n,
-    accreditation_min_cases: d?.accreditation_min_cases ?? DEFAULT_ACCREDITATION.min_cases,
+    consensus_source: d?.consensus_source ?? DEFAULTS.consensus_source,
+    feedback_mode: d?.feedback_mode ?? DEFAULTS.feedback_mode,
+    tolerance_dice: num(d ? d.tolerance_dice : DEFAULTS.tolerance_dice),
+    tolerance_t1_ms: num(d ? d.tolerance_t1_ms : DEFAULTS.tolerance_t1_ms),
+    tolerance_t2_ms: num(d ? d.tolerance_t2_ms : DEFAULTS.tolerance_t2_ms),
+    t2star_unit: t2starMs != null ? 'ms' : 'percent',
+    t2star_value: num(t2starMs != null ? t2starMs : d ? d.tolerance_t2star_percent : DEFAULTS.tolerance_t2star_percent),
+    tolerance_wall_thickness_mm: num(d ? d.tolerance_wall_thickness_mm : DEFAULTS.tolerance_wall_thickness_mm),
+    tolerance_hd95_mm: num(d?.tolerance_hd95_mm),
+    accreditation_last_n: num(d ? d.accreditation_last_n : DEFAULTS.accreditation_last_n),
+    accreditation_min_cases: num(d ? d.accreditation_min_cases : DEFAULTS.accreditation_min_cases),
+  };
+}
+
+/** The request body; the T2* limit goes in the field of its unit and the other is cleared. */
+export function datasetBody(f: FormState): DatasetInput {
+  const { t2star_unit, t2star_value, tolerance_hd95_mm, ...rest } = f;
+  return {
+    ...rest,
+    name: f.name.trim(),
+    tolerance_t2star_percent: t2star_unit === 'percent' ? t2star_value : null,
+    tolerance_t2star_ms: t2star_unit === 'ms' ? t2star_value : null,
+    tolerance_hd95_mm: orNull(tolerance_hd95_mm),
   };
 }
 
 /** Create or edit a dataset: cohorts, consensus source, feedback mode, tolerances and the accreditation rule. */
 export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Props) {
-  const [form, setForm] = useState<DatasetInput>(() => initial(dataset));
+  const [form, setForm] = useState<FormState>(() => initial(dataset));
   const create = useCreateDataset();
   const update = useUpdateDataset();
   const mutation = dataset ? update : create;
   const uid = useId();
-  const set = <K extends keyof DatasetInput>(key: K, value: DatasetInput[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body = { ...form, name: form.name.trim() };
+    const body = datasetBody(form);
     const done = (d: Dataset) => {
       if (!dataset) setForm(initial());
       onDone?.(d);
@@ -115,22 +159,53 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
       </div>
       <fieldset className="field">
         <legend>Tolerances</legend>
+        <p className="hint" id={`${uid}-tol`}>
+          An attempt is within expert agreement when every tolerance holds: its Dice at least the minimum, and each
+          difference from the consensus (trainee − consensus) no larger than its limit.
+        </p>
         <div className="grid-3">
           <label className="field">
-            <span>Dice at least</span>
+            <span>Myocardial Dice, at least</span>
             <input type="number" step="0.01" min="0" max="1" required data-testid="dataset-tolerance-dice"
+              aria-describedby={`${uid}-tol`}
               value={numValue(form.tolerance_dice)} onChange={(e) => set('tolerance_dice', e.target.valueAsNumber)} />
           </label>
           <label className="field">
-            <span>|Δ map| at most (ms)</span>
-            <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-map"
-              value={numValue(form.tolerance_map_ms)} onChange={(e) => set('tolerance_map_ms', e.target.valueAsNumber)} />
+            <span>|Δ T1| at most (ms)</span>
+            <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-t1"
+              value={numValue(form.tolerance_t1_ms)} onChange={(e) => set('tolerance_t1_ms', e.target.valueAsNumber)} />
           </label>
           <label className="field">
-            <span>|Δ wall thickness| at most (mm)</span>
+            <span>|Δ T2| at most (ms)</span>
+            <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-t2"
+              value={numValue(form.tolerance_t2_ms)} onChange={(e) => set('tolerance_t2_ms', e.target.valueAsNumber)} />
+          </label>
+          <div className="field">
+            <label htmlFor={`${uid}-t2star`}>
+              <span>|Δ T2*| at most ({form.t2star_unit === 'ms' ? 'ms' : '% of the consensus T2*'})</span>
+            </label>
+            <div className="input-with-unit">
+              <input id={`${uid}-t2star`} type="number" step="0.1" min="0" required data-testid="dataset-tolerance-t2star"
+                value={numValue(form.t2star_value)} onChange={(e) => set('t2star_value', e.target.valueAsNumber)} />
+              <select aria-label="Unit of the T2* tolerance" data-testid="dataset-tolerance-t2star-unit" value={form.t2star_unit}
+                onChange={(e) => set('t2star_unit', e.target.value as T2starUnit)}>
+                <option value="percent">%</option>
+                <option value="ms">ms</option>
+              </select>
+            </div>
+          </div>
+          <label className="field">
+            <span>|Δ mean wall thickness| at most (mm)</span>
             <input type="number" step="0.1" min="0" required data-testid="dataset-tolerance-wt"
               value={numValue(form.tolerance_wall_thickness_mm)}
               onChange={(e) => set('tolerance_wall_thickness_mm', e.target.valueAsNumber)} />
+          </label>
+          <label className="field">
+            <span>HD95 at most (mm), optional</span>
+            <input type="number" step="0.1" min="0" data-testid="dataset-tolerance-hd95" placeholder="not judged"
+              aria-describedby={`${uid}-hd95`} value={numValue(form.tolerance_hd95_mm)}
+              onChange={(e) => set('tolerance_hd95_mm', e.target.valueAsNumber)} />
+            <span className="hint" id={`${uid}-hd95`}>Empty: HD95 is shown but not judged.</span>
           </label>
         </div>
       </fieldset>

@@ -1,16 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { Submission } from './get-submission';
+import type { components } from '@/lib/api-schema';
 
 /**
- * GET /api/submissions/?case={id} — the user's own attempts on the case, oldest first (a supervisor adds
- * &trainee={user_id}). The items are Submissions; a lighter summary may carry `dice` / `hausdorff_mm` directly.
+ * GET /api/submissions/?case={id}: the user's own attempts on the case, oldest first (a supervisor adds
+ * &trainee={user_id}). Each item is an `Attempt` of the OpenAPI schema: `id` is the submission (its feedback page is
+ * /submissions/{id}), with the headline numbers and the stored `verdict` (null while not done).
  */
-export type SubmissionSummary = Partial<Submission> & Pick<Submission, 'id' | 'status' | 'created_at'> & {
-  dice?: number | null;
-  hausdorff_mm?: number | null;
-  within_tolerance?: boolean | null;
-};
+export type Attempt = components['schemas']['Attempt'];
 
 export function submissionsUrl(caseId: number, traineeId?: number | null): string {
   const q = new URLSearchParams({ case: String(caseId) });
@@ -18,8 +15,8 @@ export function submissionsUrl(caseId: number, traineeId?: number | null): strin
   return `/api/submissions/?${q.toString()}`;
 }
 
-export function getSubmissions(caseId: number, traineeId?: number | null, signal?: AbortSignal): Promise<SubmissionSummary[]> {
-  return api.get<SubmissionSummary[]>(submissionsUrl(caseId, traineeId), signal);
+export function getSubmissions(caseId: number, traineeId?: number | null, signal?: AbortSignal): Promise<Attempt[]> {
+  return api.get<Attempt[]>(submissionsUrl(caseId, traineeId), signal);
 }
 
 export const submissionsKey = (caseId: number, traineeId?: number | null) => ['submissions', caseId, traineeId ?? null] as const;

@@ -1,10 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
-import type { UserRef } from '@/lib/vocabulary';
-import type { SubmissionSummary } from './get-submissions';
+import type { components } from '@/lib/api-schema';
 
-/** GET /api/trainees/{id}/history (supervisor; a trainee only for self). */
-export type TraineeHistory = { trainee: UserRef; submissions: SubmissionSummary[] };
+/** GET /api/trainees/{id}/history (supervisor; a trainee only for self): the trainee and their attempts (`Attempt`). */
+export type TraineeHistory = components['schemas']['TraineeHistory'];
 
 export function getTraineeHistory(id: number, signal?: AbortSignal): Promise<TraineeHistory> {
   return api.get<TraineeHistory>(`/api/trainees/${id}/history`, signal);

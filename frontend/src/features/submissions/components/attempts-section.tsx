@@ -2,22 +2,23 @@ import { Link } from 'react-router';
 import { AttemptsChart, type AttemptPoint } from '@/components/lazy-chart';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { StatusBadge } from '@/components/status-badge';
-import { ToleranceMark } from '@/components/tolerance-mark';
+import { VerdictLine } from '@/components/verdict';
 import { errorMessage } from '@/lib/api-client';
 import { fmtDate, fmtDice, fmtMm } from '@/lib/format';
-import { useSubmissions, type SubmissionSummary } from '../api/get-submissions';
-import { attemptDice, attemptHausdorff, attemptWithin } from '../lib/summary';
+import { useSubmissions, type Attempt } from '../api/get-submissions';
 
-export function toPoints(list: SubmissionSummary[]): AttemptPoint[] {
+/** Dice and myocardial Hausdorff distance of each evaluated attempt, as the list gives them. */
+export function toPoints(list: Attempt[]): AttemptPoint[] {
   return list
     .filter((s) => s.status === 'done')
-    .map((s, i) => ({ label: `#${s.attempt ?? i + 1}`, dice: attemptDice(s), hausdorff_mm: attemptHausdorff(s) }));
+    .map((s) => ({ label: `#${s.attempt}`, dice: s.dice, hausdorff_mm: s.hausdorff_mm }));
 }
 
-/** A trainee's attempts on one case: Dice and Hausdorff distance over attempts, and the list. */
+/** A trainee's attempts on one case: Dice and Hausdorff distance over attempts, and the list with each verdict. */
 export function AttemptsSection({ caseId, traineeId, toleranceDice, currentId, title = 'Your attempts on this case' }: {
   caseId: number;
   traineeId?: number | null;
+  /** drawn on the chart as the Dice limit (the dataset's setting) */
   toleranceDice?: number | null;
   currentId?: number;
   title?: string;
@@ -33,31 +34,33 @@ export function AttemptsSection({ caseId, traineeId, toleranceDice, currentId, t
       {list.data && list.data.length > 0 ? (
         <>
           <AttemptsChart title={`${title}: Dice and Hausdorff distance`} points={toPoints(list.data)} toleranceDice={toleranceDice} />
-          <table className="table compact">
-            <caption className="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Attempt</th><th scope="col">Submitted</th><th scope="col">Status</th>
-                <th scope="col" className="num-col">Myocardium Dice</th><th scope="col" className="num-col">Hausdorff distance</th>
-                <th scope="col">All tolerances</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...list.data].reverse().map((s, i) => (
-                <tr key={s.id} className={s.id === currentId ? 'current-row' : undefined}>
-                  <td>
-                    <Link to={`/submissions/${s.id}`}>#{s.attempt ?? list.data.length - i}</Link>
-                    {s.id === currentId ? <span className="muted small"> (this one)</span> : null}
-                  </td>
-                  <td>{fmtDate(s.created_at)}</td>
-                  <td><StatusBadge status={s.status} testId={`attempt-status-${s.id}`} /></td>
-                  <td className="num-col">{fmtDice(attemptDice(s))}</td>
-                  <td className="num-col">{fmtMm(attemptHausdorff(s))}{attemptHausdorff(s) !== null ? <span className="unit"> mm</span> : null}</td>
-                  <td>{s.status === 'done' ? <ToleranceMark within={attemptWithin(s)} /> : null}</td>
+          <div className="table-scroll">
+            <table className="table compact attempts-table">
+              <caption className="visually-hidden">{title}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Attempt</th><th scope="col">Submitted</th><th scope="col">Status</th>
+                  <th scope="col" className="num-col">Myocardium Dice</th><th scope="col" className="num-col">Hausdorff distance</th>
+                  <th scope="col">Verdict</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {[...list.data].reverse().map((s) => (
+                  <tr key={s.id} className={s.id === currentId ? 'current-row' : undefined} data-testid={`attempt-row-${s.id}`}>
+                    <td>
+                      <Link to={`/submissions/${s.id}`} data-testid={`attempt-link-${s.id}`}>#{s.attempt}</Link>
+                      {s.id === currentId ? <span className="muted small"> (this one)</span> : null}
+                    </td>
+                    <td>{fmtDate(s.created_at)}</td>
+                    <td><StatusBadge status={s.status} testId={`attempt-status-${s.id}`} /></td>
+                    <td className="num-col">{fmtDice(s.dice)}</td>
+                    <td className="num-col">{fmtMm(s.hausdorff_mm)}{s.hausdorff_mm !== null ? <span className="unit"> mm</span> : null}</td>
+                    <td className="verdict-col"><VerdictLine verdict={s.verdict} compact testId={`attempt-verdict-${s.id}`} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
     </section>

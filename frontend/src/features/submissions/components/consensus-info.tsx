@@ -27,7 +27,7 @@ export function ConsensusInfo({ submission }: { submission: Pick<Submission, 'co
   return (
     <div data-testid="consensus-info">
       <p className="muted small" data-testid="consensus-source">
-        Compared with: {CONSENSUS_SOURCE_LABEL[consensus.source] ?? consensus.source}
+        Compared with: {consensus.label || (CONSENSUS_SOURCE_LABEL[consensus.source] ?? consensus.source)}
         {consensus.contributors ? ` (${consensus.contributors} contour set${consensus.contributors === 1 ? '' : 's'})` : ''}
         {consensus.version != null ? `, version ${consensus.version}` : ''}.
       </p>

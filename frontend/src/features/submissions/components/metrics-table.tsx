@@ -1,7 +1,5 @@
 import { Num } from '@/components/num';
-import { ToleranceMark } from '@/components/tolerance-mark';
-import type { Agreement, StructureAgreement } from '../api/get-submission';
-import { diceWithin } from '../lib/summary';
+import type { Agreement } from '../api/get-submission';
 
 type StructureKey = 'myocardium' | 'endocardium' | 'epicardium';
 
@@ -11,31 +9,22 @@ const STRUCTURES: { key: StructureKey; label: string; hint: string }[] = [
   { key: 'epicardium', label: 'Epicardium', hint: 'region inside the epicardium (whole LV)' },
 ];
 
-function Flags({ m }: { m: StructureAgreement | null }) {
-  if (!m?.flags?.length) return null;
-  return <div className="flags small">{m.flags.join('; ')}</div>;
-}
-
 /**
  * Agreement of the trainee's contours with the consensus, per structure: Dice, Jaccard, Hausdorff distance, HD95,
- * mean surface distance; the myocardium also sensitivity, specificity, PPV and NPV. Dice is marked against the
- * dataset's tolerance (✓ within / ✗ outside, in words as well as colour).
+ * mean surface distance; the myocardium also sensitivity, specificity, PPV and NPV. The numbers of the stored
+ * summary; which of them pass a tolerance is the verdict's to say (its checks table), not this table's.
  */
-export function MetricsTable({ agreement, toleranceDice }: { agreement: Agreement; toleranceDice: number | null | undefined }) {
+export function MetricsTable({ agreement }: { agreement: Agreement }) {
   const myo = agreement.myocardium;
   return (
     <div className="stack">
       <div className="table-scroll">
         <table className="table metrics" data-testid="metrics-table">
-          <caption>
-            Agreement with the consensus
-            {typeof toleranceDice === 'number' ? <span className="muted small"> · Dice tolerance ≥ {toleranceDice.toFixed(2)}</span> : null}
-          </caption>
+          <caption>Agreement with the consensus</caption>
           <thead>
             <tr>
               <th scope="col">Structure</th>
               <th scope="col" className="num-col">Dice</th>
-              <th scope="col">Tolerance</th>
               <th scope="col" className="num-col">Jaccard</th>
               <th scope="col" className="num-col">Hausdorff distance</th>
               <th scope="col" className="num-col">HD95</th>
@@ -50,14 +39,12 @@ export function MetricsTable({ agreement, toleranceDice }: { agreement: Agreemen
                   <th scope="row">
                     {label}
                     <div className="muted small">{hint}</div>
-                    <Flags m={m} />
                   </th>
-                  <td className="num-col"><Num value={m?.dice} decimals={3} testId={`metric-${key}-dice`} /></td>
-                  <td><ToleranceMark within={diceWithin(m?.dice, toleranceDice)} testId={`metric-${key}-dice-mark`} /></td>
-                  <td className="num-col"><Num value={m?.jaccard} decimals={3} testId={`metric-${key}-jaccard`} /></td>
-                  <td className="num-col"><Num value={m?.hausdorff_mm} decimals={2} unit="mm" testId={`metric-${key}-hausdorff`} /></td>
-                  <td className="num-col"><Num value={m?.hd95_mm} decimals={2} unit="mm" testId={`metric-${key}-hd95`} /></td>
-                  <td className="num-col"><Num value={m?.mean_surface_distance_mm} decimals={2} unit="mm" testId={`metric-${key}-msd`} /></td>
+                  <td className="num-col"><Num value={m.dice} decimals={3} testId={`metric-${key}-dice`} /></td>
+                  <td className="num-col"><Num value={m.jaccard} decimals={3} testId={`metric-${key}-jaccard`} /></td>
+                  <td className="num-col"><Num value={m.hausdorff_mm} decimals={2} unit="mm" testId={`metric-${key}-hausdorff`} /></td>
+                  <td className="num-col"><Num value={m.hd95_mm} decimals={2} unit="mm" testId={`metric-${key}-hd95`} /></td>
+                  <td className="num-col"><Num value={m.mean_surface_distance_mm} decimals={2} unit="mm" testId={`metric-${key}-msd`} /></td>
                 </tr>
               );
             })}
@@ -77,10 +64,10 @@ export function MetricsTable({ agreement, toleranceDice }: { agreement: Agreemen
           </thead>
           <tbody>
             <tr>
-              <td className="num-col"><Num value={myo?.sensitivity} decimals={3} testId="metric-myocardium-sensitivity" /></td>
-              <td className="num-col"><Num value={myo?.specificity} decimals={3} testId="metric-myocardium-specificity" /></td>
-              <td className="num-col"><Num value={myo?.ppv} decimals={3} testId="metric-myocardium-ppv" /></td>
-              <td className="num-col"><Num value={myo?.npv} decimals={3} testId="metric-myocardium-npv" /></td>
+              <td className="num-col"><Num value={myo.sensitivity} decimals={3} testId="metric-myocardium-sensitivity" /></td>
+              <td className="num-col"><Num value={myo.specificity} decimals={3} testId="metric-myocardium-specificity" /></td>
+              <td className="num-col"><Num value={myo.ppv} decimals={3} testId="metric-myocardium-ppv" /></td>
+              <td className="num-col"><Num value={myo.npv} decimals={3} testId="metric-myocardium-npv" /></td>
             </tr>
           </tbody>
         </table>

@@ -21,7 +21,7 @@ describe('submission status polling', () => {
       'GET /api/submissions/7': () => {
         const status = sequence[Math.min(n, sequence.length - 1)];
         n += 1;
-        return { json: submission({ status, result: status === 'done' ? submission().result : null }) };
+        return { json: submission({ status, summary: status === 'done' ? submission().summary : null }) };
       },
     });
     renderWithProviders(<Probe id={7} />);
@@ -39,7 +39,7 @@ describe('submission status polling', () => {
     const { calls } = mockFetch({
       'GET /api/submissions/8': () => {
         n += 1;
-        return { json: submission({ id: 8, status: n === 1 ? 'running' : 'failed', error: 'Trainee contours: the epicardium crosses itself.', result: null }) };
+        return { json: submission({ id: 8, status: n === 1 ? 'running' : 'failed', error: 'Trainee contours: the epicardium crosses itself.', summary: null }) };
       },
     });
     renderWithProviders(<Probe id={8} />);

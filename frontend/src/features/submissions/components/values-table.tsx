@@ -1,14 +1,9 @@
 import type { ReactNode } from 'react';
 import { Num } from '@/components/num';
-import { ToleranceMark } from '@/components/tolerance-mark';
-import { isNum } from '@/lib/format';
+import { PassMark, type ToleranceCheck } from '@/components/verdict';
+import { fmtSigned, isNum } from '@/lib/format';
 import { QUANTITY_LABEL } from '@/lib/vocabulary';
-import type { AssessmentPayload, MapStatistics, RaterValues, Tolerance } from '../api/get-submission';
-import { absWithin } from '../lib/summary';
-
-function diff(a: number | null | undefined, b: number | null | undefined): number | null {
-  return isNum(a) && isNum(b) ? a - b : null;
-}
+import type { EvaluationSummary, RaterValues } from '../api/get-submission';
 
 const IRON_LABEL: Record<string, string> = {
   normal: 'Normal (no iron overload)',
@@ -18,92 +13,82 @@ const IRON_LABEL: Record<string, string> = {
 };
 
 function ironText(v: RaterValues | null | undefined): string {
+  const grade = v?.map?.iron_grade;
   if (!v) return '—';
-  const grade = v.iron_grade ?? v.map?.iron?.grade ?? null;
-  if (grade) return IRON_LABEL[grade] ?? grade;
-  return v.map?.iron?.reason ? `not graded (${v.map.iron.reason})` : 'not graded';
+  return grade ? (IRON_LABEL[grade] ?? grade) : 'not graded';
 }
+
+/** The map's tolerance in the verdict (T1, T2 or T2*); none for a signal intensity. */
+const MAP_CHECK: Record<string, ToleranceCheck['quantity']> = { t1_ms: 't1', t2_ms: 't2', t2star_ms: 't2star' };
 
 type Row = {
   key: string;
   label: ReactNode;
   trainee: number | null | undefined;
-  reference: number | null | undefined;
+  consensus: number | null | undefined;
   delta: number | null | undefined;
+  deltaNote?: string | null;
   decimals: number;
   unit: string;
-  within?: boolean | null;
-  marked?: boolean;
+  check?: ToleranceCheck | null;
   sub?: boolean;
 };
 
 /**
- * The trainee's quantitative values beside the consensus's: myocardial T1 / T2 / T2* (with R2* and the
- * iron-overload grade), wall thickness (mean and six sectors) and myocardial area; Δ = trainee − consensus, with
- * tolerance marks for |Δ map| and |Δ wall thickness|. With no consensus, only the trainee's own values.
+ * The trainee's quantitative values beside the consensus's, from the stored summary: myocardial T1 / T2 / T2*
+ * (with R2* and the iron-overload grade), wall thickness (mean and six sectors) and myocardial area; Δ = trainee −
+ * consensus. The map and the mean wall thickness show the verdict's own pass / fail for them. With no consensus,
+ * only the trainee's own values.
  */
-export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; tolerance: Tolerance | null }) {
-  const t = result.trainee;
-  const r = result.reference;
-  const hasRef = r != null;
-  const tm: MapStatistics | null = t.map;
-  const rm: MapStatistics | null = r?.map ?? null;
-  const quantity = tm?.quantity ?? rm?.quantity ?? result.delta?.map_quantity ?? null;
+export function ValuesTable({ summary }: { summary: EvaluationSummary }) {
+  const t = summary.trainee;
+  const c = summary.consensus;
+  const d = summary.delta;
+  const hasConsensus = c != null;
+  const checkOf = (q: ToleranceCheck['quantity'] | undefined) =>
+    q ? (summary.verdict.checks.find((k) => k.quantity === q) ?? null) : null;
+  const quantity = summary.map_quantity;
   const q = quantity ? (QUANTITY_LABEL[quantity] ?? quantity) : null;
   const isT2star = quantity === 't2star_ms';
-  // A magnitude image has signal intensity (a.u.), not a relaxation time: no unit in ms, no tolerance mark.
-  const isSignal = quantity === 'signal';
-  const mapUnit = isSignal ? 'a.u.' : 'ms';
-
-  const mapDelta = isNum(result.delta?.map_mean) ? result.delta.map_mean : diff(tm?.mean, rm?.mean);
-  const serverMap = tolerance?.within?.map;
-  const mapWithin = isSignal ? null : typeof serverMap === 'boolean' ? serverMap : absWithin(mapDelta, tolerance?.map_ms);
-  const wtT = t.wall_thickness_mm;
-  const wtR = r?.wall_thickness_mm ?? null;
-  const wtDelta = isNum(result.delta?.wall_thickness_mm) ? result.delta.wall_thickness_mm : diff(wtT?.mean, wtR?.mean);
-  const serverWt = tolerance?.within?.wall_thickness;
-  const wtWithin = typeof serverWt === 'boolean' ? serverWt : absWithin(wtDelta, tolerance?.wall_thickness_mm);
+  const mapUnit = summary.map_unit ?? 'ms';
+  const tm = t.map;
+  const cm = c?.map ?? null;
 
   const rows: Row[] = [];
-  if (q && (tm || rm)) {
+  if (q && (tm || cm)) {
     rows.push({ key: 'map-mean', label: <>Myocardial {q} mean{isT2star ? <span className="muted small"> (fit of the mean signal)</span> : null}</>,
-      trainee: tm?.mean, reference: rm?.mean, delta: mapDelta, decimals: 1, unit: mapUnit, within: mapWithin, marked: !isSignal });
-    rows.push({ key: 'map-sd', label: <>{q} SD</>, trainee: tm?.sd, reference: rm?.sd, delta: diff(tm?.sd, rm?.sd), decimals: 1, unit: mapUnit, sub: true });
-    rows.push({ key: 'map-median', label: <>{q} median</>, trainee: tm?.median, reference: rm?.median, delta: diff(tm?.median, rm?.median), decimals: 1, unit: mapUnit, sub: true });
+      trainee: tm?.mean, consensus: cm?.mean, delta: d?.map, decimals: 1, unit: mapUnit,
+      deltaNote: isT2star && isNum(d?.map_percent) ? `${fmtSigned(d.map_percent, 1)} %` : null,
+      check: checkOf(quantity ? MAP_CHECK[quantity] : undefined) });
+    rows.push({ key: 'map-sd', label: <>{q} SD</>, trainee: tm?.sd, consensus: cm?.sd, delta: null, decimals: 1, unit: mapUnit, sub: true });
+    rows.push({ key: 'map-median', label: <>{q} median</>, trainee: tm?.median, consensus: cm?.median, delta: null, decimals: 1, unit: mapUnit, sub: true });
     if (isT2star) {
-      rows.push({ key: 'r2star', label: <>R2*</>, trainee: tm?.r2star_per_s, reference: rm?.r2star_per_s,
-        delta: diff(tm?.r2star_per_s, rm?.r2star_per_s), decimals: 1, unit: 's⁻¹', sub: true });
+      rows.push({ key: 'r2star', label: <>R2*</>, trainee: tm?.r2star_per_s, consensus: cm?.r2star_per_s, delta: null,
+        decimals: 1, unit: 's⁻¹', sub: true });
     }
   }
-  rows.push({ key: 'wt-mean', label: <>Wall thickness, mean</>, trainee: wtT?.mean, reference: wtR?.mean, delta: wtDelta,
-    decimals: 2, unit: 'mm', within: wtWithin, marked: true });
-  const names = wtT?.sector_names ?? wtR?.sector_names ?? [];
-  const nSectors = Math.max(wtT?.sectors?.length ?? 0, wtR?.sectors?.length ?? 0);
+  const wtT = t.wall_thickness;
+  const wtC = c?.wall_thickness ?? null;
+  rows.push({ key: 'wt-mean', label: <>Wall thickness, mean</>, trainee: wtT.mean_mm, consensus: wtC?.mean_mm,
+    delta: d?.wall_thickness_mm, decimals: 2, unit: 'mm', check: checkOf('wall_thickness') });
+  const names = wtT.sector_names.length ? wtT.sector_names : (wtC?.sector_names ?? []);
+  const nSectors = Math.max(wtT.sectors_mm.length, wtC?.sectors_mm.length ?? 0);
   for (let i = 0; i < nSectors; i += 1) {
-    const a = wtT?.sectors?.[i];
-    const b = wtR?.sectors?.[i];
-    const d = result.delta?.wall_thickness_sectors_mm?.[i];
-    rows.push({ key: `wt-${i}`, label: <>Wall thickness, {names[i] ?? `sector ${i + 1}`}</>, trainee: a, reference: b,
-      delta: isNum(d) ? d : diff(a, b), decimals: 2, unit: 'mm', sub: true });
+    rows.push({ key: `wt-${i}`, label: <>Wall thickness, {names[i] ?? `sector ${i + 1}`}</>, trainee: wtT.sectors_mm[i],
+      consensus: wtC?.sectors_mm[i], delta: d?.wall_thickness_sectors_mm[i], decimals: 2, unit: 'mm', sub: true });
   }
-  const areaDelta = isNum(result.delta?.myocardium_area_mm2) ? result.delta.myocardium_area_mm2 : diff(t.myocardium_area_mm2, r?.myocardium_area_mm2);
-  rows.push({ key: 'area', label: <>Myocardial area</>, trainee: t.myocardium_area_mm2, reference: r?.myocardium_area_mm2,
-    delta: areaDelta, decimals: 0, unit: 'mm²' });
+  rows.push({ key: 'area', label: <>Myocardial area</>, trainee: t.myocardium_area_mm2, consensus: c?.myocardium_area_mm2,
+    delta: d?.myocardium_area_mm2, decimals: 0, unit: 'mm²' });
 
   return (
     <div className="table-scroll">
       <table className="table values" data-testid="values-table">
-        <caption>
-          {hasRef ? 'Your values beside the consensus' : 'Your values (no consensus for this image)'}
-          {hasRef && tolerance ? (
-            <span className="muted small"> · tolerance {isSignal ? '' : <>|Δ{q ?? ' map'}| ≤ {tolerance.map_ms} ms, </>}|Δ wall thickness| ≤ {tolerance.wall_thickness_mm} mm</span>
-          ) : null}
-        </caption>
+        <caption>{hasConsensus ? 'Your values beside the consensus' : 'Your values (no consensus for this image)'}</caption>
         <thead>
           <tr>
             <th scope="col">Quantity</th>
             <th scope="col" className="num-col">You (trainee)</th>
-            {hasRef ? (
+            {hasConsensus ? (
               <>
                 <th scope="col" className="num-col">Consensus</th>
                 <th scope="col" className="num-col">Δ (you − consensus)</th>
@@ -117,11 +102,14 @@ export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; 
             <tr key={row.key} className={row.sub ? 'sub-row' : undefined} data-testid={`value-row-${row.key}`}>
               <th scope="row">{row.label}</th>
               <td className="num-col"><Num value={row.trainee} decimals={row.decimals} unit={row.unit} testId={`value-${row.key}-trainee`} /></td>
-              {hasRef ? (
+              {hasConsensus ? (
                 <>
-                  <td className="num-col"><Num value={row.reference} decimals={row.decimals} unit={row.unit} testId={`value-${row.key}-consensus`} /></td>
-                  <td className="num-col"><Num value={row.delta} decimals={row.decimals} unit={row.unit} signed testId={`value-${row.key}-delta`} /></td>
-                  <td>{row.marked ? <ToleranceMark within={row.within} testId={`value-${row.key}-mark`} /> : null}</td>
+                  <td className="num-col"><Num value={row.consensus} decimals={row.decimals} unit={row.unit} testId={`value-${row.key}-consensus`} /></td>
+                  <td className="num-col">
+                    <Num value={row.delta} decimals={row.decimals} unit={row.unit} signed testId={`value-${row.key}-delta`} />
+                    {row.deltaNote ? <div className="muted small">{row.deltaNote}</div> : null}
+                  </td>
+                  <td>{row.check ? <PassMark passed={row.check.passed} testId={`value-${row.key}-mark`} /> : null}</td>
                 </>
               ) : null}
             </tr>
@@ -130,14 +118,14 @@ export function ValuesTable({ result, tolerance }: { result: AssessmentPayload; 
             <tr data-testid="value-row-iron">
               <th scope="row">Iron-overload grade (heart)</th>
               <td>{ironText(t)}</td>
-              {hasRef ? <><td>{ironText(r)}</td><td /><td /></> : null}
+              {hasConsensus ? <><td>{ironText(c)}</td><td /><td /></> : null}
             </tr>
           ) : null}
-          {tm?.n_pixels != null ? (
+          {tm ? (
             <tr className="sub-row">
               <th scope="row">Pixels in the myocardium</th>
               <td className="num-col">{tm.n_pixels}</td>
-              {hasRef ? <><td className="num-col">{rm?.n_pixels ?? '—'}</td><td /><td /></> : null}
+              {hasConsensus ? <><td className="num-col">{cm?.n_pixels ?? '—'}</td><td /><td /></> : null}
             </tr>
           ) : null}
         </tbody>
