@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Callable, Iterable, Optional, Sequence, TypeGuard
+from datetime import UTC, date, datetime
+from typing import TypeGuard
 
 from backend.cmr.summary import Tolerances as SummaryTolerances
 
@@ -69,9 +70,9 @@ class Tolerances:
     """
 
     dice: float
-    map_ms: Optional[float]
+    map_ms: float | None
     wall_thickness_mm: float
-    map_percent: Optional[float] = None
+    map_percent: float | None = None
 
     @classmethod
     def for_quantity(cls, tolerances: SummaryTolerances, quantity: str | None) -> Tolerances:
@@ -84,7 +85,7 @@ class Tolerances:
         """
         pct = None
         if quantity == "t1_ms":
-            ms: Optional[float] = tolerances.t1_ms
+            ms: float | None = tolerances.t1_ms
         elif quantity == "t2_ms":
             ms = tolerances.t2_ms
         elif quantity == "t2star_ms":
@@ -186,19 +187,19 @@ class Attempt:
     case_title: str
     attempt: int
     created_at: datetime
-    dice: Optional[float] = None
-    hd_mm: Optional[float] = None
-    hd95_mm: Optional[float] = None
-    msd_mm: Optional[float] = None
-    map_quantity: Optional[str] = None
-    trainee_map_ms: Optional[float] = None
-    consensus_map_ms: Optional[float] = None
-    delta_map_ms: Optional[float] = None
-    delta_wall_thickness_mm: Optional[float] = None
-    verdict: Optional[str] = None
+    dice: float | None = None
+    hd_mm: float | None = None
+    hd95_mm: float | None = None
+    msd_mm: float | None = None
+    map_quantity: str | None = None
+    trainee_map_ms: float | None = None
+    consensus_map_ms: float | None = None
+    delta_map_ms: float | None = None
+    delta_wall_thickness_mm: float | None = None
+    verdict: str | None = None
     verdict_message: str = ""
     consensus_source: str = ""
-    overlay_png: Optional[bytes] = None
+    overlay_png: bytes | None = None
 
 
 @dataclass
@@ -226,7 +227,7 @@ class TraineeReportData:
     cohort_names: list[str]
     dataset_names: list[str]
     consensus_sources: list[str]
-    period: Optional[tuple[date, date]]
+    period: tuple[date, date] | None
     tolerances: Tolerances
     rule: AccreditationRule
     attempts: list[Attempt]
@@ -331,9 +332,9 @@ class MetricSummary:
         Attempts with a value.
     """
 
-    latest: Optional[float]
-    best: Optional[float]
-    median: Optional[float]
+    latest: float | None
+    best: float | None
+    median: float | None
     n: int
 
 
@@ -364,8 +365,8 @@ class TraineeSummary:
     abs_delta_map_ms: MetricSummary
     abs_delta_wall_thickness_mm: MetricSummary
     map_quantities: tuple[str, ...] = field(default=())
-    first_at: Optional[datetime] = None
-    last_at: Optional[datetime] = None
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
 
 def _metric(
@@ -438,13 +439,13 @@ class CaseRow:
     case_id: int
     case_title: str
     attempts: int
-    latest_dice: Optional[float]
-    best_dice: Optional[float]
-    latest_hd95_mm: Optional[float]
-    latest_delta_map_ms: Optional[float]
-    map_quantity: Optional[str]
-    latest_delta_wall_thickness_mm: Optional[float]
-    latest_within: Optional[bool]
+    latest_dice: float | None
+    best_dice: float | None
+    latest_hd95_mm: float | None
+    latest_delta_map_ms: float | None
+    map_quantity: str | None
+    latest_delta_wall_thickness_mm: float | None
+    latest_within: bool | None
     latest_verdict_message: str
     qualifies: bool
     latest_at: datetime
@@ -568,4 +569,4 @@ def report_period(data: TraineeReportData) -> tuple[date, date] | None:
 
 def as_utc(t: datetime) -> datetime:
     """``t`` in UTC; a naive datetime is taken to be UTC already."""
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)

@@ -181,7 +181,12 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
 
 
 def ingest_contours(
-    upload: UploadedFile | None, *, image_shape: tuple[int, int], field: str, who: str = "contours"
+    upload: UploadedFile | None,
+    *,
+    image_shape: tuple[int, int],
+    field: str,
+    who: str = "contours",
+    pixel_spacing_mm: tuple[float, float] | None = None,
 ) -> ContourSet:
     """Validate a contour upload (IDL SAV, .npy or .png mask) against the image's shape.
 
@@ -193,6 +198,8 @@ def ingest_contours(
         Form field name, for error messages.
     who : str
         Whose contours, for messages ("Gold-standard contours", ...).
+    pixel_spacing_mm : (dy, dx) or None
+        The image's pixel spacing, so that a refusal of crossing walls gives its lengths in mm.
 
     Returns
     -------
@@ -204,6 +211,7 @@ def ingest_contours(
     UploadError
         Missing, too large, or the analysis core's message (e.g. the SAV variables found, with their shapes).
     """
+    from backend.cmr.contours import validate_contour_set
     from backend.cmr.sav import read_contours
 
     whose = who if who.lower().startswith("your ") else f"the {who}"
@@ -220,12 +228,16 @@ def ingest_contours(
             for chunk in upload.chunks():
                 out.write(chunk)
         try:
-            return read_contours(
+            cs = read_contours(
                 path,
                 image_shape=image_shape,
                 names=settings.CMR_SAV_NAMES,
                 max_bytes=limit,
                 timeout_s=settings.CMR_PARSE_TIMEOUT_S,
+                validate=pixel_spacing_mm is None,
             )
+            if pixel_spacing_mm is not None:
+                validate_contour_set(cs, image_shape, pixel_spacing_mm=pixel_spacing_mm)
+            return cs
         except CMRError as exc:
             raise UploadError(f"{who[0].upper()}{who[1:]}: {exc}", field) from None

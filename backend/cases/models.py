@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import models
 
 from backend.accounts.models import Cohort, User
-from backend.core.models import StoredFile
 from backend.cmr.summary import DEFAULT_TOLERANCES, Tolerances
+from backend.core.models import StoredFile
 
 
 class ConsensusSource(models.TextChoices):
@@ -148,3 +148,6 @@ class ReferenceContour(models.Model):
                 name="one_consensus_per_version",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} of case {self.case_id}"

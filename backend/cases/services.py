@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -16,7 +16,6 @@ from backend.core.storage import file_store, staged_files
 
 from .ingest import IngestedImage, ingest_contours, ingest_image
 from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceContour, ReferenceKind
-
 
 TOLERANCE_FIELDS = (
     "tolerance_dice",
@@ -197,19 +196,32 @@ def case_create(
     shape = (ing.image.rows, ing.image.columns)
     gold = None
     if gold_standard is not None:
-        gold = ingest_contours(gold_standard, image_shape=shape, field="gold_standard", who="gold-standard contours")
+        gold = ingest_contours(
+            gold_standard,
+            image_shape=shape,
+            field="gold_standard",
+            who="gold-standard contours",
+            pixel_spacing_mm=ing.image.pixel_spacing_mm,
+        )
     elif dataset.consensus_source == ConsensusSource.GOLD_STANDARD:
         raise UploadError(
             "This dataset uses the gold-standard consensus: please add the expert consensus SAV file.", "gold_standard"
         )
     expert_sets = [
-        ingest_contours(f, image_shape=shape, field="experts", who=f"expert contours {f.name}") for f in experts
+        ingest_contours(
+            f,
+            image_shape=shape,
+            field="experts",
+            who=f"expert contours {f.name}",
+            pixel_spacing_mm=ing.image.pixel_spacing_mm,
+        )
+        for f in experts
     ]
     with staged_files(), transaction.atomic():
         case = case_from_ingested(ing=ing, title=title, user=user, dataset=dataset, owner=None)
         if gold is not None:
             _store_reference(case, ReferenceKind.GOLD_STANDARD, gold, gold_standard, rater="expert consensus")
-        for i, (f, cs) in enumerate(zip(experts, expert_sets), 1):
+        for i, (f, cs) in enumerate(zip(experts, expert_sets, strict=True), 1):
             _store_reference(case, ReferenceKind.EXPERT, cs, f, rater=f"expert {i}")
     return case
 

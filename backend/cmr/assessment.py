@@ -12,7 +12,11 @@ The payload (all distances in mm, areas in mm², times in ms; NaN where a value 
                    "map": {"quantity", "mean", "sd", "median", "iqr", "n_pixels", ...} | None,
                    "iron_grade": None | "normal" | "mild" | "moderate" | "severe"},
      "reference": {same keys as "trainee"} | None,
-     "delta":     {"wall_thickness_mm": trainee - reference, "map_mean": trainee - reference} | None}
+     "delta":     {"wall_thickness_mm": trainee - reference, "map_mean": trainee - reference} | None,
+     "warnings":  [{"code", "message", "length_mm"}]}     # contours.contour_warnings of the trainee's contours
+
+What the numbers mean against the tolerances (the verdict) is built from this payload by
+:func:`backend.cmr.summary.evaluation_summary`, once.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from .contours import ContourSet, LVRegions, lv_regions, polygon_area, validate_contour_set, wall_contours
+from .contours import (
+    ContourSet,
+    LVRegions,
+    contour_warnings,
+    lv_regions,
+    polygon_area,
+    validate_contour_set,
+    wall_contours,
+)
 from .dicom import CMRImage, ImageKind
 from .errors import CMRError
 from .metrics import lv_agreement
@@ -214,7 +226,7 @@ def assess(
         if cs is None:
             continue
         try:
-            validate_contour_set(cs, shape)
+            validate_contour_set(cs, shape, pixel_spacing_mm=spacing)
         except CMRError as exc:
             raise type(exc)(f"{who.capitalize()} contours: {exc}") from None
     t = _rater(trainee, shape)
@@ -238,6 +250,8 @@ def assess(
         "trainee": _rater_summary(t, ctx, spacing, scheme, iron_table),
         "reference": None,
         "delta": None,
+        # The trainee's thin-wall contacts (the consensus's are the experts' choice, not the trainee's to fix).
+        "warnings": [w.as_dict() for w in contour_warnings(trainee, shape, spacing)],
     }
     if ref is not None and reference is not None:
         out["agreement"] = lv_agreement(trainee, reference, shape=shape, pixel_spacing_mm=spacing)
@@ -249,7 +263,9 @@ def assess(
             "wall_thickness_sectors_mm": [
                 a - b
                 for a, b in zip(
-                    out["trainee"]["wall_thickness_mm"]["sectors"], out["reference"]["wall_thickness_mm"]["sectors"]
+                    out["trainee"]["wall_thickness_mm"]["sectors"],
+                    out["reference"]["wall_thickness_mm"]["sectors"],
+                    strict=True,
                 )
             ],
             "myocardium_area_mm2": out["trainee"]["myocardium_area_mm2"] - out["reference"]["myocardium_area_mm2"],

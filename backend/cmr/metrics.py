@@ -1172,11 +1172,13 @@ def lv_agreement(
     dict
         Plain floats (NaN where undefined) and a list of flags per structure::
 
-            {"myocardium":  {"dice", "jaccard", "sensitivity", "specificity", "ppv", "npv", "flags"},
+            {"myocardium":  {"dice", "jaccard", "sensitivity", "specificity", "ppv", "npv",
+                             "hausdorff_mm", "hd95_mm", "mean_surface_distance_mm", "flags"},
              "endocardium": {"dice", "jaccard", "hausdorff_mm", "hd95_mm", "mean_surface_distance_mm", "flags"},
              "epicardium":  {"dice", "jaccard", "hausdorff_mm", "hd95_mm", "mean_surface_distance_mm", "flags"}}
 
-        ``myocardium`` compares the rings, ``endocardium`` the cavities (regions inside the endocardium) and the
+        ``myocardium`` compares the rings (its distances are between the ring boundaries: both walls of one side
+        against both walls of the other, as a mask-based tool measures a ring's surface), ``endocardium`` the cavities (regions inside the endocardium) and the
         endocardial contours, ``epicardium`` the whole-LV regions (inside the epicardium) and the epicardial
         contours. Regions come from :func:`backend.cmr.contours.lv_regions` (an endocardium drawn across the
         epicardium has its cavity clipped to the epicardium). Distances are **contour to contour on both sides**,
@@ -1220,6 +1222,20 @@ def lv_agreement(
             "flags": list(myo.flags),
         }
     }
+    ring_t = [w for w in walls_t if w is not None]
+    ring_r = [w for w in walls_r if w is not None]
+    if len(ring_t) == 2 and len(ring_r) == 2:
+        ring = contour_distances(ring_t, ring_r, pixel_spacing_mm=spacing, step_mm=step_mm)
+        out["myocardium"].update(
+            hausdorff_mm=ring.hausdorff_mm,
+            hd95_mm=ring.hd95_mm,
+            mean_surface_distance_mm=ring.mean_surface_distance_mm,
+        )
+        out["myocardium"]["flags"] = _merge_flags(out["myocardium"]["flags"], _rename_sides(ring.flags))
+    else:
+        out["myocardium"].update(hausdorff_mm=_NAN, hd95_mm=_NAN, mean_surface_distance_mm=_NAN)
+        side = "trainee" if len(ring_t) < 2 else "reference"
+        out["myocardium"]["flags"] = _merge_flags(out["myocardium"]["flags"], [f"{side}_empty"])
     for name, t_region, r_region, i in (
         ("endocardium", rt.cavity, rr.cavity, 0),
         ("epicardium", rt.whole, rr.whole, 1),

@@ -476,7 +476,8 @@ def evaluation_summary(
         "map_percent": (None if dmap is None or not cm or not cm["mean"] else 100.0 * dmap / cm["mean"]),
         "wall_thickness_mm": _diff(t["wall_thickness"]["mean_mm"], c["wall_thickness"]["mean_mm"]),
         "wall_thickness_sectors_mm": [
-            _diff(a, b) for a, b in zip(t["wall_thickness"]["sectors_mm"], c["wall_thickness"]["sectors_mm"])
+            _diff(a, b)
+            for a, b in zip(t["wall_thickness"]["sectors_mm"], c["wall_thickness"]["sectors_mm"], strict=True)
         ],
         "myocardium_area_mm2": _diff(t["myocardium_area_mm2"], c["myocardium_area_mm2"]),
     }

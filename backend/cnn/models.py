@@ -68,3 +68,6 @@ class TrainingRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"training run {self.pk} ({self.status})"

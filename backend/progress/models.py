@@ -33,3 +33,6 @@ class ReportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report {self.pk} ({self.status})"

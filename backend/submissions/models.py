@@ -57,3 +57,6 @@ class Submission(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["trainee", "case", "attempt"], name="one_attempt_number")]
         indexes = [models.Index(fields=["case", "trainee", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"attempt {self.attempt} of {self.trainee_id} on case {self.case_id}"

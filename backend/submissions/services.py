@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from celery import chain
 from django.conf import settings
@@ -64,7 +64,13 @@ def submission_create(
     """
     if not trainee.is_trainee:
         raise UploadError("Only trainees submit contours.")
-    cs = ingest_contours(contours, image_shape=(case.rows, case.columns), field="contours", who="your contours")
+    cs = ingest_contours(
+        contours,
+        image_shape=(case.rows, case.columns),
+        field="contours",
+        who="your contours",
+        pixel_spacing_mm=(case.pixel_spacing_dy_mm, case.pixel_spacing_dx_mm),
+    )
     if image_files:
         ing = ingest_image(image_files)
         if ing.pixel_sha256 != case.pixel_sha256:
@@ -151,7 +157,11 @@ def practice_submission_create(
         raise UploadError("Practice uploads are for trainees.")
     ing = ingest_image(image_files)
     cs = ingest_contours(
-        contours, image_shape=(ing.image.rows, ing.image.columns), field="contours", who="your contours"
+        contours,
+        image_shape=(ing.image.rows, ing.image.columns),
+        field="contours",
+        who="your contours",
+        pixel_spacing_mm=ing.image.pixel_spacing_mm,
     )
     with staged_files(), transaction.atomic():
         case = case_from_ingested(ing=ing, title="Practice image", user=trainee, dataset=None, owner=trainee)

@@ -498,7 +498,13 @@ def test_an_outward_epicardium_offset_shows_only_in_the_epicardium_and_myocardiu
     assert endo_out["hausdorff_mm"] < 1e-9 and endo_out["mean_surface_distance_mm"] < 1e-9
     myo = out["myocardium"]
     assert 0.5 < myo["dice"] < endo_out["dice"] and myo["sensitivity"] == 1.0 and myo["ppv"] < 1.0
-    assert set(myo) == {"dice", "jaccard", "sensitivity", "specificity", "ppv", "npv", "flags"}
+    assert set(myo) == {"dice", "jaccard", "sensitivity", "specificity", "ppv", "npv", "flags"} | {
+        "hausdorff_mm",
+        "hd95_mm",
+        "mean_surface_distance_mm",
+    }
+    # The ring boundary moved on its outer wall only: its HD is the epicardium's.
+    assert myo["hausdorff_mm"] == pytest.approx(epi_out["hausdorff_mm"])
     for struct in out.values():
         assert all(type(v) is float for k, v in struct.items() if k != "flags")
 
@@ -534,3 +540,19 @@ def test_a_mask_without_a_hole_has_no_endocardium_and_gives_nan_distances_with_a
     assert endo["dice"] == 0.0 and math.isnan(endo["hausdorff_mm"])
     assert "trainee_empty" in endo["flags"] and "distances_from_masks" not in endo["flags"]
     assert out["epicardium"]["hausdorff_mm"] <= 0.5 * max(ANISO) + 1e-9  # traced mask against the exact polygon
+
+
+def test_the_myocardium_distances_are_between_the_ring_boundaries():
+    # Same endocardium (radius 10), epicardia of radius 16 and 18 (1 mm pixels): the ring boundaries differ by 2 mm
+    # on the outer wall only. HD = 2; MSD pools both walls of both rings: 2 * (2 pi 16 + 2 pi 18) / (2 pi 54).
+    t = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+
+    def circle(r):
+        return np.c_[50 + r * np.cos(t), 50 + r * np.sin(t)]
+
+    a = ContourSet(circle(10), circle(16))
+    b = ContourSet(circle(10), circle(18))
+    myo = lv_agreement(a, b, shape=(100, 100), pixel_spacing_mm=(1.0, 1.0))["myocardium"]
+    assert myo["hausdorff_mm"] == pytest.approx(2.0, abs=0.01)
+    assert myo["hd95_mm"] == pytest.approx(2.0, abs=0.01)
+    assert myo["mean_surface_distance_mm"] == pytest.approx(2 * (16 + 18) / 54, abs=0.01)

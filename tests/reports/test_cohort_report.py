@@ -34,7 +34,7 @@ def data() -> CohortReportData:
     # a fourth trainee who contours badly: an outlier
     case_t1 = np.array([g[-1].consensus_map_ms for g in by_case(d.trainees[0].attempts).values()])
     weak = sample_trainee("Walter Weak", "walter", n_cases=4, n_attempts=3, skill=-6.0, seed=99, case_t1=case_t1)
-    return replace(d, trainees=d.trainees + [weak])
+    return replace(d, trainees=[*d.trainees, weak])
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_a_trainee_who_did_too_few_cases_is_left_out_of_the_icc_and_named(data):
     late = replace(
         sample_trainee("Lena Late", "lena", n_cases=1, n_attempts=1, seed=5), cohort_names=["Cardiology fellows 2025"]
     )
-    d = replace(data, trainees=data.trainees + [late])
+    d = replace(data, trainees=[*data.trainees, late])
     ag = map_agreement(d.trainees, "t1_ms")
     assert ag.left_out == ("Lena Late",) and len(ag.case_ids) == 4 and ag.icc.k == 4
     body = " ".join(pages_text(render_cohort_report(d)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -142,13 +142,13 @@ def test_a_trainee_without_attempts_gets_a_clear_sentence_instead_of_charts(data
 
 
 def _attempt(case: int, n: int, hours: int, **kw) -> Attempt:
-    base = dict(
-        case_id=case,
-        case_title=f"Case {case}",
-        attempt=n,
-        created_at=datetime(2025, 2, 1, tzinfo=timezone.utc) + timedelta(hours=hours),
-        consensus_source="CNN consensus",
-    )
+    base = {
+        "case_id": case,
+        "case_title": f"Case {case}",
+        "attempt": n,
+        "created_at": datetime(2025, 2, 1, tzinfo=UTC) + timedelta(hours=hours),
+        "consensus_source": "CNN consensus",
+    }
     base.update(kw)
     if "verdict" not in base:  # the stored verdict, as the analysis core's rule gives it for these numbers
         base["verdict"] = verdict_for(

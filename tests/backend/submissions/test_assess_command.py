@@ -21,8 +21,10 @@ Distances are in mm: pixels x 1.367188 mm.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +59,7 @@ def run_assess(tmp_path: Path, image, trainee, reference, *extra: str) -> dict:
         "--json",
         str(out),
         *extra,
-        stdout=open("/dev/null", "w"),
+        stdout=io.StringIO(),
     )
     return json.loads(out.read_text())
 
@@ -273,7 +275,7 @@ def test_each_invalid_sav_exits_with_status_2_and_one_line_saying_what_is_wrong(
 
 
 def test_bad_images_and_choices_exit_with_status_2(tmp_path, non_square_case):
-    ph, dcm, points, mask = non_square_case
+    _ph, dcm, points, _mask = non_square_case
     cases = [
         (["--image", str(points)], "DICOM"),  # a SAV file given as the image
         (["--image", str(tmp_path / "missing.dcm")], "not found"),
@@ -294,7 +296,7 @@ def test_bad_images_and_choices_exit_with_status_2(tmp_path, non_square_case):
 def test_the_overlay_png_is_written_with_the_image_aspect(tmp_path, non_square_case):
     from PIL import Image
 
-    ph, dcm, points, mask = non_square_case
+    _ph, dcm, points, mask = non_square_case
     png = tmp_path / "o.png"
     run_assess(tmp_path, dcm, mask, points, "--overlay", str(png))
     im = Image.open(png)
@@ -303,3 +305,16 @@ def test_the_overlay_png_is_written_with_the_image_aspect(tmp_path, non_square_c
     # The discrepancy colours are present (mask vs polygons differ at a few boundary pixels at least).
     yellow = (abs(arr - [0xF0, 0xE4, 0x42]).sum(axis=2) < 60).sum()
     assert yellow > 100
+
+
+def test_a_thin_expert_wall_is_accepted_with_a_warning_in_the_summary(tmp_path):
+    # SC-HF-I-1 frame 59: the expert's septal endocardium runs along the epicardium (thin, infarcted wall). Drawn
+    # exactly by the trainee it is accepted, with the contact length in mm, and within every tolerance.
+    sav = shared_path("scd-sunnybrook-sav")
+    image = shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm")
+    p = run_assess(tmp_path, image, sav / "trainee" / "SC-HF-I-1-059-exact.sav", sav / "expert" / "SC-HF-I-1-059.sav")
+    touch = [w for w in p["warnings"] if w["code"] == "walls_touch"]
+    assert (len(touch) == 1 and "touches" in touch[0]["message"]) or "crosses" in touch[0]["message"]
+    mm = float(re.search(r"over ([0-9.]+) mm", touch[0]["message"]).group(1))
+    assert 5.0 < mm < 60.0  # a real thin septum, not one pixel and not the whole wall
+    assert p["verdict"]["result"] == "within" and p["agreement"]["myocardium"]["dice"] == 1.0

@@ -64,7 +64,7 @@ def test_team_average_consensus_needs_three_trainees_and_records_its_contributor
     trainees = [cohort_add_trainee(cohort=cohort, username=f"t{i}", password="pw") for i in range(3)]
     offsets = [0.0, 1.0, -1.0]
     results = []
-    for t, off in zip(trainees, offsets):
+    for t, off in zip(trainees, offsets, strict=True):
         c = ApiClient(t)
         r = c.post(
             "/api/submissions/",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.management import call_command
 
 
 def test_the_demo_case_assesses_with_a_realistic_t1_and_a_visible_epicardial_error(tmp_path):
-    call_command("make_demo_case", "--out", str(tmp_path), stdout=open("/dev/null", "w"))
+    call_command("make_demo_case", "--out", str(tmp_path), stdout=io.StringIO())
     assert {p.name for p in tmp_path.iterdir()} >= {"t1map.dcm", "consensus.sav", "trainee.sav"}
     out = tmp_path / "a.json"
     call_command(
@@ -22,7 +23,7 @@ def test_the_demo_case_assesses_with_a_realistic_t1_and_a_visible_epicardial_err
         str(out),
         "--overlay",
         str(tmp_path / "o.png"),
-        stdout=open("/dev/null", "w"),
+        stdout=io.StringIO(),
     )
     p = json.loads(out.read_text())
     assert p["image"]["kind"] == "t1_map" and p["consensus"]["map"]["quantity"] == "t1_ms"
