@@ -9,12 +9,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.core.api import FILE_RENDERERS
-
 from backend.accounts.models import Cohort
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
 from backend.cmr.dicom import image_from_bytes
 from backend.cmr.summary import DEFAULT_TOLERANCES
+from backend.core.api import FILE_RENDERERS
 from backend.core.storage import file_path, file_read
 
 from . import selectors, services

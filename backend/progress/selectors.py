@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone as dt_timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from backend.accounts.models import Cohort, User
 from backend.cases.models import Dataset, ReferenceKind
@@ -108,7 +107,7 @@ def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -
         tolerances=tol,
         rule=rule,
         attempts=attempts,
-        generated_at=datetime.now(dt_timezone.utc),
+        generated_at=datetime.now(UTC),
     )
 
 
@@ -129,5 +128,5 @@ def cohort_report_data(*, cohort: Cohort, progress: Callable[[int], None] | None
         tolerances=first.tolerances if first else _report_tolerances(datasets[0] if datasets else None, []),
         rule=first.rule if first else AccreditationRule(3, 3),
         trainees=per,
-        generated_at=datetime.now(dt_timezone.utc),
+        generated_at=datetime.now(UTC),
     )

@@ -95,7 +95,7 @@ def render_table(image: dict, summary: dict) -> str:
         row("pixels in myocardium", lambda r: r["map"]["n_pixels"], None, 0)
         if mp["quantity"] == "t2star_ms":
             row("R2* (1/s)", lambda r: r["map"]["r2star_per_s"], None, 1)
-            for who, r in zip(cols, raters):
+            for who, r in zip(cols, raters, strict=False):  # cols has a delta column more
                 lines.append(f"iron overload ({who}): {r['map']['iron_grade'] or 'not graded'}")
     for w in summary["warnings"]:
         lines.append(f"warning: {w['message']}")
