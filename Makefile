@@ -1,12 +1,13 @@
 # MyoQA: the two set-up commands (see README.md).
 #   make run    install, migrate, seed the demo data and serve the app through the proxy on PORT (default 8080)
-#   make test   install what the tests need and run the whole suite (Python, proxy, front-end, browser end-to-end)
+#   make test   install what the tests need, run the linters and type checkers, then the whole suite (Python, proxy,
+#               front-end, browser end-to-end)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 NPM    ?= npm
 
-.PHONY: run test test-python test-node bench demo-assess demo-model frontend clean
+.PHONY: run test lint test-python test-node bench demo-assess demo-model frontend clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +39,13 @@ frontend: frontend/dist/index.html
 run: $(VENV)/.runtime frontend proxy/node_modules/.installed
 	$(PY) manage.py runapp
 
-test: $(VENV)/.dev frontend proxy/node_modules/.installed tests/e2e/node_modules/.installed
+# The linters and type checkers: ruff (lint + format) and mypy on the Python; eslint and tsc on the front-end, and
+# the front-end's API types checked against the OpenAPI schema the serializers describe.
+lint: $(VENV)/.dev frontend/node_modules/.installed
+	VENV=$(VENV) tools/lint.sh
+	cd frontend && $(NPM) run lint --silent && $(NPM) run typecheck --silent && $(NPM) run api-types:check --silent
+
+test: lint frontend proxy/node_modules/.installed tests/e2e/node_modules/.installed
 	cd proxy && $(NPM) test --silent
 	cd frontend && $(NPM) test --silent
 	$(PY) -m pytest

@@ -411,25 +411,26 @@ def validate_contour_set(
             )
     if cs.myocardium_mask is not None and not cs.myocardium_mask.any():
         raise InvalidContourError("The myocardium mask is empty: no pixel is marked as myocardium.")
-    if not cs.has_polygons:
+    endo, epi = cs.endocardium, cs.epicardium
+    if endo is None or epi is None:
         if cs.myocardium_mask is None:
             raise InvalidContourError("No endocardium and epicardium contours and no myocardium mask were found.")
         return
-    for name, pts in (("endocardium", cs.endocardium), ("epicardium", cs.epicardium)):
+    for name, pts in (("endocardium", endo), ("epicardium", epi)):
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         if lo[0] < -0.5 or lo[1] < -0.5 or hi[0] > cols - 0.5 or hi[1] > rows - 0.5:
             raise InvalidContourError(
                 f"The {name} leaves the image: its points span x {lo[0]:.1f} to {hi[0]:.1f}, y {lo[1]:.1f} to "
                 f"{hi[1]:.1f}, but the image is {cols} columns x {rows} rows (pixel coordinates, x = column)."
             )
-    cavity = polygon_to_mask(cs.endocardium, shape)
-    whole = polygon_to_mask(cs.epicardium, shape)
+    cavity = polygon_to_mask(endo, shape)
+    whole = polygon_to_mask(epi, shape)
     if not cavity.any() or not whole.any():
         which = "endocardium" if not cavity.any() else "epicardium"
         raise InvalidContourError(f"The {which} encloses no pixel centre; it is too small or degenerate.")
     if int((cavity & ~whole).sum()) <= touching_pixels:
         return
-    wc = wall_contact(cs.endocardium, cs.epicardium, pixel_spacing_mm)
+    wc = wall_contact(endo, epi, pixel_spacing_mm)
     if wc.outside_share > max_outside_share:
         unit = "mm" if wc.unit == "mm" else "pixel widths"
         raise InvalidContourError(
@@ -576,7 +577,7 @@ def lv_regions(cs: ContourSet, shape: tuple[int, int]) -> LVRegions:
     """
     from scipy import ndimage
 
-    if cs.has_polygons:
+    if cs.endocardium is not None and cs.epicardium is not None:
         whole = polygon_to_mask(cs.epicardium, shape)
         cavity = polygon_to_mask(cs.endocardium, shape) & whole
         return LVRegions(cavity=cavity, myocardium=whole & ~cavity, whole=whole)
@@ -634,7 +635,7 @@ def contour_set_to_bytes(cs: ContourSet) -> bytes:
         if v is not None:
             arrays[name] = np.asarray(v)
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, allow_pickle=False, **arrays)
     return buf.getvalue()
 
 

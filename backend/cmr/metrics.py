@@ -302,7 +302,7 @@ def _may_win(
 
 def _prune(
     pool: _Pool, q: _Query, rows: np.ndarray, cand: np.ndarray, reach: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Prune candidate pairs and decide which pieces' candidate sets are proven complete.
 
     Parameters
@@ -744,7 +744,8 @@ def _segments_mm(
 
 
 def _nan_distances(flags: Sequence[str], len_a: float = 0.0, len_b: float = 0.0) -> SurfaceDistances:
-    return SurfaceDistances(*([_NAN] * 9), length_a_mm=len_a, length_b_mm=len_b, flags=tuple(flags))
+    n = _NAN
+    return SurfaceDistances(n, n, n, n, n, n, n, n, n, length_a_mm=len_a, length_b_mm=len_b, flags=tuple(flags))
 
 
 def _weighted_percentile(d: np.ndarray, w: np.ndarray, q: float) -> float:

@@ -137,7 +137,7 @@ def smooth_contour(points_mm: np.ndarray, *, step_mm: float = 0.25, cutoff_mm: f
     # Parameter: arc length of the polygon after a moving average over 2 * _PARAM_HALF_WINDOW + 1 vertices, so that
     # vertex jitter does not warp the parametrisation (the jittered polygon's own arc length is mostly noise).
     h = min(_PARAM_HALF_WINDOW, (len(points_mm) - 1) // 2)
-    avg = sum(np.roll(points_mm, j, axis=0) for j in range(-h, h + 1)) / (2 * h + 1)
+    avg = np.mean([np.roll(points_mm, j, axis=0) for j in range(-h, h + 1)], axis=0)
     seg = np.hypot(*np.diff(np.vstack([avg, avg[:1]]), axis=0).T)
     s = np.r_[0.0, np.cumsum(seg)]
     total = float(s[-1])
