@@ -45,6 +45,8 @@ try {
   await page.getByTestId('login-password').fill(env.TRAINEE_PASSWORD);
   await page.getByTestId('login-submit').click();
   await page.getByText('Sunnybrook SC-HF-I-1 frame 59').first().click();
+  await page.getByTestId('upload-contours').waitFor();
+  const caseUrl = page.url();
   await page.getByTestId('upload-contours').setInputFiles(env.TRAINEE_SAV);
   await page.getByTestId('upload-submit').click();
   await page.getByTestId('metric-epicardium-hausdorff').waitFor({ timeout: 60000 });
@@ -74,8 +76,56 @@ try {
     if (!seen[k] || !seen[k].startsWith(v)) throw new Error(`${k}: page shows ${seen[k]}, assess gives ${v}`);
   }
 
+  // The verdict on the page is the API's stored verdict, word for word, and each check's pass / fail is shown.
+  const submissionId = Number(new URL(page.url()).pathname.split('/').pop());
+  if (!Number.isInteger(submissionId)) throw new Error('the feedback address has no submission id: ' + page.url());
+  const api = await (await page.request.get(`${BASE}/api/submissions/${submissionId}`)).json();
+  const verdict = api.summary.verdict;
+  const shownMessage = (await read('verdict-message'));
+  log(`verdict shown: ${shownMessage}`);
+  if (shownMessage !== verdict.message) throw new Error(`verdict: page shows "${shownMessage}", the API "${verdict.message}"`);
+  const shownResult = await page.getByTestId('verdict-result').getAttribute('data-result');
+  if (shownResult !== verdict.result) throw new Error(`verdict result: page ${shownResult}, API ${verdict.result}`);
+  if (verdict.checks.length < 2) throw new Error('the API verdict has fewer than two checks (Dice, wall thickness)');
+  for (const c of verdict.checks) {
+    const want = c.passed === null ? 'unknown' : c.passed ? 'yes' : 'no';
+    const got = await page.getByTestId(`check-${c.quantity}-passed`).getAttribute('data-passed');
+    const text = await read(`check-${c.quantity}-passed`);
+    if (got !== want || !/pass|fail|not measured/.test(text)) {
+      throw new Error(`check ${c.quantity}: page shows ${got} (${text}), the API passed=${c.passed}`);
+    }
+  }
+  log(`checks shown: ${verdict.checks.map((c) => `${c.quantity}=${c.passed}`).join(', ')}`);
+
+  // Screenshots at 1280x800 (the verdict above the fold) and 390 px wide (no sideways scroll).
+  const sized = async (name, width, height) => {
+    await page.setViewportSize({ width, height });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: `${ART}/${name}-${width}.png` });
+    await page.screenshot({ path: `${ART}/${name}-${width}-full.png`, fullPage: true });
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (sideways > 0) throw new Error(`${name} at ${width} px scrolls sideways by ${sideways} px`);
+  };
+  await sized('trainee-feedback', 1280, 800);
+  const box = await page.getByTestId('verdict-message').boundingBox();
+  const checksBox = await page.getByTestId('verdict-checks').boundingBox();
+  if (!box || box.y + box.height > 800) throw new Error(`the verdict is below the fold at 1280x800 (${JSON.stringify(box)})`);
+  log(`verdict at y=${Math.round(box.y)}..${Math.round(box.y + box.height)}, checks end at ${Math.round(checksBox.y + checksBox.height)} (fold 800)`);
+  await sized('trainee-feedback', 390, 844);
+  await page.goto(BASE + '/');
+  await page.getByTestId(/^case-link-/).first().waitFor();
+  await page.waitForTimeout(500);
+  await sized('trainee-home', 1280, 800);
+  await sized('trainee-home', 390, 844);
+  const homeVerdict = await page.getByTestId(/^case-verdict-\d+-message$/).first().innerText();
+  if (homeVerdict.trim() !== verdict.message) throw new Error(`home shows "${homeVerdict}", the API "${verdict.message}"`);
+  await page.setViewportSize({ width: 1400, height: 1100 });
+  await page.goto(BASE + `/submissions/${submissionId}`);
+  await page.getByTestId('verdict-message').waitFor();
+
   // A bad upload: the page says what to fix.
-  await page.goBack();
+  await page.goto(caseUrl);
   await page.getByTestId('upload-contours').setInputFiles(env.INVALID_SAV);
   await page.getByTestId('upload-submit').click();
   const err = await page.getByTestId('upload-error').innerText();
@@ -88,9 +138,11 @@ try {
   await page.goto(BASE + `/cohorts/${env.COHORT_ID}`);
   await page.getByTestId('overview-table').waitFor();
   await page.waitForTimeout(300);
+  const tooltip = await page.getByTestId(`overview-open-${submissionId}`).getAttribute('title');
+  if (tooltip !== verdict.message) throw new Error(`overview tooltip "${tooltip}", the API "${verdict.message}"`);
   await page.screenshot({ path: `${ART}/supervisor-overview.png`, fullPage: true });
   log('overview shown');
-  process.stdout.write('E2E OK ' + JSON.stringify(seen) + '\n');
+  process.stdout.write('E2E OK ' + JSON.stringify({ ...seen, verdict: verdict.message }) + '\n');
 } catch (err) {
   // Leave evidence for the test report: a screenshot and the page's text.
   if (page) {

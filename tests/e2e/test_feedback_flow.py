@@ -1,6 +1,8 @@
 """Browser end-to-end: through the Node proxy, a supervisor creates a case from a real Sunnybrook frame and its
 expert SAV; a trainee uploads the matching trainee SAV and sees the Dice and Hausdorff values that
-``manage.py assess`` gives for the same files. Screenshots are saved in ``test-artifacts/e2e/``."""
+``manage.py assess`` gives for the same files, and the verdict the API stored (its sentence word for word, each
+check's pass / fail), above the fold at 1280x800 and the same on the home page and the overview tooltip.
+Screenshots (1280x800 and 390 px wide) are saved in ``test-artifacts/e2e/``."""
 
 from __future__ import annotations
 
@@ -75,5 +77,7 @@ def test_a_trainee_sees_the_same_dice_and_hausdorff_as_assess(stack, tmp_path):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "E2E OK" in r.stdout
-    for name in ("trainee-feedback.png", "supervisor-overview.png", "trainee-upload-error.png"):
+    shots = ["trainee-feedback.png", "supervisor-overview.png", "trainee-upload-error.png"]
+    shots += [f"{page}-{w}.png" for page in ("trainee-feedback", "trainee-home") for w in (1280, 390)]
+    for name in shots:
         assert (ARTIFACTS / name).stat().st_size > 10_000

@@ -95,7 +95,7 @@ export function ChecksTable({ checks }: { checks: ToleranceCheck[] }) {
   if (checks.length === 0) return null;
   return (
     <div className="table-scroll">
-      <table className="table compact checks-table" data-testid="verdict-checks">
+      <table className="table compact checks-table stack-table" data-testid="verdict-checks">
         <caption className="visually-hidden">Each tolerance: measured value, limit, pass or fail, margin</caption>
         <thead>
           <tr>
@@ -111,10 +111,10 @@ export function ChecksTable({ checks }: { checks: ToleranceCheck[] }) {
             <tr key={c.quantity} data-testid={`check-${c.quantity}`} data-passed={c.passed === null ? 'unknown' : c.passed ? 'yes' : 'no'}
               className={c.passed === false ? 'check-failed' : undefined} title={c.message}>
               <th scope="row">{c.label}</th>
-              <td className="num-col" data-testid={`check-${c.quantity}-measured`}>{checkMeasured(c)}</td>
-              <td className="num-col" data-testid={`check-${c.quantity}-limit`}>{checkLimit(c)}</td>
-              <td><PassMark passed={c.passed} testId={`check-${c.quantity}-passed`} /></td>
-              <td className="num-col" data-testid={`check-${c.quantity}-margin`}>{checkMargin(c)}</td>
+              <td className="num-col" data-label="Measured" data-testid={`check-${c.quantity}-measured`}>{checkMeasured(c)}</td>
+              <td className="num-col" data-label="Limit" data-testid={`check-${c.quantity}-limit`}>{checkLimit(c)}</td>
+              <td data-label="Result"><PassMark passed={c.passed} testId={`check-${c.quantity}-passed`} /></td>
+              <td className="num-col" data-label="Margin" data-testid={`check-${c.quantity}-margin`}>{checkMargin(c)}</td>
             </tr>
           ))}
         </tbody>

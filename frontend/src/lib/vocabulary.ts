@@ -28,7 +28,7 @@ export const FEEDBACK_MODE_LABEL: Record<string, string> = {
   score_only: 'Score only (consensus contours hidden)',
 };
 
-export const QUANTITY_LABEL: Record<string, string> = { t1_ms: 'T1', t2_ms: 'T2', t2star_ms: 'T2*' };
+export const QUANTITY_LABEL: Record<string, string> = { t1_ms: 'T1', t2_ms: 'T2', t2star_ms: 'T2*', signal: 'signal intensity' };
 
 export function imageKindLabel(kind: string | null | undefined): string {
   return kind ? (IMAGE_KIND_LABEL[kind] ?? kind) : '—';

@@ -52,10 +52,12 @@ function DatasetCases({ dataset, latest }: { dataset: Dataset; latest: Latest })
                   <td data-label="Latest verdict" className="verdict-col">
                     {last ? (
                       <>
-                        <VerdictLine verdict={last.verdict} compact testId={`case-verdict-${c.id}`} />{' '}
-                        <Link to={`/submissions/${last.id}`} className="small" data-testid={`case-latest-${c.id}`}>
-                          Open attempt #{last.attempt}
-                        </Link>
+                        <VerdictLine verdict={last.verdict} compact testId={`case-verdict-${c.id}`} />
+                        <div>
+                          <Link to={`/submissions/${last.id}`} className="small" data-testid={`case-latest-${c.id}`}>
+                            Open attempt #{last.attempt}
+                          </Link>
+                        </div>
                       </>
                     ) : <span className="muted small">no attempt yet</span>}
                   </td>
