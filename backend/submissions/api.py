@@ -134,11 +134,10 @@ class PracticeView(APIView):
 
 
 class SubmissionDetailView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: SubmissionSerializer})
     def get(self, request, submission_id: int):
-        return Response(
-            submission_out(selectors.submission_get(user=request.user, submission_id=submission_id), request.user)
-        )
+        s = selectors.submission_get(user=request.user, submission_id=submission_id)
+        return Response(SubmissionSerializer(submission_out(s, request.user)).data)
 
 
 class SubmissionOverlayView(APIView):
