@@ -10,6 +10,7 @@ from celery import chain
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from backend.accounts.models import User
@@ -88,7 +89,11 @@ def _store_submission(*, trainee: User, case: Case, contours: UploadedFile | Non
     assert contours is not None  # ingest_contours refused a missing file
     contours.seek(0)
     raw = contours.read()
-    attempt = Submission.objects.filter(trainee=trainee, case=case).count() + 1
+    # The attempt number is allocated under a lock on the trainee's row: concurrent uploads by one trainee wait
+    # for each other here (after their files were parsed) and get consecutive numbers.
+    User.objects.select_for_update().filter(pk=trainee.pk).first()
+    last = Submission.objects.filter(trainee=trainee, case=case).aggregate(n=Max("attempt"))["n"]
+    attempt = (last or 0) + 1
     sub = Submission(
         trainee=trainee,
         case=case,
