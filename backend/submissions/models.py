@@ -13,6 +13,13 @@ EvaluationStatus = JobStatus
 """Where an evaluation stands (queued, running, done, failed)."""
 
 
+class OverlayMode(models.TextChoices):
+    """What a stored overlay shows: the consensus and the discrepancy (``reveal``), or the trainee's contours only."""
+
+    REVEAL = "reveal", "Consensus and discrepancy"
+    OWN_CONTOURS = "own_contours", "The trainee's contours only"
+
+
 class Submission(models.Model):
     """One attempt of a trainee on a case, with its evaluation (status, result payload, overlay, consensus used).
 
@@ -34,6 +41,11 @@ class Submission(models.Model):
         null=True, blank=True, help_text="the evaluation summary and verdict (backend.cmr.summary), read by every page"
     )
     overlay_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    overlay_mode = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="the audience the stored overlay was drawn for (OverlayMode); blank: none stored or unknown",
+    )
     reference = models.ForeignKey(
         ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from celery import chain
 from django.conf import settings
@@ -30,9 +31,9 @@ from backend.cnn.services import NO_ACTIVE_MODEL_NOTE, uses_automatic_consensus
 from backend.cnn.tasks import automatic_consensus
 from backend.core.api import UploadError
 from backend.core.models import StoredFile
-from backend.core.storage import file_read, file_store, staged_files
+from backend.core.storage import file_path, file_read, file_store, staged_files
 
-from .models import EvaluationStatus, Submission
+from .models import EvaluationStatus, OverlayMode, Submission
 
 log = logging.getLogger(__name__)
 
@@ -286,26 +287,66 @@ def _fail(sub: Submission, message: str) -> None:
     sub.refresh_from_db()
 
 
-def overlay_get_or_render(*, submission: Submission) -> StoredFile | None:
+def overlay_get_or_render(*, submission: Submission, reveal: bool | None = None) -> StoredFile | None:
     """The discrepancy overlay PNG of an evaluated submission, rendered and stored on first request.
 
     In reveal mode (and for practice) the consensus contours and the discrepancy are drawn; in score-only mode only
-    the trainee's contours. Returns None while the evaluation is not done.
+    the trainee's contours. The stored overlay records the mode it was drawn for and is served only in that mode:
+    after the dataset's feedback mode changes it is rendered again and the old file deleted (one file, one row per
+    submission). Concurrent requests render it once: the second waits on the submission's row lock and reads the
+    first one's file.
+
+    Parameters
+    ----------
+    submission : Submission
+    reveal : bool, optional
+        Draw the consensus; default: as the case's dataset's feedback mode says (always for practice).
+
+    Returns
+    -------
+    StoredFile or None
+        None while the evaluation is not done.
     """
-    sub = submission
-    if sub.overlay_file_id:
-        return sub.overlay_file
-    if sub.status != EvaluationStatus.DONE:
+    if submission.status != EvaluationStatus.DONE:
         return None
-    case = sub.case
+    case = submission.case
+    if reveal is None:
+        reveal = case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL
+    mode = OverlayMode.REVEAL if reveal else OverlayMode.OWN_CONTOURS
+    if submission.overlay_file_id and submission.overlay_mode == mode:
+        return submission.overlay_file
+    with staged_files(), transaction.atomic():
+        # Lock the row alone: a join in the locking query would read the other request's new file row with this
+        # statement's older snapshot (PostgreSQL re-reads only the locked row after the wait), i.e. as missing.
+        sub = Submission.objects.select_for_update().get(pk=submission.pk)
+        if sub.overlay_file_id is not None and sub.overlay_mode == mode:
+            _copy_overlay_fields(sub, submission)
+            return sub.overlay_file
+        png = _render_overlay_png(sub, case, reveal=reveal)
+        f = file_store(png, content_type="image/png", download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
+        old = sub.overlay_file
+        sub.overlay_file, sub.overlay_mode = f, mode
+        sub.save(update_fields=["overlay_file", "overlay_mode"])
+        if old is not None:
+            old_path = file_path(old)
+            old.delete()
+            transaction.on_commit(lambda: Path(old_path).unlink(missing_ok=True))
+    _copy_overlay_fields(sub, submission)
+    return f
+
+
+def _copy_overlay_fields(src: Submission, dst: Submission) -> None:
+    dst.overlay_file, dst.overlay_mode = src.overlay_file, src.overlay_mode
+
+
+def _render_overlay_png(sub: Submission, case: Case, *, reveal: bool) -> bytes:
     image = image_from_bytes(file_read(case.image_file))
     trainee_cs = contour_set_from_bytes(file_read(sub.contours_file))
-    ref = sub.reference
-    show_ref = ref is not None and (case.dataset is None or case.dataset.feedback_mode == FeedbackMode.REVEAL)
+    ref = sub.reference if reveal else None
     shape = (case.rows, case.columns)
     t_endo, t_epi = wall_contours(trainee_cs, shape)
-    ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if show_ref and ref is not None else None
-    png = render_overlay(
+    ref_cs = contour_set_from_bytes(file_read(ref.contours_file)) if ref is not None else None
+    return render_overlay(
         image.display_frame(),
         pixel_spacing_mm=image.pixel_spacing_mm,
         trainee=(t_endo, t_epi),
@@ -315,8 +356,3 @@ def overlay_get_or_render(*, submission: Submission) -> StoredFile | None:
         units=image.units,
         title=f"{case.title}: attempt {sub.attempt}",
     )
-    with staged_files(), transaction.atomic():
-        f = file_store(png, content_type="image/png", download_name=f"case-{case.pk}-attempt-{sub.attempt}-overlay.png")
-        Submission.objects.filter(pk=sub.pk, overlay_file__isnull=True).update(overlay_file=f)
-    sub.refresh_from_db(fields=["overlay_file"])
-    return sub.overlay_file
