@@ -108,6 +108,11 @@ CELERY_TASK_TIME_LIMIT_S = env_int("MYOQA_TASK_TIME_LIMIT_S", 300)
 CELERY_WORKER_CONCURRENCY = env_int("MYOQA_WORKER_CONCURRENCY", 2)
 # Training a consensus model takes hours on a CPU: its own time limit (the broker's visibility timeout is above it).
 CELERY_TRAINING_TIME_LIMIT_S = env_int("MYOQA_TRAINING_TIME_LIMIT_S", 8 * 3600)
+# Redis redelivers a task whose worker died after this many seconds; per worker (it is an option of the consuming
+# worker's connection). 0: chosen from the queues the worker consumes (celery_policy.visibility_timeout_for).
+CELERY_BROKER_VISIBILITY_TIMEOUT_S = env_int("MYOQA_BROKER_VISIBILITY_TIMEOUT_S", 0)
+# Evaluation workers re-queue evaluations stuck in "running" (worker lost) when they start and this often.
+CELERY_STUCK_SWEEP_INTERVAL_S = env_int("MYOQA_STUCK_SWEEP_INTERVAL_S", 60)
 
 # --- Consensus CNN (backend/cnn, ml/) ----------------------------------------------------------------------------
 # Model folders (model.keras + model_card.json), one per version; shared by web and the ml workers.

@@ -62,6 +62,9 @@ class Submission(models.Model):
         help_text="the CNN version of an automatic consensus",
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveSmallIntegerField(
+        default=0, help_text="how many times a worker started this evaluation (a stuck one is re-queued a few times)"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     analysis_seconds = models.FloatField(null=True, blank=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from celery import chain
@@ -29,6 +30,7 @@ from backend.cmr.summary import DEFAULT_TOLERANCES, evaluation_summary
 from backend.cnn.selectors import active_model
 from backend.cnn.services import NO_ACTIVE_MODEL_NOTE, uses_automatic_consensus
 from backend.cnn.tasks import automatic_consensus
+from backend.config import celery_policy
 from backend.core.api import UploadError
 from backend.core.models import StoredFile
 from backend.core.storage import file_path, file_read, file_store, staged_files
@@ -233,6 +235,9 @@ def evaluation_run(*, submission_id: int) -> Submission:
     Reads the parsed image and contours stored at upload time (nothing is re-parsed), runs
     :func:`backend.cmr.assessment.assess` and records the consensus used. The overlay PNG is not on this path (the
     feedback page draws the contours itself): :func:`overlay_get_or_render` makes it on first request.
+
+    A second delivery of the task while another worker runs the evaluation (within its time limit) is a no-op; one
+    "running" for longer has lost its worker and is run again, at most ``EVALUATION_MAX_RUNS`` times in all.
     """
     with transaction.atomic():
         sub = (
@@ -240,10 +245,13 @@ def evaluation_run(*, submission_id: int) -> Submission:
             .select_related("case", "case__dataset", "case__image_file", "contours_file", "reference")
             .get(pk=submission_id)
         )
-        if sub.status in (EvaluationStatus.DONE, EvaluationStatus.FAILED):
+        if sub.status in (EvaluationStatus.DONE, EvaluationStatus.FAILED) or _running_elsewhere(sub):
             return sub
-        sub.status, sub.started_at = EvaluationStatus.RUNNING, timezone.now()
-        sub.save(update_fields=["status", "started_at"])
+        if sub.runs >= celery_policy.EVALUATION_MAX_RUNS:
+            _fail(sub, _INTERRUPTED_MESSAGE)
+            return sub
+        sub.status, sub.started_at, sub.runs = EvaluationStatus.RUNNING, timezone.now(), sub.runs + 1
+        sub.save(update_fields=["status", "started_at", "runs"])
     t0 = time.perf_counter()
     try:
         case = sub.case
@@ -256,9 +264,9 @@ def evaluation_run(*, submission_id: int) -> Submission:
             from backend.cmr.relaxometry import iron_grade_table_from_dict
 
             iron = iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
-        result = assess(image, trainee_cs, ref_cs, iron_table=iron)
-        payload = to_json_ready(result.payload)
         tolerances = case.dataset.tolerances() if case.dataset is not None else DEFAULT_TOLERANCES
+        result = assess(image, trainee_cs, ref_cs, tolerances=tolerances, iron_table=iron)
+        payload = to_json_ready(result.payload)
         summary = evaluation_summary(payload, tolerances, no_consensus_reason=None if ref else note or None)
         elapsed = time.perf_counter() - t0
         with staged_files(), transaction.atomic():
@@ -278,6 +286,56 @@ def evaluation_run(*, submission_id: int) -> Submission:
         _fail(sub, "The evaluation failed because of an internal error; the team has been told. Please try again.")
         raise
     return sub
+
+
+_INTERRUPTED_MESSAGE = (
+    "The evaluation was interrupted several times and could not be finished; the team has been told. "
+    "Please upload your contours again."
+)
+
+
+def _running_elsewhere(sub: Submission, now: datetime | None = None) -> bool:
+    """Whether a worker is running this evaluation now (started within the time limit and its grace)."""
+    if sub.status != EvaluationStatus.RUNNING or sub.started_at is None:
+        return False
+    now = now or timezone.now()
+    return sub.started_at > now - timedelta(seconds=celery_policy.evaluation_stuck_after_s())
+
+
+def evaluations_requeue_stuck(*, now: datetime | None = None) -> list[int]:
+    """Re-queue the evaluations stuck in "running" (their worker was lost); the sweep of the evaluation workers.
+
+    An evaluation "running" for longer than its time limit plus a grace (``celery_policy.evaluation_stuck_after_s``)
+    is reset to queued and its task sent again; one already started ``EVALUATION_MAX_RUNS`` times is marked failed.
+    Each reset is a conditional update, so several workers may sweep at once.
+
+    Parameters
+    ----------
+    now : datetime, optional
+        The time to judge by (default: now).
+
+    Returns
+    -------
+    list of int
+        The ids of the submissions re-queued.
+    """
+    from .tasks import evaluate_submission
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=celery_policy.evaluation_stuck_after_s())
+    stuck = Submission.objects.filter(status=EvaluationStatus.RUNNING, started_at__lt=cutoff)
+    requeued = []
+    for pk, runs, started_at in stuck.values_list("pk", "runs", "started_at"):
+        same = Submission.objects.filter(pk=pk, status=EvaluationStatus.RUNNING, started_at=started_at)
+        if runs >= celery_policy.EVALUATION_MAX_RUNS:
+            if same.update(status=EvaluationStatus.FAILED, error=_INTERRUPTED_MESSAGE, finished_at=now):
+                log.error("evaluation of submission %s failed: interrupted %s times", pk, runs)
+            continue
+        if same.update(status=EvaluationStatus.QUEUED):
+            log.warning("evaluation of submission %s was stuck in running since %s: re-queued", pk, started_at)
+            evaluate_submission.delay(pk)
+            requeued.append(pk)
+    return requeued
 
 
 def _fail(sub: Submission, message: str) -> None:

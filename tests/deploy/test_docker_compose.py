@@ -78,3 +78,21 @@ def test_commands_name_modules_and_queues_that_exist(compose):
         assert cmd[:5] == ["python", "-m", "celery", "-A", "backend.config"]
         assert hasattr(importlib.import_module(cmd[4]), "celery_app")
         assert cmd[cmd.index("-Q") + 1] == queue and queue in queues
+
+
+def test_each_worker_kind_has_its_own_visibility_timeout_above_its_time_limit(compose, settings):
+    from backend.config import celery_policy
+
+    services = compose["services"]
+    timeouts = {}
+    for name in ("worker", "ml-worker", "ml-trainer"):
+        env = services[name]["environment"]
+        cmd = services[name]["command"]
+        queues = cmd[cmd.index("-Q") + 1].split(",")
+        settings.CELERY_TASK_TIME_LIMIT_S = int(env.get("MYOQA_TASK_TIME_LIMIT_S", 300))
+        settings.CELERY_TRAINING_TIME_LIMIT_S = int(env.get("MYOQA_TRAINING_TIME_LIMIT_S", 8 * 3600))
+        settings.CELERY_BROKER_VISIBILITY_TIMEOUT_S = int(env["MYOQA_BROKER_VISIBILITY_TIMEOUT_S"])
+        timeouts[name] = celery_policy.visibility_timeout_for(queues)  # refuses one below the time limit
+    assert timeouts["worker"] <= 10 * 60  # a lost evaluation is back within minutes, not hours
+    assert timeouts["ml-worker"] <= 15 * 60
+    assert timeouts["ml-trainer"] > 8 * 3600
