@@ -8,9 +8,12 @@ import zipfile
 import pydicom
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pydicom.dataelem import RawDataElement
+from pydicom.tag import Tag
 
 from backend.cases.ingest import ingest_image
-from backend.core.deid import UidMapper, deidentify
+from backend.cmr.errors import CMRError
+from backend.core.deid import BurnedInAnnotationError, UidMapper, deidentify
 from tests.conftest import shared_path
 
 
@@ -34,7 +37,7 @@ def test_a_real_sunnybrook_frame_keeps_no_name_id_date_or_original_uid():
     values = " ".join(_all_values(ds))
     assert str(original.PatientID) not in values
     assert str(ds.PatientName) == "ANONYMOUS" and ds.PatientIdentityRemoved == "YES"
-    assert not [e for e in ds.iterall() if e.VR in ("DA", "DT", "TM")]
+    assert not [e for e in ds.iterall() if e.VR in ("DA", "DT", "TM") and not e.is_empty]  # Z: kept empty
     assert not [e for e in ds.iterall() if e.tag.is_private]
     old_uids = {u for u in _uids(original) if not u.startswith("1.2.840.10008.")}
     assert old_uids and not (old_uids & _uids(ds))
@@ -96,3 +99,75 @@ def test_the_stored_case_dicom_is_the_deidentified_one(case, supervisor):
     data = b"".join(r.streaming_content)
     ds = pydicom.dcmread(io.BytesIO(data))
     assert ds.PatientIdentityRemoved == "YES" and "REAL-PATIENT-42" not in str(ds.PatientID)
+
+
+def test_two_uploads_of_one_image_get_the_same_new_uids_and_patient_pseudonym():
+    path = shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm")
+    original = pydicom.dcmread(path, stop_before_pixels=True)
+    first, second = (
+        pydicom.dcmread(io.BytesIO(ingest_image([SimpleUploadedFile("59.dcm", path.read_bytes())]).dicom_bytes))
+        for _ in range(2)
+    )
+    for kw in ("SOPInstanceUID", "SeriesInstanceUID", "StudyInstanceUID", "FrameOfReferenceUID", "PatientID"):
+        assert first[kw].value == second[kw].value != original[kw].value
+    assert first.SOPClassUID == original.SOPClassUID == "1.2.840.10008.5.1.4.1.1.4"  # DICOM-defined: kept
+    assert first.file_meta.TransferSyntaxUID == pydicom.dcmread(path).file_meta.TransferSyntaxUID
+
+
+def test_the_patient_pseudonym_is_stable_per_site_and_reveals_nothing():
+    m = UidMapper("site-secret")
+    assert m.patient_id("REAL-PATIENT-42") == m.patient_id("REAL-PATIENT-42") != m.patient_id("REAL-PATIENT-43")
+    assert m.patient_id("REAL-PATIENT-42") != UidMapper("other-site").patient_id("REAL-PATIENT-42")
+    assert m.patient_id("REAL-PATIENT-42").startswith("MYOQA-") and "42" not in m.patient_id("REAL-PATIENT-42")[:6]
+
+
+def test_an_image_with_burned_in_text_is_refused_and_left_unchanged():
+    ds = pydicom.dcmread(shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm"))
+    ds.BurnedInAnnotation = "YES"
+    before = ds.to_json_dict()
+    with pytest.raises(BurnedInAnnotationError) as err:
+        deidentify(ds, UidMapper("s"))
+    assert isinstance(err.value, CMRError)
+    assert str(err.value) == (
+        "This image has text burned into its pixels (Burned In Annotation = YES), which may identify the patient; "
+        "export it from the scanner without annotations."
+    )
+    assert ds.to_json_dict() == before
+    ds.BurnedInAnnotation = "NO"
+    assert deidentify(ds, UidMapper("s")).BurnedInAnnotation == "NO"
+
+
+@pytest.mark.django_db
+def test_an_upload_with_burned_in_text_gets_a_400_and_stores_nothing(supervisor, dataset):
+    from backend.cases.models import Case
+    from tests.backend.conftest import ApiClient, media_files
+
+    ds = pydicom.dcmread(shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm"))
+    ds.BurnedInAnnotation = "YES"
+    buf = io.BytesIO()
+    ds.save_as(buf)
+    sav = shared_path("scd-sunnybrook-sav", "expert", "SC-HF-I-1-059.sav")
+    r = ApiClient(supervisor).post(
+        "/api/cases/",
+        {
+            "dataset": str(dataset.pk),
+            "title": "burned in",
+            "image": SimpleUploadedFile("59.dcm", buf.getvalue()),
+            "gold_standard": SimpleUploadedFile("e.sav", sav.read_bytes()),
+        },
+        json=False,
+    )
+    assert r.status_code == 400 and "Burned In Annotation = YES" in r.json()["detail"]
+    assert not Case.objects.exists() and media_files() == []
+
+
+def test_file_meta_elements_inside_the_dataset_and_undecodable_elements_are_removed():
+    ds = pydicom.dcmread(shared_path("scd-sunnybrook", "dicoms", "SCD0000101", "59.dcm"))
+    ds.add_new(0x00020016, "AE", "SOURCE-AE")  # a group-0002 element where it does not belong
+    ds[0x00191010] = RawDataElement(Tag(0x00191010), "LO", 4, b"1234", 0, False, True)  # private
+    ds[0x00180015] = RawDataElement(Tag(0x00180015), "ZZ", 4, b"CHST", 0, False, True)  # a garbage VR
+    deidentify(ds, UidMapper("s"))
+    assert all(e.tag.group != 0x0002 for e in ds) and 0x00180015 not in ds and 0x00191010 not in ds
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    assert b"SOURCE-AE" not in buf.getvalue() and b"CHST" not in buf.getvalue()
