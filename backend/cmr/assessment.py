@@ -13,7 +13,8 @@ The payload (all distances in mm, areas in mm², times in ms; NaN where a value 
                    "iron_grade": None | "normal" | "mild" | "moderate" | "severe"},
      "reference": {same keys as "trainee"} | None,
      "delta":     {"wall_thickness_mm": trainee - reference, "map_mean": trainee - reference} | None,
-     "warnings":  [{"code", "message", "length_mm"}]}     # contours.contour_warnings of the trainee's contours
+     "warnings":  [{"code", "message", "length_mm"}],     # contours.contour_warnings of the trainee's contours
+     "error_classes": [ErrorClass.as_dict()]}  # error_classes.classify_errors, when there is a reference
 
 What the numbers mean against the tolerances (the verdict) is built from this payload by
 :func:`backend.cmr.summary.evaluation_summary`, once.
@@ -38,10 +39,12 @@ from .contours import (
     wall_contours,
 )
 from .dicom import CMRImage, ImageKind
+from .error_classes import ErrorClass, classify_errors
 from .errors import CMRError
 from .metrics import lv_agreement
 from .relaxometry import fit_t2star, iron_grade, roi_signal, roi_statistics, t2star_map
-from .segments import sector_scheme
+from .segments import SectorScheme, sector_scheme
+from .summary import DEFAULT_TOLERANCES, Tolerances
 from .wall import wall_thickness
 
 
@@ -188,6 +191,7 @@ def assess(
     *,
     map_choice: str = "auto",
     rv_insertion: tuple[float, float] | None = None,
+    tolerances: Tolerances = DEFAULT_TOLERANCES,
     iron_table: Any = None,
 ) -> Assessment:
     """Evaluate a trainee's contours on an image, against a reference when one is given.
@@ -205,6 +209,10 @@ def assess(
     rv_insertion : (x, y) or None
         Anterior RV insertion point: sectors get AHA names. Sectors are laid out once, on the reference when there
         is one (so trainee and reference sectors coincide), else on the trainee's endocardium.
+    tolerances : Tolerances
+        The dataset's tolerances; the wall-thickness one is the departure beyond which a sector is a missed or
+        extra region (:mod:`backend.cmr.error_classes`). The verdict itself is built later, from the payload
+        (:func:`backend.cmr.summary.evaluation_summary`).
     iron_table : IronGradeTable or None
         Site thresholds; None uses the defaults of :mod:`backend.cmr.relaxometry`.
 
@@ -272,7 +280,41 @@ def assess(
             "map_mean": (tm["mean"] - rm["mean"]) if tm and rm else None,
             "map_quantity": quantity.value if quantity else None,
         }
+        out["error_classes"] = [
+            e.as_dict() for e in _error_classes(t, ref, ctx, shape, spacing, scheme, tolerances.wall_thickness_mm)
+        ]
     return Assessment(payload=out, trainee=t, reference=ref)
+
+
+def _error_classes(
+    t: RaterGeometry,
+    ref: RaterGeometry,
+    ctx: _MapContext,
+    shape: tuple[int, int],
+    spacing: tuple[float, float],
+    scheme: SectorScheme | None,
+    region_tolerance_mm: float,
+) -> list[ErrorClass]:
+    """The trainee's error classes (:mod:`backend.cmr.error_classes`), with consequences on this image's map."""
+    if t.endo is None or t.epi is None or ref.endo is None or ref.epi is None or scheme is None:
+        return []
+    q = ctx.quantity
+    map_ms, name = None, None
+    if q == MapQuantity.T2STAR:
+        map_ms, name = ctx.t2star, "T2*"
+    elif q in (MapQuantity.T1, MapQuantity.T2):
+        frame = ctx.image.pixels if ctx.image.pixels.ndim == 2 else ctx.image.display_frame()
+        map_ms, name = frame, "T1" if q == MapQuantity.T1 else "T2"
+    return classify_errors(
+        (t.endo, t.epi),
+        (ref.endo, ref.epi),
+        shape=shape,
+        pixel_spacing_mm=spacing,
+        scheme=scheme,
+        region_tolerance_mm=region_tolerance_mm,
+        map_ms=map_ms,
+        quantity_name=name,
+    )
 
 
 def to_json_ready(payload: Any) -> Any:

@@ -26,7 +26,8 @@ Shape (all distances mm, times ms; ``None`` where a value is undefined)::
      "verdict": {"result": "within" | "outside" | "not_assessed", "message", "failed": [quantity, ...],
                  "checks": [{"quantity", "label", "measured", "limit", "unit", "comparison", "passed", "margin",
                              "message"}]},
-     "warnings": [{"code", "message"}]}
+     "warnings": [{"code", "message"}],
+     "error_classes": [{"structure", "kind", "size_mm", "sectors", "explanation", "map_effect"}]}
 
 Tolerance defaults (:data:`DEFAULT_TOLERANCES`, the one place they are written; a dataset overrides them):
 
@@ -461,6 +462,7 @@ def evaluation_summary(
         "tolerances": tolerances.as_dict(),
         "verdict": None,
         "warnings": _warnings(payload),
+        "error_classes": [dict(e) for e in payload.get("error_classes") or []],
     }
     if ref is None or payload.get("agreement") is None:
         reason = no_consensus_reason or "There is no consensus to compare with; your own values are shown."

@@ -10,7 +10,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.cases.models import FeedbackMode, ReferenceKind
+from backend.cmr.error_classes import KINDS as ERROR_KINDS
 from backend.cmr.summary import ToleranceQuantity, VerdictResult
+from backend.core.api import IdField
 from backend.core.models import JobStatus
 
 _MAP_QUANTITIES = ["t1_ms", "t2_ms", "t2star_ms", "signal"]
@@ -116,6 +118,17 @@ class SummaryWarningSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ErrorClassSerializer(serializers.Serializer):
+    """One kind of error the trainee made (``backend.cmr.error_classes``)."""
+
+    structure = serializers.ChoiceField(choices=["endocardium", "epicardium", "both"])
+    kind = serializers.ChoiceField(choices=list(ERROR_KINDS))
+    size_mm = serializers.FloatField()
+    sectors = serializers.ListField(child=serializers.CharField())
+    explanation = serializers.CharField()
+    map_effect = _float(help_text="the change of the trainee's myocardial mean this error causes, ms")
+
+
 class EvaluationSummarySerializer(serializers.Serializer):
     """The stored evaluation summary (``backend.cmr.summary``)."""
 
@@ -129,6 +142,7 @@ class EvaluationSummarySerializer(serializers.Serializer):
     tolerances = TolerancesSerializer()
     verdict = VerdictSerializer()
     warnings = SummaryWarningSerializer(many=True)
+    error_classes = ErrorClassSerializer(many=True)
 
 
 class UserSerializer(serializers.Serializer):
@@ -221,3 +235,30 @@ class CohortOverviewSerializer(serializers.Serializer):
 class TraineeHistorySerializer(serializers.Serializer):
     trainee = UserSerializer()
     submissions = AttemptSerializer(many=True)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Requests (parsed at the edge: a malformed value is a 400 naming its field)
+# ------------------------------------------------------------------------------------------------------------------
+
+
+class SubmissionListQuery(serializers.Serializer):
+    """The filters of ``GET /api/submissions/``."""
+
+    case = IdField(what="case", example="?case=3", required=False, help_text="only attempts on this case")
+    trainee = IdField(
+        what="trainee", example="?trainee=3", required=False, help_text="supervisors: only this trainee's attempts"
+    )
+
+
+class SubmissionIn(serializers.Serializer):
+    """The fields of an upload besides its files (``contours``, optional ``image``; multipart)."""
+
+    case = IdField(
+        what="case",
+        error_messages={
+            "required": "Say which case these contours are for (the case's number).",
+            "null": "Say which case these contours are for (the case's number).",
+            "invalid": "Say which case these contours are for (the case's number).",
+        },
+    )

@@ -117,6 +117,19 @@ describe('the app', () => {
     expect(screen.getByTestId('attempt-verdict-7-message')).toHaveTextContent(T1_MESSAGE);
   });
 
+  it('names each error class with its size and explanation on the feedback page', async () => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    const explanation = 'Your endocardium lies inside the consensus by 2.5 mm all the way round: trabeculae, papillary '
+      + 'muscle or blood pool are included in your myocardium; here it changes your myocardial T1 by +31 ms.';
+    const error_classes = [{ structure: 'endocardium' as const, kind: 'endocardium_inside' as const, size_mm: 2.5,
+      sectors: ['sector 1'], explanation, map_effect: 31 }];
+    mockFeedback(submission({ summary: summary({ error_classes }) }), []);
+    renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
+    const item = await screen.findByTestId('error-endocardium_inside');
+    expect(item).toHaveTextContent('Endocardium inside (2.5 mm)');
+    expect(item).toHaveTextContent('changes your myocardial T1 by +31 ms');
+  });
+
   it('says why there is no verdict when there is no consensus', async () => {
     vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
     const reason = 'Not assessed: there is no consensus to compare with; your own values are shown.';

@@ -5,6 +5,9 @@ type Schemas = components['schemas'];
 
 /** The defaults the server applies to a field left out of a request. */
 export const API_DEFAULTS = {
+  CaseIn: {
+    "title": ""
+  } satisfies Partial<Schemas['CaseIn']>,
   DatasetIn: {
     "description": "",
     "consensus_source": "gold_standard",

@@ -517,6 +517,13 @@ export interface components {
             trainee_id: number;
             verdict: components["schemas"]["Verdict"] | null;
         };
+        /** @description The fields of a new case besides its files (``image``, ``gold_standard``, ``experts``, multipart). */
+        CaseIn: {
+            /** Format: int64 */
+            dataset: number;
+            /** @default  */
+            title?: string;
+        };
         CohortIn: {
             name: string;
         };
@@ -556,6 +563,7 @@ export interface components {
             endocardium: number[][] | null;
             epicardium: number[][] | null;
         };
+        /** @description A dataset's settings; ``cohort_ids`` must name cohorts the requesting supervisor runs (context ``user``). */
         DatasetIn: {
             /** @default 3 */
             accreditation_last_n?: number;
@@ -617,11 +625,38 @@ export interface components {
             wall_thickness_mm: number | null;
             wall_thickness_sectors_mm: (number | null)[];
         };
+        /** @description One kind of error the trainee made (``backend.cmr.error_classes``). */
+        ErrorClass: {
+            explanation: string;
+            kind: components["schemas"]["ErrorClassKindEnum"];
+            /**
+             * Format: double
+             * @description the change of the trainee's myocardial mean this error causes, ms
+             */
+            map_effect: number | null;
+            sectors: string[];
+            /** Format: double */
+            size_mm: number;
+            structure: components["schemas"]["StructureEnum"];
+        };
+        /**
+         * @description * `shift` - shift
+         *     * `epicardium_outside` - epicardium_outside
+         *     * `epicardium_inside` - epicardium_inside
+         *     * `endocardium_inside` - endocardium_inside
+         *     * `endocardium_outside` - endocardium_outside
+         *     * `irregular` - irregular
+         *     * `missed_region` - missed_region
+         *     * `extra_region` - extra_region
+         * @enum {string}
+         */
+        ErrorClassKindEnum: "shift" | "epicardium_outside" | "epicardium_inside" | "endocardium_inside" | "endocardium_outside" | "irregular" | "missed_region" | "extra_region";
         /** @description The stored evaluation summary (``backend.cmr.summary``). */
         EvaluationSummary: {
             agreement: components["schemas"]["Agreement"] | null;
             consensus: components["schemas"]["RaterValues"] | null;
             delta: components["schemas"]["Delta"] | null;
+            error_classes: components["schemas"]["ErrorClass"][];
             map_quantity: (components["schemas"]["MapQuantityEnum"] | components["schemas"]["NullEnum"]) | null;
             map_unit: (components["schemas"]["MapUnitEnum"] | components["schemas"]["NullEnum"]) | null;
             tolerances: components["schemas"]["Tolerances"];
@@ -652,12 +687,6 @@ export interface components {
          * @enum {string}
          */
         HeadEnum: "dense" | "unet";
-        /**
-         * @description * `trainee` - trainee
-         *     * `cohort` - cohort
-         * @enum {string}
-         */
-        KindEnum: "trainee" | "cohort";
         LoginIn: {
             password: string;
             username: string;
@@ -720,6 +749,7 @@ export interface components {
             cells: components["schemas"]["OverviewCell"][];
             trainee: components["schemas"]["User"];
         };
+        /** @description A dataset's settings; ``cohort_ids`` must name cohorts the requesting supervisor runs (context ``user``). */
         PatchedDatasetIn: {
             /** @default 3 */
             accreditation_last_n?: number;
@@ -787,11 +817,20 @@ export interface components {
             myocardium_area_mm2: number | null;
             wall_thickness: components["schemas"]["WallThickness"];
         };
+        /** @description What a report is about: a trainee (default: the requester) or a cohort (``cohort_id`` required). */
         ReportIn: {
+            /** Format: int64 */
             cohort_id?: number;
-            kind: components["schemas"]["KindEnum"];
+            kind: components["schemas"]["ReportInKindEnum"];
+            /** Format: int64 */
             trainee_id?: number;
         };
+        /**
+         * @description * `trainee` - trainee
+         *     * `cohort` - cohort
+         * @enum {string}
+         */
+        ReportInKindEnum: "trainee" | "cohort";
         /**
          * @description * `within` - within
          *     * `outside` - outside
@@ -848,6 +887,13 @@ export interface components {
              */
             specificity: number | null;
         };
+        /**
+         * @description * `endocardium` - endocardium
+         *     * `epicardium` - epicardium
+         *     * `both` - both
+         * @enum {string}
+         */
+        StructureEnum: "endocardium" | "epicardium" | "both";
         /** @description One attempt with its evaluation (``GET /api/submissions/{id}``). */
         Submission: {
             /** Format: double */
@@ -870,6 +916,11 @@ export interface components {
             status: components["schemas"]["StatusEnum"];
             summary: components["schemas"]["EvaluationSummary"] | null;
             trainee: components["schemas"]["User"];
+        };
+        /** @description The fields of an upload besides its files (``contours``, optional ``image``; multipart). */
+        SubmissionIn: {
+            /** Format: int64 */
+            case: number;
         };
         SummaryWarning: {
             code: string;
@@ -924,6 +975,7 @@ export interface components {
             password?: string;
             username: string;
         };
+        /** @description A training run's settings (the ranges of :func:`backend.cnn.services.training_run_create`). */
         TrainingRunIn: {
             dataset_ids: number[];
             /** @default 6 */
@@ -1071,7 +1123,12 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseIn"];
+                "multipart/form-data": components["schemas"]["CaseIn"];
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -1619,7 +1676,12 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmissionIn"];
+                "multipart/form-data": components["schemas"]["SubmissionIn"];
+            };
+        };
         responses: {
             201: {
                 headers: {

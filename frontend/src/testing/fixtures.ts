@@ -78,6 +78,7 @@ export function summary(overrides: Partial<EvaluationSummary> = {}): EvaluationS
     tolerances: { dice: 0.85, t1_ms: 8.4, t2_ms: 2.2, t2star_percent: 10, t2star_ms: null, wall_thickness_mm: 1.5, hd95_mm: null },
     verdict: verdict(),
     warnings: [],
+    error_classes: [],
     ...overrides,
   };
 }

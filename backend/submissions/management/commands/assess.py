@@ -99,6 +99,12 @@ def render_table(image: dict, summary: dict) -> str:
                 lines.append(f"iron overload ({who}): {r['map']['iron_grade'] or 'not graded'}")
     for w in summary["warnings"]:
         lines.append(f"warning: {w['message']}")
+    if summary["error_classes"]:
+        lines += ["", "What kind of error, and where:"]
+        for e in summary["error_classes"]:
+            lines.append(
+                f"  - {e['kind'].replace('_', ' ')} ({e['structure']}, {e['size_mm']:.1f} mm): {e['explanation']}"
+            )
     v = summary["verdict"]
     lines += ["", f"Verdict: {v['result'].replace('_', ' ').upper()}"]
     for c in v["checks"]:
@@ -187,7 +193,14 @@ class Command(BaseCommand):
                 tolerances = Tolerances.from_dict(dict(_tolerance_option(t) for t in opt["tolerance"]))
             except (TypeError, ValueError) as exc:
                 raise CMRError(f"--tolerance: {exc}") from None
-            result = assess(image, trainee, reference, map_choice=opt["map"], iron_table=iron_table_from_settings())
+            result = assess(
+                image,
+                trainee,
+                reference,
+                map_choice=opt["map"],
+                tolerances=tolerances,
+                iron_table=iron_table_from_settings(),
+            )
         except CMRError as exc:
             self.stderr.write(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             sys.exit(2)

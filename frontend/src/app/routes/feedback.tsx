@@ -51,6 +51,38 @@ function Warnings({ summary }: { summary: EvaluationSummary }) {
   );
 }
 
+const ERROR_KIND_LABELS: Record<EvaluationSummary['error_classes'][number]['kind'], string> = {
+  shift: 'Shifted contours',
+  epicardium_outside: 'Epicardium outside',
+  epicardium_inside: 'Epicardium inside',
+  endocardium_inside: 'Endocardium inside',
+  endocardium_outside: 'Endocardium outside',
+  irregular: 'Irregular contour',
+  missed_region: 'Missed region',
+  extra_region: 'Extra region',
+};
+
+/** What kind of error the trainee made and where (the stored error classes), each with its consequence. */
+function ErrorClasses({ summary }: { summary: EvaluationSummary }) {
+  if (!summary.agreement) return null;
+  return (
+    <section className="card" aria-labelledby="errors-heading" data-testid="error-classes">
+      <h2 id="errors-heading">What kind of error, and where</h2>
+      {summary.error_classes.length === 0 ? (
+        <p className="muted">No systematic error: your contours follow the consensus within about 1 mm.</p>
+      ) : (
+        <ul className="plain-list">
+          {summary.error_classes.map((e) => (
+            <li key={`${e.kind}-${e.structure}`} data-testid={`error-${e.kind}`}>
+              <strong>{ERROR_KIND_LABELS[e.kind]}</strong> ({e.size_mm.toFixed(1)} mm): {e.explanation}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 /** The numbers behind the verdict: agreement metrics and quantitative values. */
 function Details({ summary }: { summary: EvaluationSummary }) {
   return (
@@ -109,6 +141,7 @@ export default function FeedbackRoute() {
       {summary ? <VerdictPanel verdict={summary.verdict} /> : null}
       {s.status === 'done' && !summary ? <Note>No results were recorded for this attempt.</Note> : null}
       {summary ? <Warnings summary={summary} /> : null}
+      {summary ? <ErrorClasses summary={summary} /> : null}
       <ConsensusInfo submission={s} />
       {shownNote ? <Note>{shownNote}</Note> : null}
       <ImageViewer caseId={s.case_id} trainee={contourPair(s.contours)}
