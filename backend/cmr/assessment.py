@@ -14,7 +14,8 @@ The payload (all distances in mm, areas in mm², times in ms; NaN where a value 
      "reference": {same keys as "trainee"} | None,
      "delta":     {"wall_thickness_mm": trainee - reference, "map_mean": trainee - reference} | None,
      "warnings":  [{"code", "message", "length_mm"}],     # contours.contour_warnings of the trainee's contours
-     "error_classes": [ErrorClass.as_dict()]}  # error_classes.classify_errors, when there is a reference
+     "error_classes": [ErrorClass.as_dict()],  # error_classes.classify_errors, when there is a reference
+     "segments": [SegmentDiscrepancy.as_dict()]}  # error_classes.segment_discrepancy (6), likewise
 
 What the numbers mean against the tolerances (the verdict) is built from this payload by
 :func:`backend.cmr.summary.evaluation_summary`, once.
@@ -39,7 +40,7 @@ from .contours import (
     wall_contours,
 )
 from .dicom import CMRImage, ImageKind
-from .error_classes import ErrorClass, classify_errors
+from .error_classes import ErrorClass, SegmentDiscrepancy, classify_errors, segment_discrepancy
 from .errors import CMRError
 from .metrics import lv_agreement
 from .relaxometry import fit_t2star, iron_grade, roi_signal, roi_statistics, t2star_map
@@ -280,9 +281,9 @@ def assess(
             "map_mean": (tm["mean"] - rm["mean"]) if tm and rm else None,
             "map_quantity": quantity.value if quantity else None,
         }
-        out["error_classes"] = [
-            e.as_dict() for e in _error_classes(t, ref, ctx, shape, spacing, scheme, tolerances.wall_thickness_mm)
-        ]
+        classes, segments = _error_classes(t, ref, ctx, shape, spacing, scheme, tolerances.wall_thickness_mm)
+        out["error_classes"] = [e.as_dict() for e in classes]
+        out["segments"] = [s.as_dict() for s in segments]
     return Assessment(payload=out, trainee=t, reference=ref)
 
 
@@ -294,10 +295,11 @@ def _error_classes(
     spacing: tuple[float, float],
     scheme: SectorScheme | None,
     region_tolerance_mm: float,
-) -> list[ErrorClass]:
-    """The trainee's error classes (:mod:`backend.cmr.error_classes`), with consequences on this image's map."""
+) -> tuple[list[ErrorClass], list[SegmentDiscrepancy]]:
+    """The trainee's error classes and segment discrepancies (:mod:`backend.cmr.error_classes`), with consequences
+    on this image's map."""
     if t.endo is None or t.epi is None or ref.endo is None or ref.epi is None or scheme is None:
-        return []
+        return [], []
     q = ctx.quantity
     map_ms, name = None, None
     if q == MapQuantity.T2STAR:
@@ -305,9 +307,10 @@ def _error_classes(
     elif q in (MapQuantity.T1, MapQuantity.T2):
         frame = ctx.image.pixels if ctx.image.pixels.ndim == 2 else ctx.image.display_frame()
         map_ms, name = frame, "T1" if q == MapQuantity.T1 else "T2"
-    return classify_errors(
-        (t.endo, t.epi),
-        (ref.endo, ref.epi),
+    walls_t, walls_r = (t.endo, t.epi), (ref.endo, ref.epi)
+    classes = classify_errors(
+        walls_t,
+        walls_r,
         shape=shape,
         pixel_spacing_mm=spacing,
         scheme=scheme,
@@ -315,6 +318,10 @@ def _error_classes(
         map_ms=map_ms,
         quantity_name=name,
     )
+    segments = segment_discrepancy(
+        walls_t, walls_r, shape=shape, pixel_spacing_mm=spacing, scheme=scheme, map_ms=map_ms
+    )
+    return classes, segments
 
 
 def to_json_ready(payload: Any) -> Any:

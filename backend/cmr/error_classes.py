@@ -406,3 +406,104 @@ def _changed(
     if outward:  # the inner myocardium given to the cavity
         return c_myo & t_cav, False
     return t_myo & c_cav, True  # cavity (trabeculae, blood) included
+
+
+@dataclass(frozen=True)
+class SegmentDiscrepancy:
+    """The discrepancy in one of the six mid-ventricular segments (the bullseye of the feedback page and the PDFs).
+
+    Attributes
+    ----------
+    name : str
+        The segment's name (AHA name with an RV insertion point, else "sector k").
+    signed_distance_mm : float or None
+        Mean signed distance of the trainee's walls to the consensus in the segment (both walls' samples pooled,
+        arc-length weighted; positive: outside the consensus), mm.
+    endocardium_mm, epicardium_mm : float or None
+        The same per wall.
+    delta_map : float or None
+        Trainee minus consensus myocardial mean of the map inside the segment (ms); None without a map or pixels.
+    """
+
+    name: str
+    signed_distance_mm: float | None
+    endocardium_mm: float | None
+    epicardium_mm: float | None
+    delta_map: float | None
+
+    def as_dict(self) -> dict:
+        """Plain form: ``{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "delta_map"}``."""
+        return {
+            "name": self.name,
+            "signed_distance_mm": self.signed_distance_mm,
+            "endocardium_mm": self.endocardium_mm,
+            "epicardium_mm": self.epicardium_mm,
+            "delta_map": self.delta_map,
+        }
+
+
+def segment_discrepancy(
+    trainee: tuple[np.ndarray, np.ndarray],
+    consensus: tuple[np.ndarray, np.ndarray],
+    *,
+    shape: tuple[int, int],
+    pixel_spacing_mm: Spacing,
+    scheme: SectorScheme,
+    map_ms: np.ndarray | None = None,
+) -> list[SegmentDiscrepancy]:
+    """Per segment: the signed distance of the trainee's walls to the consensus, and the map difference.
+
+    Unlike :func:`classify_errors`, nothing is removed first (a shift shows as opposite signs on opposite
+    segments): this is what the bullseye colours.
+
+    Parameters
+    ----------
+    trainee, consensus : (endocardium, epicardium)
+        Closed polygons, ndarray shape (N, 2), ``(x, y)`` pixel coordinates.
+    shape : (rows, columns)
+    pixel_spacing_mm : (dy, dx)
+        Pixel spacing, mm.
+    scheme : SectorScheme
+        The consensus's sector layout.
+    map_ms : ndarray, shape (rows, columns), or None
+        The map (ms) whose segment means are compared.
+
+    Returns
+    -------
+    list of 6 SegmentDiscrepancy
+        In the order of ``scheme.names``.
+    """
+    (t_endo, t_epi), (c_endo, c_epi) = trainee, consensus
+    dy, dx = float(pixel_spacing_mm[0]), float(pixel_spacing_mm[1])
+    scale = np.array([dx, dy])
+    per_wall: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, tp, cp in (("endocardium", t_endo, c_endo), ("epicardium", t_epi, c_epi)):
+        samples = resample_contour(np.asarray(tp, float), STEP_MM, pixel_spacing_mm)
+        per_wall[name] = (_signed_distances(samples, np.asarray(cp, float), scale), sector_index(samples, scheme))
+    seg_map: np.ndarray | None = None
+    t_myo = c_myo = None
+    if map_ms is not None:
+        t_whole, c_whole = polygon_to_mask(t_epi, shape), polygon_to_mask(c_epi, shape)
+        t_myo = t_whole & ~polygon_to_mask(t_endo, shape)
+        c_myo = c_whole & ~polygon_to_mask(c_endo, shape)
+        yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+        seg_map = sector_index(np.c_[xx.ravel(), yy.ravel()].astype(float), scheme).reshape(shape)
+    out = []
+    for k, name in enumerate(scheme.names):
+        vals = {w: d[s == k] for w, (d, s) in per_wall.items()}
+        pooled = np.concatenate(list(vals.values()))
+        dmap = None
+        if seg_map is not None and map_ms is not None and t_myo is not None and c_myo is not None:
+            tm = _mean_of(map_ms, t_myo & (seg_map == k))
+            cm = _mean_of(map_ms, c_myo & (seg_map == k))
+            dmap = None if tm is None or cm is None else tm - cm
+        out.append(
+            SegmentDiscrepancy(
+                name,
+                float(pooled.mean()) if pooled.size else None,
+                float(vals["endocardium"].mean()) if vals["endocardium"].size else None,
+                float(vals["epicardium"].mean()) if vals["epicardium"].size else None,
+                dmap,
+            )
+        )
+    return out

@@ -27,7 +27,8 @@ Shape (all distances mm, times ms; ``None`` where a value is undefined)::
                  "checks": [{"quantity", "label", "measured", "limit", "unit", "comparison", "passed", "margin",
                              "message"}]},
      "warnings": [{"code", "message"}],
-     "error_classes": [{"structure", "kind", "size_mm", "sectors", "explanation", "map_effect"}]}
+     "error_classes": [{"structure", "kind", "size_mm", "sectors", "explanation", "map_effect"}],
+     "segments": [{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "delta_map"}] (6, or [])}
 
 Tolerance defaults (:data:`DEFAULT_TOLERANCES`, the one place they are written; a dataset overrides them):
 
@@ -463,6 +464,7 @@ def evaluation_summary(
         "verdict": None,
         "warnings": _warnings(payload),
         "error_classes": [dict(e) for e in payload.get("error_classes") or []],
+        "segments": [dict(g) for g in payload.get("segments") or []],
     }
     if ref is None or payload.get("agreement") is None:
         reason = no_consensus_reason or "There is no consensus to compare with; your own values are shown."

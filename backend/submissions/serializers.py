@@ -129,6 +129,16 @@ class ErrorClassSerializer(serializers.Serializer):
     map_effect = _float(help_text="the change of the trainee's myocardial mean this error causes, ms")
 
 
+class SegmentDiscrepancySerializer(serializers.Serializer):
+    """One of the six mid-ventricular segments of the bullseye (``backend.cmr.error_classes``)."""
+
+    name = serializers.CharField()
+    signed_distance_mm = _float(help_text="mean signed distance of both walls to the consensus; + outside, mm")
+    endocardium_mm = _float()
+    epicardium_mm = _float()
+    delta_map = _float(help_text="trainee minus consensus myocardial mean in the segment, ms")
+
+
 class EvaluationSummarySerializer(serializers.Serializer):
     """The stored evaluation summary (``backend.cmr.summary``)."""
 
@@ -143,6 +153,7 @@ class EvaluationSummarySerializer(serializers.Serializer):
     verdict = VerdictSerializer()
     warnings = SummaryWarningSerializer(many=True)
     error_classes = ErrorClassSerializer(many=True)
+    segments = SegmentDiscrepancySerializer(many=True, help_text="the bullseye: six segments, or none")
 
 
 class UserSerializer(serializers.Serializer):

@@ -169,3 +169,48 @@ def test_the_simulated_trainee_errors_of_the_shared_frames_get_their_class_and_s
     assert all(not k or ("extra_region", "endocardium") in k for k in confusion["trabeculae"])
     # A smooth warp of both walls moves the ring as a whole: it is (at least) a shift.
     assert sum(c for k, c in confusion["warp"].items() if ("shift", "both") in k) >= 0.8 * n
+
+
+def test_the_bullseye_segments_match_a_hand_computation():
+    from backend.cmr.error_classes import segment_discrepancy
+
+    scheme = sector_scheme(ring(15))
+
+    # The epicardium 2 mm out between display angles 70 and 110 degrees, inside sector 1 (60-120). Along the
+    # sector's epicardium: a 40-degree arc at radius 25 at +2 mm, two radial steps of 2 mm at a mean of +1 mm, and
+    # 20 degrees of arc at radius 23 at 0; its endocardium (60 degrees at radius 15) is at 0. Arc-length means:
+    arc_out, steps, arc_rest, endo = np.radians(40) * 25, 2 * 2.0, np.radians(20) * 23, np.radians(60) * 15
+    epi_mean = (2.0 * arc_out + 1.0 * steps) / (arc_out + steps + arc_rest)
+    pooled_mean = (2.0 * arc_out + 1.0 * steps) / (arc_out + steps + arc_rest + endo)
+
+    def outward(t):
+        disp = np.degrees(np.mod(-t, 2 * np.pi))
+        return np.where((disp > 70) & (disp < 110), 2.0, 0.0)
+
+    t1 = np.full(SHAPE, 1000.0)
+    t1[:, :60] = 1100.0  # the left half of the image is 100 ms longer
+    segs = segment_discrepancy(
+        (ring(15, n=7200), ring(23, n=7200, wobble=outward)),
+        CONSENSUS,
+        shape=SHAPE,
+        pixel_spacing_mm=(1.0, 1.0),
+        scheme=scheme,
+        map_ms=t1,
+    )
+    assert [s.name for s in segs] == list(scheme.names)
+    assert segs[0].epicardium_mm == pytest.approx(epi_mean, abs=0.02) and segs[0].endocardium_mm == pytest.approx(
+        0.0, abs=1e-3
+    )
+    assert segs[0].signed_distance_mm == pytest.approx(pooled_mean, abs=0.02)
+    for s in segs[1:]:
+        assert abs(s.signed_distance_mm) < 0.05
+    # The map difference of sector 1 by hand: the trainee's added pixels in that sector against the consensus's.
+    from backend.cmr.segments import sector_index
+
+    yy, xx = np.mgrid[0:120, 0:120]
+    seg = sector_index(np.c_[xx.ravel(), yy.ravel()].astype(float), scheme).reshape(SHAPE)
+    t_myo = polygon_to_mask(ring(23, n=7200, wobble=outward), SHAPE) & ~polygon_to_mask(ring(15, n=7200), SHAPE)
+    c_myo = polygon_to_mask(CONSENSUS[1], SHAPE) & ~polygon_to_mask(CONSENSUS[0], SHAPE)
+    want = t1[t_myo & (seg == 0)].mean() - t1[c_myo & (seg == 0)].mean()
+    assert segs[0].delta_map == pytest.approx(want, abs=1e-9)
+    assert segs[3].delta_map == pytest.approx(t1[t_myo & (seg == 3)].mean() - t1[c_myo & (seg == 3)].mean(), abs=1e-9)

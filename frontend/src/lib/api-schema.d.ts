@@ -659,6 +659,8 @@ export interface components {
             error_classes: components["schemas"]["ErrorClass"][];
             map_quantity: (components["schemas"]["MapQuantityEnum"] | components["schemas"]["NullEnum"]) | null;
             map_unit: (components["schemas"]["MapUnitEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description the bullseye: six segments, or none */
+            segments: components["schemas"]["SegmentDiscrepancy"][];
             tolerances: components["schemas"]["Tolerances"];
             trainee: components["schemas"]["RaterValues"];
             verdict: components["schemas"]["Verdict"];
@@ -838,6 +840,24 @@ export interface components {
          * @enum {string}
          */
         ResultEnum: "within" | "outside" | "not_assessed";
+        /** @description One of the six mid-ventricular segments of the bullseye (``backend.cmr.error_classes``). */
+        SegmentDiscrepancy: {
+            /**
+             * Format: double
+             * @description trainee minus consensus myocardial mean in the segment, ms
+             */
+            delta_map: number | null;
+            /** Format: double */
+            endocardium_mm: number | null;
+            /** Format: double */
+            epicardium_mm: number | null;
+            name: string;
+            /**
+             * Format: double
+             * @description mean signed distance of both walls to the consensus; + outside, mm
+             */
+            signed_distance_mm: number | null;
+        };
         /**
          * @description * `gold_standard` - Gold standard
          *     * `expert` - Individual expert

@@ -79,6 +79,7 @@ export function summary(overrides: Partial<EvaluationSummary> = {}): EvaluationS
     verdict: verdict(),
     warnings: [],
     error_classes: [],
+    segments: [],
     ...overrides,
   };
 }
