@@ -2,6 +2,7 @@
 // and caps request body size and backend time. See README.md.
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -118,6 +119,7 @@ export function resolveOptions(options = {}) {
     staticDir: parseStaticDir('staticDir', o.staticDir),
     maxBodyBytes: parseInteger('maxBodyBytes', o.maxBodyBytes, { min: 1 }),
     proxyTimeoutMs: parseInteger('proxyTimeoutMs', o.proxyTimeoutMs, { min: 1, max: 2_147_483_647 }),
+    spoolDir: o.spoolDir === undefined ? os.tmpdir() : parseStaticDir('spoolDir', o.spoolDir),
     log: typeof o.log === 'function' ? o.log : (...args) => console.error(...args),
   };
 }
@@ -179,7 +181,16 @@ const STATE = Symbol('myoqa.proxy.state');
 /** Per-request proxy bookkeeping: the upstream request, the deadline timer and what went wrong. */
 function stateOf(req) {
   if (!req[STATE]) {
-    req[STATE] = { proxyReq: null, timer: null, tooLarge: false, timedOut: false };
+    req[STATE] = {
+      proxyReq: null,
+      timer: null,
+      tooLarge: false,
+      timedOut: false,
+      spool: null, // the file a chunked body was read into (sent on with a Content-Length)
+      uploadCut: false, // the backend stopped reading the body (it answered early)
+      answered: false, // the backend's response has arrived
+      answerComplete: false, // ... and has been read to its end
+    };
   }
   return req[STATE];
 }
@@ -189,6 +200,35 @@ function abortUpstream(state) {
   if (state.proxyReq && !state.proxyReq.destroyed) state.proxyReq.destroy();
 }
 
+/** Write errors of a backend that stopped reading the body and closed: its answer may still be on the way. */
+const EARLY_ANSWER_ERRORS = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * Keep reading the backend's answer when writing the body to it fails.
+ *
+ * Django answers some requests (403 for an anonymous upload, 400 for a missing field) without reading the body,
+ * and closes the connection: the next write of the body fails (EPIPE / ECONNRESET) while the answer is already
+ * in the socket's receive buffer. Node destroys a socket on a write error, which loses that answer (a 502). Here a
+ * failed write only stops the upload (the rest is discarded); the socket stays open for reading, so the answer
+ * arrives as usual, and a backend that closed without answering still ends in an error (502).
+ */
+function keepReadingAfterWriteErrors(socket, state) {
+  const wrap = (write) =>
+    function wrapped(...args) {
+      const cb = args.pop();
+      return write.call(this, ...args, (err) => {
+        if (err && EARLY_ANSWER_ERRORS.has(err.code) && !this.destroyed) {
+          state.uploadCut = true;
+          cb();
+        } else {
+          cb(err);
+        }
+      });
+    };
+  if (typeof socket._write === 'function') socket._write = wrap(socket._write);
+  if (typeof socket._writev === 'function') socket._writev = wrap(socket._writev);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------------
@@ -196,13 +236,14 @@ function abortUpstream(state) {
 /**
  * Build the proxy (not listening yet).
  *
- * @param {object} [options] backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, log (defaults: DEFAULTS).
+ * @param {object} [options] backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, log (defaults: DEFAULTS), spoolDir
+ *   (where chunked bodies are buffered; default the system's temporary folder, $TMPDIR).
  * @returns {http.Server} call `.listen()` on it; `server.myoqa` holds the resolved options.
  * @throws {ConfigError} on a bad option.
  */
 export function createServer(options = {}) {
   const config = resolveOptions(options);
-  const { backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, log } = config;
+  const { backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, spoolDir, log } = config;
   const indexHtml = path.join(staticDir, 'index.html');
   const assetsDir = path.join(staticDir, 'assets') + path.sep;
   const tooLargeBody = { detail: `The upload is larger than the limit of ${formatMegabytes(maxBodyBytes)} MB.` };
@@ -287,6 +328,62 @@ export function createServer(options = {}) {
     next();
   });
 
+  // A chunked body (no Content-Length) is read into a temporary file first, counted against the cap, and sent on
+  // with a Content-Length: Django (WSGI) reads a body only up to its Content-Length, so without one it would see
+  // an empty body and answer "please choose the file" before a byte of an oversized upload was counted.
+  app.use((req, res, next) => {
+    if (!isApiPath(req.path) || req.headers['content-length'] !== undefined || !req.headers['transfer-encoding']) {
+      next();
+      return;
+    }
+    const state = stateOf(req);
+    const dir = fs.mkdtempSync(path.join(spoolDir, 'myoqa-proxy-body-'));
+    const file = path.join(dir, 'body');
+    const out = fs.createWriteStream(file);
+    let removed = false;
+    const remove = () => {
+      if (removed) return;
+      removed = true;
+      out.destroy();
+      fs.rm(dir, { recursive: true, force: true }, () => {});
+    };
+    res.once('close', remove);
+    req.once('close', () => {
+      if (!req.complete) remove();
+    });
+    let size = 0;
+    req.on('data', (chunk) => {
+      if (state.tooLarge) {
+        remove();
+        return;
+      }
+      size += chunk.length;
+      if (!out.write(chunk)) {
+        req.pause();
+        out.once('drain', () => {
+          if (!state.tooLarge) req.resume();
+        });
+      }
+    });
+    req.once('end', () => {
+      if (state.tooLarge || removed) return;
+      out.end(() => {
+        if (state.tooLarge || removed || res.writableEnded) return;
+        req.headers['content-length'] = String(size);
+        delete req.headers['transfer-encoding'];
+        state.spool = file;
+        next();
+      });
+    });
+    out.once('error', (err) => {
+      log(`proxy: ${req.method} ${req.originalUrl}: cannot buffer the upload: ${err.message}`);
+      remove();
+      req.resume();
+      sendJson(res, 503, { detail: 'The server cannot take the upload now; please try again in a few minutes.' });
+    });
+    req.resume();
+  });
+
   const apiProxy = createProxyMiddleware({
     target: backendUrl,
     pathFilter: (pathname) => isApiPath(pathname),
@@ -299,13 +396,45 @@ export function createServer(options = {}) {
       proxyReq(proxyReq, req) {
         const state = stateOf(req);
         state.proxyReq = proxyReq;
-        if (state.tooLarge || state.timedOut) proxyReq.destroy();
+        if (state.tooLarge || state.timedOut) {
+          proxyReq.destroy();
+          return;
+        }
+        if (proxyReq.socket) keepReadingAfterWriteErrors(proxyReq.socket, state);
+        proxyReq.once('response', () => {
+          state.answered = true;
+        });
+        if (state.spool) {
+          // The request was read to its end already: the proxy's pipe from it would end this request at once.
+          // Hold that end until the buffered body has been written.
+          const end = proxyReq.end;
+          proxyReq.end = function heldEnd() {
+            return this;
+          };
+          const body = fs.createReadStream(state.spool);
+          body.on('data', () => state.timer?.refresh());
+          body.once('end', () => {
+            proxyReq.end = end;
+            proxyReq.end();
+          });
+          body.once('error', (err) => proxyReq.destroy(err));
+          body.pipe(proxyReq, { end: false });
+        }
       },
       proxyRes(proxyRes, req, res) {
         const state = stateOf(req);
+        state.answered = true;
         state.timer?.refresh();
         proxyRes.on('data', () => state.timer?.refresh());
-        proxyRes.once('end', () => clearTimeout(state.timer));
+        proxyRes.once('end', () => {
+          state.answerComplete = true;
+          clearTimeout(state.timer);
+        });
+        if (state.uploadCut || !req.complete) {
+          // An early answer: the rest of the body is not for the backend. Read and discard it (Node does once
+          // the response has ended) so that the client, still sending, gets to see the answer.
+          req.unpipe();
+        }
         res.once('close', () => {
           if (!res.writableEnded) proxyRes.destroy();
         });
@@ -316,6 +445,7 @@ export function createServer(options = {}) {
       },
       error(err, req, res) {
         const state = stateOf(req);
+        if (state.answerComplete) return; // the backend answered in full, then closed while the body was sent
         clearTimeout(state.timer);
         if (state.tooLarge || res?.writableEnded) return; // answered already (413, or 504 before connecting)
         if (typeof res?.writeHead !== 'function') return; // not an HTTP response (no WebSockets here)

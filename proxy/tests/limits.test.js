@@ -63,12 +63,8 @@ describe('body size cap', () => {
     assert.equal(upstream.requests.length, before);
   });
 
-  test('it answers 413 to a chunked body that grows over the limit and aborts the upstream request', async () => {
-    const done = new Promise((resolve) => {
-      upstream.events.on('request-done', (record) => {
-        if (record.url === '/api/uploads/chunked-too-large/') resolve(record);
-      });
-    });
+  test('it answers 413 to a chunked body that grows over the limit without contacting the backend', async () => {
+    const before = upstream.requests.length;
     let stop = false;
     const chunk = crypto.randomBytes(64 * 1024);
     async function* chunks() {
@@ -87,9 +83,7 @@ describe('body size cap', () => {
     });
     assert.equal(res.status, 413);
     assert.deepEqual(json(res), TOO_LARGE);
-    const record = await done;
-    assert.equal(record.complete, false, 'the upstream request was aborted');
-    assert.ok(record.bytes <= MB + chunk.length, `upstream got ${record.bytes} bytes`);
+    assert.equal(upstream.requests.length, before, 'a chunked body is counted before the backend sees it');
   });
 
   test('it counts an over-limit Content-Length on any path, not only /api', async () => {
