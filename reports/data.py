@@ -177,6 +177,11 @@ class Attempt:
         The verdict stored with the evaluation (:func:`attempt_within`).
     verdict_message : str
         Its sentence: which tolerance failed and by how much.
+    error_classes : list of dict
+        The attempt's error classes (``backend.cmr.error_classes``: structure, kind, size_mm, sectors,
+        explanation, map_effect), as stored with its evaluation.
+    segments : list of dict
+        Its six bullseye segments (name, signed_distance_mm, endocardium_mm, epicardium_mm, delta_map), or none.
     consensus_source : str
         What the attempt was compared with (gold standard, CNN consensus, team average...).
     overlay_png : bytes or None
