@@ -30,3 +30,13 @@ def trainee_get(*, user: User, trainee_id: int) -> User:
             raise User.DoesNotExist
         return user
     return User.objects.filter(cohorts__supervisor=user).distinct().get(pk=trainee_id)
+
+
+def cohort_trainee_get(*, cohort: Cohort, user_id: int) -> User:
+    """A trainee of ``cohort``; raises ``User.DoesNotExist``."""
+    return cohort.trainees.get(pk=user_id)
+
+
+def cohorts_shared(*, supervisor: User, trainee: User) -> list[Cohort]:
+    """The cohorts of ``supervisor`` that ``trainee`` is in (what a supervisor's view of a trainee covers)."""
+    return list(Cohort.objects.filter(supervisor=supervisor, trainees=trainee).order_by("name", "id"))

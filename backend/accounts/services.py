@@ -42,16 +42,29 @@ def cohort_create(*, supervisor: User, name: str) -> Cohort:
 def cohort_add_trainee(*, cohort: Cohort, username: str, full_name: str = "", password: str = "") -> User:
     """Add a trainee to a cohort, creating the account when the username is new.
 
+    A trainee belongs to one supervisor's cohorts: an existing trainee who is in a cohort of another supervisor is
+    refused (that supervisor removes them first), so that no supervisor reaches another's trainees, and their work,
+    by enrolling a username. The other supervisor's name is not told.
+
     Raises
     ------
     ValidationError
-        The username belongs to a supervisor, or a new account has no password.
+        The username belongs to a supervisor, or to a trainee of another supervisor's cohort, or a new account has
+        no password.
     """
-    user = User.objects.filter(username=username.strip()).first()
+    name = username.strip()
+    user = User.objects.filter(username=name).first()
     if user is None:
         user = user_create(username=username, password=password, role=Role.TRAINEE, full_name=full_name)
     elif not user.is_trainee:
-        raise ValidationError(f"{username!r} is a supervisor account, not a trainee.")
+        raise ValidationError({"username": f"{name!r} is a supervisor account, not a trainee."})
+    elif user.cohorts.exclude(supervisor_id=cohort.supervisor_id).exists():
+        raise ValidationError(
+            {
+                "username": f"{name!r} is a trainee in another supervisor's cohort; they can be enrolled here once "
+                "that supervisor has removed them, or choose a new username."
+            }
+        )
     cohort.trainees.add(user)
     return user
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from backend.accounts.models import User
@@ -74,3 +75,16 @@ def reference_visible(*, user: User, case: Case) -> bool:
     if case.dataset.feedback_mode != FeedbackMode.REVEAL:
         return False
     return case.submissions.filter(trainee=user).exists()
+
+
+def team_consensus_shown(*, user: User, reference: ReferenceContour) -> bool:
+    """May ``user`` see ``reference`` drawn as contours, as far as who it was voted from goes?
+
+    A team consensus (majority vote of the trainees' latest contours) is shown to a trainee as contours only when
+    at least ``settings.TEAM_CONSENSUS_MIN_CONTOURS_SHOWN`` submissions were voted: with fewer, the vote shows where
+    a few classmates agree, to the half pixel. Below that a trainee gets the numbers only. Supervisors (who see every
+    trainee's contours anyway) and the other kinds of consensus are not limited.
+    """
+    if user.is_supervisor or reference.kind != ReferenceKind.TEAM:
+        return True
+    return len(reference.contributors or []) >= settings.TEAM_CONSENSUS_MIN_CONTOURS_SHOWN

@@ -129,6 +129,9 @@ CMR_IRON_THRESHOLDS = env_json("MYOQA_IRON_THRESHOLDS", None)
 CMR_MAX_UPLOAD_BYTES = env_int("MYOQA_MAX_UPLOAD_BYTES", 200_000_000)
 CMR_MAX_CONTOUR_BYTES = env_int("MYOQA_MAX_CONTOUR_BYTES", 20_000_000)
 CMR_PARSE_TIMEOUT_S = env_int("MYOQA_PARSE_TIMEOUT_S", 10)
+# A team consensus is shown to trainees as contours only when voted from at least this many submissions (numbers
+# only below it: a vote of 3 shows where two classmates agree).
+TEAM_CONSENSUS_MIN_CONTOURS_SHOWN = env_int("MYOQA_TEAM_CONSENSUS_MIN_CONTOURS_SHOWN", 5)
 
 LOGGING = {
     "version": 1,

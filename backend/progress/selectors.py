@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from backend.accounts.models import Cohort, User
+from backend.accounts.selectors import cohorts_shared
 from backend.cases.models import Dataset, ReferenceKind
 from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_read
@@ -60,18 +61,41 @@ def _report_tolerances(dataset: Dataset | None, attempts: list[Attempt]) -> Tole
     return Tolerances.for_quantity(dataset.tolerances() if dataset else DEFAULT_TOLERANCES, quantity)
 
 
-def _datasets_of(trainee: User, cohorts: list[Cohort]) -> list[Dataset]:
-    return list(Dataset.objects.filter(cohorts__in=cohorts).distinct().order_by("id"))
+def _datasets_of(cohorts: list[Cohort], reader: User | None) -> list[Dataset]:
+    qs = Dataset.objects.filter(cohorts__in=cohorts)
+    if reader is not None and reader.is_supervisor:
+        qs = qs.filter(created_by=reader)
+    return list(qs.distinct().order_by("id"))
 
 
-def trainee_report_data(*, trainee: User, cohorts: list[Cohort] | None = None) -> TraineeReportData:
+def report_cohorts(*, trainee: User, reader: User) -> list[Cohort]:
+    """The cohorts a trainee's report covers for ``reader``: all of the trainee's for the trainee themself, only
+    the reader's own cohorts for a supervisor (never another supervisor's cohorts, cases or scores)."""
+    if reader.is_supervisor:
+        return cohorts_shared(supervisor=reader, trainee=trainee)
+    return list(trainee.cohorts.order_by("name", "id"))
+
+
+def trainee_report_data(
+    *, trainee: User, cohorts: list[Cohort] | None = None, reader: User | None = None
+) -> TraineeReportData:
     """Everything a trainee's report shows: their evaluated attempts on their cohorts' datasets, in time order.
+
+    Parameters
+    ----------
+    trainee : User
+    cohorts : the cohorts covered; default :func:`report_cohorts` for ``reader`` (all of the trainee's when no
+        reader is given). A supervisor passes only theirs.
+    reader : who the report is for; a supervisor's report covers only datasets they created.
 
     The overlays of the ``N_THUMBNAILS`` attempts with the lowest myocardial Dice are attached (the largest
     discrepancies); the tolerances and accreditation rule are the first dataset's.
     """
-    cohorts = cohorts if cohorts is not None else list(trainee.cohorts.all())
-    datasets = _datasets_of(trainee, cohorts)
+    if cohorts is None:
+        cohorts = report_cohorts(trainee=trainee, reader=reader) if reader is not None else list(trainee.cohorts.all())
+    if reader is not None and reader.is_supervisor:
+        cohorts = [c for c in cohorts if c.supervisor_id == reader.pk]
+    datasets = _datasets_of(cohorts, reader)
     subs = list(
         Submission.objects.filter(trainee=trainee, case__dataset__in=datasets, status=EvaluationStatus.DONE)
         .select_related(
@@ -116,7 +140,7 @@ def cohort_report_data(*, cohort: Cohort, progress: Callable[[int], None] | None
     trainees = list(cohort.trainees.order_by("last_name", "first_name", "username"))
     per = []
     for i, t in enumerate(trainees):
-        per.append(trainee_report_data(trainee=t, cohorts=[cohort]))
+        per.append(trainee_report_data(trainee=t, cohorts=[cohort], reader=cohort.supervisor))
         if progress:
             progress(int(60 * (i + 1) / max(len(trainees), 1)))
     datasets = list(cohort.datasets.order_by("id"))

@@ -53,7 +53,9 @@ def render_report(job: ReportJob, progress=lambda p, m="": None) -> bytes:
     if job.kind == ReportKind.TRAINEE:
         assert job.trainee is not None  # report_request sets the trainee of a trainee report
         progress(10, "Collecting the attempts")
-        trainee_data = trainee_report_data(trainee=job.trainee)
+        # A supervisor's request covers only their own cohorts; the trainee's own (or the CLI's, no requester) all.
+        reader = job.requested_by if job.requested_by_id is not None else None
+        trainee_data = trainee_report_data(trainee=job.trainee, reader=reader)
         progress(40, "Drawing the charts")
         return render_trainee_report(trainee_data)
     assert job.cohort is not None  # and the cohort of a class report
