@@ -11,6 +11,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.core.api import validated
+
 from . import selectors, services
 from .models import User
 
@@ -33,8 +35,8 @@ def cohort_out(c) -> dict:
 
 
 class LoginIn(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField()
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
 class CohortIn(serializers.Serializer):
@@ -43,8 +45,10 @@ class CohortIn(serializers.Serializer):
 
 class TraineeIn(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    full_name = serializers.CharField(required=False, allow_blank=True, default="")
-    password = serializers.CharField(required=False, allow_blank=True, default="")
+    full_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    password = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=4096, trim_whitespace=False
+    )
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -61,9 +65,8 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginIn, responses={200: dict})
     def post(self, request):
-        data = LoginIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        v = validated(LoginIn, request.data)
+        user = authenticate(request, username=v["username"], password=v["password"])
         if user is None:
             return Response({"detail": "Wrong username or password."}, status=status.HTTP_400_BAD_REQUEST)
         login(request, user)
@@ -85,11 +88,10 @@ class CohortListView(APIView):
 
     @extend_schema(request=CohortIn, responses={201: dict})
     def post(self, request):
-        data = CohortIn(data=request.data)
-        data.is_valid(raise_exception=True)
         if not request.user.is_supervisor:
             return Response({"detail": "Only supervisors create cohorts."}, status=status.HTTP_403_FORBIDDEN)
-        c = services.cohort_create(supervisor=request.user, name=data.validated_data["name"])
+        v = validated(CohortIn, request.data)
+        c = services.cohort_create(supervisor=request.user, name=v["name"])
         return Response(cohort_out(c), status=status.HTTP_201_CREATED)
 
 
@@ -97,14 +99,13 @@ class CohortTraineesView(APIView):
     @extend_schema(request=TraineeIn, responses={200: dict})
     def post(self, request, cohort_id: int):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
-        data = TraineeIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.cohort_add_trainee(cohort=cohort, **data.validated_data)
+        v = validated(TraineeIn, request.data)
+        services.cohort_add_trainee(cohort=cohort, **v)
         return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))
 
 
 class CohortTraineeView(APIView):
     def delete(self, request, cohort_id: int, user_id: int):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
-        services.cohort_remove_trainee(cohort=cohort, user=cohort.trainees.get(pk=user_id))
+        services.cohort_remove_trainee(cohort=cohort, user=selectors.cohort_trainee_get(cohort=cohort, user_id=user_id))
         return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))

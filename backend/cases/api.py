@@ -9,11 +9,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts import selectors as account_selectors
 from backend.accounts.models import Cohort
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
 from backend.cmr.dicom import image_from_bytes
 from backend.cmr.summary import DEFAULT_TOLERANCES
-from backend.core.api import FILE_RENDERERS
+from backend.core.api import FILE_RENDERERS, IdField, validated
 from backend.core.storage import file_path, file_read
 
 from . import selectors, services
@@ -63,28 +64,60 @@ def case_out(c, user) -> dict:
         },
         "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
         "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
-        "reference_available": selectors.reference_visible(user=user, case=c)
-        and selectors.current_reference(case=c, user=user) is not None,
+        "reference_available": _reference_shown(c, user) is not None,
     }
 
 
+def _reference_shown(c, user):
+    """The consensus of case ``c`` that ``user`` may see drawn as contours now, or None."""
+    if not selectors.reference_visible(user=user, case=c):
+        return None
+    ref = selectors.current_reference(case=c, user=user)
+    return ref if ref is not None and selectors.team_consensus_shown(user=user, reference=ref) else None
+
+
+def _tolerance(limit: float, **kw) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0.0, max_value=limit, **kw)
+
+
 class DatasetIn(serializers.Serializer):
+    """A dataset's settings; ``cohort_ids`` must name cohorts the requesting supervisor runs (context ``user``)."""
+
     name = serializers.CharField(max_length=160)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    cohort_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    cohort_ids = serializers.ListField(child=IdField(what="cohort"), required=False, default=list, max_length=1000)
     consensus_source = serializers.ChoiceField(choices=ConsensusSource.choices, default=ConsensusSource.GOLD_STANDARD)
     feedback_mode = serializers.ChoiceField(choices=FeedbackMode.choices, default=FeedbackMode.REVEAL)
-    tolerance_dice = serializers.FloatField(default=DEFAULT_TOLERANCES.dice, min_value=0.0, max_value=1.0)
-    tolerance_t1_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t1_ms, min_value=0.0)
-    tolerance_t2_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t2_ms, min_value=0.0)
-    tolerance_t2star_percent = serializers.FloatField(
-        default=DEFAULT_TOLERANCES.t2star_percent, allow_null=True, min_value=0.0
+    tolerance_dice = _tolerance(1.0, default=DEFAULT_TOLERANCES.dice)
+    tolerance_t1_ms = _tolerance(10_000.0, default=DEFAULT_TOLERANCES.t1_ms)
+    tolerance_t2_ms = _tolerance(10_000.0, default=DEFAULT_TOLERANCES.t2_ms)
+    tolerance_t2star_percent = _tolerance(1000.0, default=DEFAULT_TOLERANCES.t2star_percent, allow_null=True)
+    tolerance_t2star_ms = _tolerance(10_000.0, default=DEFAULT_TOLERANCES.t2star_ms, allow_null=True)
+    tolerance_wall_thickness_mm = _tolerance(100.0, default=DEFAULT_TOLERANCES.wall_thickness_mm)
+    tolerance_hd95_mm = _tolerance(1000.0, default=DEFAULT_TOLERANCES.hd95_mm, allow_null=True)
+    accreditation_last_n = serializers.IntegerField(default=3, min_value=1, max_value=1000)
+    accreditation_min_cases = serializers.IntegerField(default=3, min_value=1, max_value=1000)
+
+    def validate_cohort_ids(self, ids: list[int]) -> list[Cohort]:
+        """The supervisor's cohorts of these ids; an id that is not one of theirs is refused (not dropped)."""
+        mine = {c.pk: c for c in account_selectors.cohort_list(user=self.context["user"]).filter(pk__in=ids)}
+        missing = [i for i in dict.fromkeys(ids) if i not in mine]
+        if missing:
+            raise serializers.ValidationError(f"You run no cohort with the number {missing[0]}.")
+        return [mine[i] for i in dict.fromkeys(ids)]
+
+
+class CaseIn(serializers.Serializer):
+    """The fields of a new case besides its files (``image``, ``gold_standard``, ``experts``, multipart)."""
+
+    dataset = IdField(
+        what="dataset",
+        error_messages={
+            "required": "Choose the dataset the case belongs to.",
+            "null": "Choose the dataset the case belongs to.",
+        },
     )
-    tolerance_t2star_ms = serializers.FloatField(default=DEFAULT_TOLERANCES.t2star_ms, allow_null=True, min_value=0.0)
-    tolerance_wall_thickness_mm = serializers.FloatField(default=DEFAULT_TOLERANCES.wall_thickness_mm, min_value=0.0)
-    tolerance_hd95_mm = serializers.FloatField(default=DEFAULT_TOLERANCES.hd95_mm, allow_null=True, min_value=0.0)
-    accreditation_last_n = serializers.IntegerField(default=3, min_value=1)
-    accreditation_min_cases = serializers.IntegerField(default=3, min_value=1)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class DatasetListView(APIView):
@@ -96,11 +129,8 @@ class DatasetListView(APIView):
     def post(self, request):
         if not request.user.is_supervisor:
             return Response({"detail": "Only supervisors create datasets."}, status=status.HTTP_403_FORBIDDEN)
-        data = DatasetIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        cohorts = Cohort.objects.filter(pk__in=v.pop("cohort_ids"), supervisor=request.user)
-        d = services.dataset_create(user=request.user, cohorts=list(cohorts), **v)
+        v = validated(DatasetIn, request.data, context={"user": request.user})
+        d = services.dataset_create(user=request.user, cohorts=v.pop("cohort_ids"), **v)
         return Response(dataset_out(d), status=status.HTTP_201_CREATED)
 
 
@@ -112,13 +142,8 @@ class DatasetDetailView(APIView):
     @extend_schema(request=DatasetIn, responses={200: dict})
     def patch(self, request, dataset_id: int):
         d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
-        data = DatasetIn(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        cohorts = None
-        if "cohort_ids" in v:
-            cohorts = list(Cohort.objects.filter(pk__in=v.pop("cohort_ids"), supervisor=request.user))
-        d = services.dataset_update(dataset=d, cohorts=cohorts, **v)
+        v = validated(DatasetIn, request.data, partial=True, context={"user": request.user})
+        d = services.dataset_update(dataset=d, cohorts=v.pop("cohort_ids", None), **v)
         return Response(dataset_out(d))
 
 
@@ -134,22 +159,16 @@ class CaseListView(APIView):
     def get(self, request):
         return Response([case_out(c, request.user) for c in selectors.case_list(user=request.user)])
 
-    @extend_schema(request=None, responses={201: dict})
+    @extend_schema(request=CaseIn, responses={201: dict})
     def post(self, request):
         if not request.user.is_supervisor:
             return Response({"detail": "Only supervisors create cases."}, status=status.HTTP_403_FORBIDDEN)
-        try:
-            dataset_id = int(request.data.get("dataset", ""))
-        except ValueError:
-            return Response(
-                {"detail": "Choose the dataset the case belongs to.", "field": "dataset"},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
+        v = validated(CaseIn, request.data)
+        d = selectors.dataset_get(user=request.user, dataset_id=v["dataset"], manage=True)
         case = services.case_create(
             user=request.user,
             dataset=d,
-            title=request.data.get("title", ""),
+            title=v["title"],
             image_files=request.FILES.getlist("image"),
             gold_standard=request.FILES.get("gold_standard"),
             experts=request.FILES.getlist("experts"),
@@ -195,8 +214,8 @@ class CaseReferenceView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, case_id: int):
         c = selectors.case_get(user=request.user, case_id=case_id)
-        ref = selectors.current_reference(case=c, user=request.user)
-        if ref is None or not selectors.reference_visible(user=request.user, case=c):
+        ref = _reference_shown(c, request.user)
+        if ref is None:
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         polys = contour_set_polygons(contour_set_from_bytes(file_read(ref.contours_file)), (c.rows, c.columns))
         return Response({"source": ref.kind, "version": ref.version, "contributors": len(ref.contributors), **polys})

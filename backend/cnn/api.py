@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.cases.models import Dataset
+from backend.core.api import IdField, validated
 
 from . import selectors, services
 from .models import ConsensusModel, Head, TrainingRun
@@ -95,12 +96,19 @@ class ModelDeactivateView(APIView):
 
 
 class TrainingRunIn(serializers.Serializer):
-    dataset_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    """A training run's settings (the ranges of :func:`backend.cnn.services.training_run_create`)."""
+
+    dataset_ids = serializers.ListField(child=IdField(what="dataset"), allow_empty=False, max_length=1000)
     head = serializers.ChoiceField(choices=Head.choices, default=Head.UNET)
-    width = serializers.FloatField(default=0.25)
-    epochs = serializers.IntegerField(default=6)
-    folds = serializers.IntegerField(default=3)
-    phantoms = serializers.IntegerField(default=24)
+    width = serializers.FloatField(default=0.25, min_value=0.0, max_value=1.0)
+    epochs = serializers.IntegerField(default=6, min_value=1, max_value=500)
+    folds = serializers.IntegerField(default=3, min_value=0, max_value=5)
+    phantoms = serializers.IntegerField(default=24, min_value=0, max_value=2000)
+
+    def validate_width(self, value: float) -> float:
+        if value <= 0:
+            raise serializers.ValidationError("Ensure this value is greater than 0.")
+        return value
 
 
 class TrainingRunListView(APIView):
@@ -115,9 +123,7 @@ class TrainingRunListView(APIView):
         denied = _supervisor_only(request)
         if denied:
             return denied
-        data = TrainingRunIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
+        v = validated(TrainingRunIn, request.data)
         ids = v.pop("dataset_ids")
         datasets = list(Dataset.objects.filter(pk__in=ids, created_by=request.user))
         if len(datasets) != len(set(ids)):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts import selectors as account_selectors
-from backend.core.api import FILE_RENDERERS
+from backend.core.api import FILE_RENDERERS, IdField, validated
 from backend.core.storage import file_path
 
 from . import selectors, services
@@ -31,22 +31,27 @@ def job_out(j: ReportJob) -> dict:
 
 
 class ReportIn(serializers.Serializer):
+    """What a report is about: a trainee (default: the requester) or a cohort (``cohort_id`` required)."""
+
     kind = serializers.ChoiceField(choices=["trainee", "cohort"])
-    trainee_id = serializers.IntegerField(required=False)
-    cohort_id = serializers.IntegerField(required=False)
+    trainee_id = IdField(what="trainee", required=False)
+    cohort_id = IdField(what="cohort", required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["kind"] == "cohort" and "cohort_id" not in attrs:
+            raise serializers.ValidationError({"cohort_id": ["Say which cohort the class report is for."]})
+        return attrs
 
 
 class ReportListView(APIView):
     @extend_schema(request=ReportIn, responses={201: dict})
     def post(self, request):
-        data = ReportIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = validated(ReportIn, request.data)
         trainee = cohort = None
         if v["kind"] == "trainee":
             trainee = account_selectors.trainee_get(user=request.user, trainee_id=v.get("trainee_id", request.user.pk))
         else:
-            cohort = account_selectors.cohort_get(user=request.user, cohort_id=v.get("cohort_id", 0), manage=True)
+            cohort = account_selectors.cohort_get(user=request.user, cohort_id=v["cohort_id"], manage=True)
         job = services.report_request(user=request.user, kind=v["kind"], trainee=trainee, cohort=cohort)
         return Response(job_out(job), status=status.HTTP_201_CREATED)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +13,7 @@ from backend.accounts.api import cohort_out, user_out
 from backend.cases import selectors as case_selectors
 from backend.cases.models import FeedbackMode, ReferenceKind
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
-from backend.core.api import FILE_RENDERERS, UploadError
+from backend.core.api import FILE_RENDERERS, validated
 from backend.core.storage import file_path, file_read
 
 from . import selectors, services
@@ -21,9 +21,27 @@ from .models import EvaluationStatus, Submission
 from .serializers import (
     AttemptSerializer,
     CohortOverviewSerializer,
+    SubmissionIn,
+    SubmissionListQuery,
     SubmissionSerializer,
     TraineeHistorySerializer,
 )
+
+
+def consensus_shown(s: Submission, user) -> bool:
+    """May ``user`` see the consensus of ``s`` drawn (contours on the feedback page, on the overlay)?
+
+    In reveal mode (and for practice), once the trainee has submitted to the case, and for a team consensus only
+    when enough trainees were voted (:func:`backend.cases.selectors.team_consensus_shown`); else numbers only.
+    """
+    case = s.case
+    mode = case.dataset.feedback_mode if case.dataset else FeedbackMode.REVEAL
+    return (
+        mode == FeedbackMode.REVEAL
+        and s.reference is not None
+        and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case))
+        and case_selectors.team_consensus_shown(user=user, reference=s.reference)
+    )
 
 
 def submission_out(s: Submission, user) -> dict:
@@ -31,13 +49,8 @@ def submission_out(s: Submission, user) -> dict:
     case = s.case
     mode = case.dataset.feedback_mode if case.dataset else FeedbackMode.REVEAL
     shape = (case.rows, case.columns)
-    reveal = (
-        mode == FeedbackMode.REVEAL
-        and s.reference is not None
-        and (user.is_supervisor or case_selectors.reference_visible(user=user, case=case))
-    )
     consensus_polys = None
-    if reveal and s.reference is not None and s.status == EvaluationStatus.DONE:
+    if consensus_shown(s, user) and s.reference is not None and s.status == EvaluationStatus.DONE:
         consensus_polys = contour_set_polygons(contour_set_from_bytes(file_read(s.reference.contours_file)), shape)
     return {
         "id": s.pk,
@@ -70,49 +83,26 @@ def submission_out(s: Submission, user) -> dict:
     }
 
 
-def _query_id(request, name: str) -> int | None:
-    """An optional integer query parameter; a 400 that names it when it is not a whole number."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise UploadError(f"The {name} must be given by its number (e.g. ?{name}=3); got {raw!r}.", name) from None
-
-
 class SubmissionListView(APIView):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("case", int, description="only attempts on this case"),
-            OpenApiParameter("trainee", int, description="supervisors: only this trainee's attempts"),
-        ],
-        responses={200: AttemptSerializer(many=True)},
-    )
+    @extend_schema(parameters=[SubmissionListQuery], responses={200: AttemptSerializer(many=True)})
     def get(self, request):
+        q = validated(SubmissionListQuery, request.query_params, what="The query string")
         qs = selectors.submission_list(user=request.user)
-        case_id = _query_id(request, "case")
+        case_id, trainee_id = q.get("case"), q.get("trainee")
         if case_id is not None:
             qs = qs.filter(case_id=case_id)
-        trainee_id = _query_id(request, "trainee")
         if request.user.is_supervisor and trainee_id is not None:
             qs = qs.filter(trainee_id=trainee_id)
         elif request.user.is_trainee:
             qs = qs.filter(trainee=request.user)
         return Response(AttemptSerializer([selectors.attempt_summary(s) for s in qs], many=True).data)
 
-    @extend_schema(request=None, responses={201: SubmissionSerializer})
+    @extend_schema(request=SubmissionIn, responses={201: SubmissionSerializer})
     def post(self, request):
         if not request.user.is_trainee:
             return Response({"detail": "Only trainees submit contours."}, status=status.HTTP_403_FORBIDDEN)
-        raw = request.data.get("case") if hasattr(request.data, "get") else None
-        try:
-            case_id = int(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
-        except ValueError:
-            case_id = None
-        if case_id is None:
-            raise UploadError("Say which case these contours are for (the case's number).", "case")
-        case = case_selectors.case_get(user=request.user, case_id=case_id)
+        v = validated(SubmissionIn, request.data)
+        case = case_selectors.case_get(user=request.user, case_id=v["case"])
         sub = services.submission_create(
             trainee=request.user,
             case=case,
