@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from backend.accounts.models import Cohort, User
 from backend.accounts.selectors import cohorts_shared
-from backend.cases.models import Dataset, ReferenceKind
+from backend.cases.models import Dataset, FeedbackMode, ReferenceKind
+from backend.cases.selectors import team_consensus_shown
 from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
@@ -68,6 +69,21 @@ def _datasets_of(cohorts: list[Cohort], reader: User | None) -> list[Dataset]:
     return list(qs.distinct().order_by("id"))
 
 
+def _overlay_reveals(s: Submission, reader: User | None) -> bool | None:
+    """Whether a report's overlay of ``s`` draws the consensus for ``reader`` (None: as the feedback mode says).
+
+    As on the feedback page: in reveal mode only, and a team consensus for a trainee only from enough contributors.
+    """
+    if reader is None:
+        return None
+    mode = s.case.dataset.feedback_mode if s.case.dataset is not None else FeedbackMode.REVEAL
+    return (
+        mode == FeedbackMode.REVEAL
+        and s.reference is not None
+        and team_consensus_shown(user=reader, reference=s.reference)
+    )
+
+
 def report_cohorts(*, trainee: User, reader: User) -> list[Cohort]:
     """The cohorts a trainee's report covers for ``reader``: all of the trainee's for the trainee themself, only
     the reader's own cohorts for a supervisor (never another supervisor's cohorts, cases or scores)."""
@@ -113,7 +129,7 @@ def trainee_report_data(
     with_dice = [(a.dice, i) for i, a in enumerate(attempts) if a.dice is not None]
     worst = [i for _, i in sorted(with_dice)[:N_THUMBNAILS]]
     for i in worst:
-        f = overlay_get_or_render(submission=subs[i])
+        f = overlay_get_or_render(submission=subs[i], reveal=_overlay_reveals(subs[i], reader))
         attempts[i].overlay_png = file_read(f) if f is not None else None
     first = datasets[0] if datasets else None
     tol = _report_tolerances(first, attempts)

@@ -135,7 +135,7 @@ class SubmissionOverlayView(APIView):
 
     def get(self, request, submission_id: int):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
-        f = services.overlay_get_or_render(submission=s)
+        f = services.overlay_get_or_render(submission=s, reveal=consensus_shown(s, request.user))
         if f is None:
             return Response({"detail": "The overlay is not ready yet."}, status=status.HTTP_404_NOT_FOUND)
         return FileResponse(open(file_path(f), "rb"), content_type="image/png")

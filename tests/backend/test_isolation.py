@@ -263,3 +263,20 @@ def test_the_minimum_defaults_to_five_contributors():
     from django.conf import settings
 
     assert settings.TEAM_CONSENSUS_MIN_CONTOURS_SHOWN == 5
+
+
+def test_the_overlay_of_a_team_consensus_of_three_draws_only_the_trainees_contours_for_the_trainee(
+    team_case, supervisor
+):
+    _, trainees, subs = team_case
+    a = ApiClient(trainees[0])
+    r = a.get(f"/api/submissions/{subs[0].pk}/overlay.png")
+    assert r.status_code == 200
+    subs[0].refresh_from_db()
+    assert subs[0].overlay_mode == "own_contours"
+    assert ApiClient(supervisor).get(f"/api/submissions/{subs[0].pk}/overlay.png").status_code == 200
+    subs[0].refresh_from_db()
+    assert subs[0].overlay_mode == "reveal"
+    assert a.get(f"/api/submissions/{subs[0].pk}/overlay.png").status_code == 200
+    subs[0].refresh_from_db()
+    assert subs[0].overlay_mode == "own_contours"  # never the reveal-mode file served to the trainee
