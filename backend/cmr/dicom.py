@@ -41,6 +41,22 @@ Maps: the RWVM Sequence (0040,9096) when present (the item whose unit is ms or s
 or LUT; a unit of s is converted to ms), else Rescale Slope/Intercept; units ``"ms"``. Other images: Rescale
 Slope/Intercept; units ``"a.u."``. Enhanced multi-frame files: the per-frame or shared functional groups.
 
+Bounds (checked before anything large is allocated)
+---------------------------------------------------
+Every upload is read once (:func:`read_image`); the same pydicom datasets serve validation, de-identification and
+storage. Its bytes are bounded as a whole (``max_bytes``): file sizes, the declared uncompressed size of *every* zip
+member (``__MACOSX/`` and ``.DS_Store`` included: a name is never exempt), and the inflated size of a Deflated
+Explicit VR Little Endian file (inflated in chunks and counted before pydicom inflates it). Each file's declared
+pixel data, Number of Frames x Rows x Columns x Samples per Pixel x Bits Allocated / 8, must be present in the file
+(native transfer syntaxes) or fit in the same budget (compressed ones), and the upload holds at most ``max_frames``
+frames, before any frame is described or decoded. Any exception raised while parsing or describing a file becomes
+an :class:`~backend.cmr.errors.InvalidImageError` naming the file.
+
+Geometry and value sanity: Pixel Spacing within :data:`PIXEL_SPACING_RANGE_MM` per axis, Rows and Columns within
+:data:`MATRIX_RANGE`, finite Rescale Slope/Intercept and RWVM values and finite pixel values after them, a
+numeric Echo Time when one is given, no File Meta (group 0002) element inside the dataset, and no Burned In
+Annotation = YES (text burned into the pixels cannot be de-identified).
+
 Sources: DICOM PS3.3 C.7.6.16 (functional groups), C.8.13 (Enhanced MR, MR Echo Sequence EffectiveEchoTime),
 C.7.6.16.2.11 (RWVM); pydicom 3 ``dcmread``/``pixel_array``; GE private dictionary (pydicom ``_private_dict``,
 ``GEMS_PARM_01`` (0043,xx2F) "Image Type (real, imaginary, phase, magnitude)"); ``../shared/docs/domain.md``.
@@ -49,13 +65,15 @@ C.7.6.16.2.11 (RWVM); pydicom 3 ``dcmread``/``pixel_array``; GE private dictiona
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import stat
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -64,11 +82,22 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import ImplicitVRLittleEndian
+from pydicom.filereader import _read_file_meta_info
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from .errors import InvalidImageError
 
-__all__ = ["CMRImage", "ImageKind", "load_image"]
+__all__ = [
+    "MATRIX_RANGE",
+    "MAX_FRAMES",
+    "PIXEL_SPACING_RANGE_MM",
+    "CMRImage",
+    "ImageKind",
+    "ImageRead",
+    "image_with_header_of",
+    "load_image",
+    "read_image",
+]
 
 PathLike = str | os.PathLike
 
@@ -77,6 +106,19 @@ _HARMLESS_NAMES = {"dicomdir", "thumbs.db", "desktop.ini", ".ds_store"}
 _SLICE_TOL_MM = 0.01
 _TE_DECIMALS = 3
 _GE_COMPONENT = {0: "magnitude", 1: "phase", 2: "real", 3: "imaginary"}
+
+#: Pixel Spacing accepted per axis, in mm. Clinical CMR acquires 0.6-3 mm in-plane (SCMR standardized protocols,
+#: Kramer et al., JCMR 2020: cine 1.4-1.8 mm, mapping 1.4-2.2 mm); 0.05 mm still admits small-animal and
+#: interpolated images, 10 mm admits the coarsest localiser. Outside this range a value is a corrupt or a unit error
+#: (1e308 makes every area infinite, 1e-300 makes it zero).
+PIXEL_SPACING_RANGE_MM = (0.05, 10.0)
+#: Rows and Columns accepted (inclusive). CMR matrices are 128-512 (interpolated to at most 1024); 16 is below any
+#: acquisition matrix, 4096 above any MR reconstruction. DICOM allows up to 65535 (US).
+MATRIX_RANGE = (16, 4096)
+#: Frames in one upload (all files and frames of multi-frame files together). One slice of a multi-echo series has
+#: at most a few dozen echoes (GE: 12 x magnitude, real, imaginary); a whole enhanced multi-slice file a few
+#: hundred. Bounds the per-frame work (functional groups, positions) before anything is decoded.
+MAX_FRAMES = 2048
 
 
 class ImageKind(str, Enum):
@@ -169,6 +211,30 @@ class CMRImage:
         return self.pixels if self.pixels.ndim == 2 else self.pixels[0]
 
 
+@dataclass(frozen=True, eq=False)
+class ImageRead:
+    """An image together with the parsed DICOM datasets it was built from (one reading, shared by every step).
+
+    Attributes
+    ----------
+    image : CMRImage
+    datasets : tuple of pydicom Dataset
+        The datasets actually used, one per SOP instance, in the order of ``image.sop_instance_uids`` (echo order
+        for a series of files; one dataset for a single or multi-frame file). Pixel data is kept as bytes.
+    names : tuple of str
+        The display name of each dataset's file (``'series.zip:echo1.dcm'`` for a zip member), for messages.
+    """
+
+    image: CMRImage
+    datasets: tuple[Dataset, ...]
+    names: tuple[str, ...]
+
+    @property
+    def by_sop_instance_uid(self) -> dict[str, Dataset]:
+        """The datasets keyed by their SOP Instance UID (as read, before any de-identification)."""
+        return {str(ds.get("SOPInstanceUID", "") or ""): ds for ds in self.datasets}
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------------------------------
@@ -179,8 +245,47 @@ def load_image(
     slice_location: float | None = None,
     max_bytes: int = 200_000_000,
     max_files: int = 512,
+    max_frames: int = MAX_FRAMES,
 ) -> CMRImage:
     """Read and validate an uploaded DICOM image, map or multi-echo series.
+
+    Parameters
+    ----------
+    source, kind, slice_location, max_bytes, max_files, max_frames
+        As for :func:`read_image`.
+
+    Returns
+    -------
+    CMRImage
+        The image of :func:`read_image`, without its datasets.
+
+    Raises
+    ------
+    InvalidImageError
+        As :func:`read_image` does.
+    TypeError
+        ``source`` is neither a path nor an iterable of paths.
+    """
+    return read_image(
+        source,
+        kind=kind,
+        slice_location=slice_location,
+        max_bytes=max_bytes,
+        max_files=max_files,
+        max_frames=max_frames,
+    ).image
+
+
+def read_image(
+    source: PathLike | Sequence[PathLike],
+    *,
+    kind: ImageKind | None = None,
+    slice_location: float | None = None,
+    max_bytes: int = 200_000_000,
+    max_files: int = 512,
+    max_frames: int = MAX_FRAMES,
+) -> ImageRead:
+    """Read and validate an uploaded DICOM image, map or multi-echo series, once, within bounds.
 
     Parameters
     ----------
@@ -192,15 +297,19 @@ def load_image(
     slice_location : float, optional
         Slice Location in mm to keep when the input holds several slices (nearest within 0.01 mm).
     max_bytes : int
-        Bound on the total size read (file sizes, or the uncompressed size of a zip).
+        Bound on the total bytes read, in bytes: file sizes, the declared uncompressed size of every zip member,
+        the inflated size of deflated DICOM files, and the decoded size of compressed pixel data. The web
+        application passes ``MYOQA_MAX_UPLOAD_BYTES``.
     max_files : int
-        Bound on the number of files.
+        Bound on the number of files (zip members included).
+    max_frames : int
+        Bound on the number of frames, all files together (see :data:`MAX_FRAMES`).
 
     Returns
     -------
-    CMRImage
-        ``pixels`` float64 read-only: ``(rows, cols)`` for a map or magnitude frame, ``(n_echoes, rows, cols)``
-        sorted by echo time for a T2* series.
+    ImageRead
+        ``image.pixels`` float64 read-only: ``(rows, cols)`` for a map or magnitude frame, ``(n_echoes, rows,
+        cols)`` sorted by echo time for a T2* series; ``datasets``: the pydicom datasets used, in that order.
 
     Raises
     ------
@@ -208,23 +317,61 @@ def load_image(
         Not DICOM, no pixel data, colour image, missing or invalid Pixel Spacing, undecodable pixel data, mixed
         series, no magnitude images, several slices without ``slice_location``, duplicate or missing echo times,
         mismatched geometry across echoes, a multi-frame file that is not multi-echo, too many files, too many
-        bytes, an unsafe or corrupt zip, an empty folder, or a detected kind contradicting ``kind``.
+        bytes, an unsafe or corrupt zip, an empty folder, or a detected kind contradicting ``kind``; declared pixel
+        data larger than the file holds, too many frames, a deflated file inflating past ``max_bytes``, Pixel
+        Spacing, Rows or Columns out of range, a non-finite rescale, a non-numeric Echo Time, File Meta elements
+        inside the dataset, Burned In Annotation = YES; any header pydicom cannot parse (naming the file).
     TypeError
         ``source`` is neither a path nor an iterable of paths (a programming error, not the user's).
     """
     with warnings.catch_warnings():
         # Real vendor files often carry non-conformant values (e.g. UIDs with leading zeros); pydicom warns lazily.
         warnings.simplefilter("ignore", UserWarning)
-        return _load(source, kind, slice_location, max_bytes, max_files)
+        return _load(source, kind, slice_location, max_bytes, max_files, max_frames)
+
+
+def image_with_header_of(image: CMRImage, datasets: Sequence[Dataset]) -> CMRImage:
+    """The image with its identifying header fields re-read from ``datasets`` (e.g. their de-identified copies).
+
+    Parameters
+    ----------
+    image : CMRImage
+        As built by :func:`read_image`.
+    datasets : sequence of pydicom Dataset
+        One per SOP instance, in the order of ``image.sop_instance_uids`` (:attr:`ImageRead.datasets`, after
+        de-identification).
+
+    Returns
+    -------
+    CMRImage
+        The same pixels and geometry; ``series_instance_uid`` and ``sop_instance_uids`` from ``datasets``,
+        ``description`` = their Series Description only (no Image Comments), ``manufacturer`` from them.
+
+    Raises
+    ------
+    ValueError
+        ``datasets`` does not hold one dataset per SOP instance of the image (a programming error).
+    """
+    if len(datasets) != len(image.sop_instance_uids) or not datasets:
+        raise ValueError(f"expected {len(image.sop_instance_uids)} datasets, got {len(datasets)}")
+    first = datasets[0]
+    return replace(
+        image,
+        series_instance_uid=str(first.get("SeriesInstanceUID", "") or ""),
+        sop_instance_uids=tuple(str(ds.get("SOPInstanceUID", "") or "") for ds in datasets),
+        description=str(first.get("SeriesDescription", "") or "").strip(),
+        manufacturer=str(first.get("Manufacturer", "") or ""),
+    )
 
 
 def _load(
-    source: Any, kind: ImageKind | None, slice_location: float | None, max_bytes: int, max_files: int
-) -> CMRImage:
+    source: Any, kind: ImageKind | None, slice_location: float | None, max_bytes: int, max_files: int, max_frames: int
+) -> ImageRead:
     if kind is not None and not isinstance(kind, ImageKind):
         kind = ImageKind(kind)
-    blobs = _collect(source, max_bytes=max_bytes, max_files=max_files)
-    datasets = [(name, _parse(name, data)) for name, data in blobs]
+    budget = _Budget(max_bytes=max_bytes, max_files=max_files, max_frames=max_frames)
+    blobs = _collect(source, budget)
+    datasets = [(name, _parse(name, data, budget)) for name, data in blobs]
     del blobs
 
     frames: list[_Frame] = []
@@ -235,8 +382,32 @@ def _load(
         if sop and n_frames == 1 and sop in seen_sops:
             continue  # the same file twice (e.g. in a folder and a zip): harmless
         seen_sops.add(sop)
-        frames.extend(_frames_of(name, ds))
+        try:
+            frames.extend(_frames_of(name, ds, budget))
+        except InvalidImageError:
+            raise
+        except Exception:  # noqa: BLE001 -- a header value of the wrong type or size raises anything; name the file
+            raise InvalidImageError(_damaged_header(name)) from None
+    try:
+        return _select_and_build(frames, kind, slice_location)
+    except InvalidImageError:
+        raise
+    except Exception:  # noqa: BLE001 -- the last line of defence: whatever a header held, the user gets a sentence
+        names = ", ".join(f"'{n}'" for n in list(dict.fromkeys(f.name for f in frames))[:3])
+        raise InvalidImageError(
+            f"The images ({names}) could not be combined: their headers hold values that cannot be read as an MR "
+            f"image (echo times, positions, rescale); export the series again from the scanner."
+        ) from None
 
+
+def _damaged_header(name: str) -> str:
+    return (
+        f"'{name}' is a damaged DICOM file: it is truncated or its header cannot be read; export it again from "
+        f"the scanner and upload the complete file."
+    )
+
+
+def _select_and_build(frames: list[_Frame], kind: ImageKind | None, slice_location: float | None) -> ImageRead:
     _check_one_series(frames)
     first = frames[0]
     text_kind = _text_kind(first.ds, first.name)
@@ -278,13 +449,17 @@ def _load(
         detected = {"t1_map": ImageKind.T1_MAP, "t2_map": ImageKind.T2_MAP}.get(text_kind or "", ImageKind.MAGNITUDE)
 
     final = _reconcile(kind, detected, frames)
-    return _build(final, frames)
+    image = _build(final, frames)
+    used: dict[int, tuple[Dataset, str]] = {}
+    for f in frames:
+        used.setdefault(id(f.ds), (f.ds, f.name))
+    return ImageRead(image, tuple(d for d, _ in used.values()), tuple(n for _, n in used.values()))
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Collecting bytes
 # --------------------------------------------------------------------------------------------------------------
-def _collect(source: Any, *, max_bytes: int, max_files: int) -> list[tuple[str, bytes]]:
+def _collect(source: Any, budget: _Budget) -> list[tuple[str, bytes]]:
     """Expand paths into ``(display name, bytes)`` pairs, bounded in count and size."""
     if isinstance(source, (str, os.PathLike)):
         paths = [Path(source)]
@@ -295,7 +470,6 @@ def _collect(source: Any, *, max_bytes: int, max_files: int) -> list[tuple[str, 
     if not paths:
         raise InvalidImageError("No file was given; upload a DICOM file, a folder of DICOM files or a .zip.")
 
-    budget = _Budget(max_bytes=max_bytes, max_files=max_files)
     out: list[tuple[str, bytes]] = []
     for p in paths:
         if not p.exists():
@@ -321,8 +495,18 @@ def _collect(source: Any, *, max_bytes: int, max_files: int) -> list[tuple[str, 
 class _Budget:
     max_bytes: int
     max_files: int
+    max_frames: int = MAX_FRAMES
     n_files: int = 0
     n_bytes: int = 0
+    n_frames: int = 0
+
+    def add_frames(self, n: int, name: str) -> None:
+        self.n_frames += n
+        if self.n_frames > self.max_frames:
+            raise InvalidImageError(
+                f"The upload holds more than {self.max_frames} images (frames){_of_file(name, n)}; upload the images "
+                f"of one series (one slice) only."
+            )
 
     def add_files(self, n: int) -> None:
         self.n_files += n
@@ -332,6 +516,15 @@ class _Budget:
                 f"of one series (one slice) only."
             )
 
+    def add_decoded(self, n: int, name: str) -> None:
+        """Compressed pixel data: its decoded size counts in the byte budget (PixelData bytes were counted already)."""
+        if self.n_bytes + n > self.max_bytes:
+            raise InvalidImageError(
+                f"'{name}' declares compressed pixel data that decodes to {n / 1e6:.1f} MB, more than the upload's "
+                f"{self.max_bytes / 1e6:.1f} MB allowed; upload the images of one series (one slice) only."
+            )
+        self.n_bytes += n
+
     def add_bytes(self, n: int) -> None:
         self.n_bytes += n
         if self.n_bytes > self.max_bytes:
@@ -339,6 +532,10 @@ class _Budget:
                 f"The upload is {self.n_bytes / 1e6:.1f} MB (uncompressed), more than the "
                 f"{self.max_bytes / 1e6:.1f} MB allowed; upload the images of one series (one slice) only."
             )
+
+
+def _of_file(name: str, n: int) -> str:
+    return f" ('{name}' alone declares {n} frames)" if n > 1 else ""
 
 
 def _harmless(rel: str) -> bool:
@@ -350,8 +547,10 @@ def _harmless(rel: str) -> bool:
 
 def _file_or_zip(path: Path, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
     with open(path, "rb") as fh:
-        head = fh.read(4)
-        if head == b"PK\x03\x04" or (head[:2] == b"PK" and path.suffix.lower() == ".zip"):
+        head = fh.read(132)
+        # Decided by content, never by name: a DICOM file named '.zip' (or '.ZIP') is a DICOM file, and a zip is a
+        # zip whatever its name (a DICOM preamble may hold anything, so "DICM" at 128 wins).
+        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") and head[128:132] != b"DICM":
             fh.seek(0)
             budget.n_files -= 1  # the archive itself does not count; its members do
             budget.n_bytes -= path.stat().st_size
@@ -371,7 +570,11 @@ def _read_zip(fh: Any, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
     out: list[tuple[str, bytes]] = []
     with zf:
         members = []
-        for info in zf.infolist():
+        infos = zf.infolist()
+        # Every member counts, whatever its name (``__MACOSX/``, ``.DS_Store``): declared sizes, before inflating.
+        budget.add_files(sum(1 for i in infos if not i.is_dir()))
+        budget.add_bytes(sum(i.file_size for i in infos))
+        for info in infos:
             member = info.filename
             if _unsafe_member(member):
                 raise InvalidImageError(
@@ -379,7 +582,7 @@ def _read_zip(fh: Any, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
                     f"the archive with plain relative file names."
                 )
             if info.is_dir() or _harmless(member):
-                continue
+                continue  # counted above, never read
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise InvalidImageError(
                     f"The zip archive '{name}' holds a symbolic link '{member}'; re-create the archive with the "
@@ -394,13 +597,11 @@ def _read_zip(fh: Any, name: str, budget: _Budget) -> list[tuple[str, bytes]]:
             raise InvalidImageError(
                 f"The zip archive '{name}' holds no files; upload a zip of the DICOM images of one series."
             )
-        budget.add_files(len(members))
-        budget.add_bytes(sum(i.file_size for i in members))  # declared sizes: refuse a bomb before inflating it
         for info in members:
             try:
                 with zf.open(info) as m:
-                    data = m.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+                    data = m.read(info.file_size + 1)  # zipfile stops at the declared size; CRC checked at the end
+            except Exception:  # noqa: BLE001 -- zipfile raises zlib.error, BadZipFile, EOFError, ... on damage
                 raise InvalidImageError(
                     f"The file '{info.filename}' in the zip archive '{name}' cannot be extracted (it is damaged, or "
                     f"compressed with a method other than the standard one); re-create the archive."
@@ -442,32 +643,90 @@ def _sniff(data: bytes) -> str:
         return "some other binary format"
 
 
-def _parse(name: str, data: bytes) -> Dataset:
-    """Parse a DICOM file from bytes (pixel data kept as bytes; decoded later, once)."""
+def _parse(name: str, data: bytes, budget: _Budget) -> Dataset:
+    """Parse a DICOM file from bytes, once: every header value converted here (pixel data kept as bytes; decoded
+    later, once), so that no later step meets a value pydicom cannot read. Refusals name the file."""
+    ds = None
     try:
-        return pydicom.dcmread(io.BytesIO(data))
+        _check_inflated_size(name, data, budget)
+        ds = pydicom.dcmread(io.BytesIO(data))
     except InvalidDicomError:
         pass
+    except InvalidImageError:
+        raise
     except Exception:  # noqa: BLE001 -- pydicom raises anything (struct.error, KeyError, ...) on a damaged header
-        raise InvalidImageError(
-            f"'{name}' is a damaged DICOM file: it is truncated or its header cannot be read; export it again from "
-            f"the scanner and upload the complete file."
-        ) from None
+        raise InvalidImageError(_damaged_header(name)) from None
     # No 128-byte preamble: accept a bare dataset only when it starts like one (group 0x0008, little endian).
-    if data[:2] == b"\x08\x00":
+    if ds is None and data[:2] == b"\x08\x00":
         try:
-            ds = pydicom.dcmread(io.BytesIO(data), force=True)
-            if "Rows" in ds and ("SOPClassUID" in ds or "Modality" in ds):
-                if not getattr(ds, "file_meta", None) or "TransferSyntaxUID" not in ds.file_meta:
-                    ds.file_meta = getattr(ds, "file_meta", None) or pydicom.dataset.FileMetaDataset()
-                    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
-                return ds
+            bare = pydicom.dcmread(io.BytesIO(data), force=True)
+            if "Rows" in bare and ("SOPClassUID" in bare or "Modality" in bare):
+                if not getattr(bare, "file_meta", None) or "TransferSyntaxUID" not in bare.file_meta:
+                    bare.file_meta = getattr(bare, "file_meta", None) or pydicom.dataset.FileMetaDataset()
+                    bare.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+                ds = bare
         except Exception:  # noqa: BLE001 -- not a bare dataset after all: refused below as "not a DICOM file"
-            pass
+            ds = None
+    if ds is not None:
+        try:
+            _convert_all(ds)
+        except Exception:  # noqa: BLE001 -- a garbage VR byte (NotImplementedError), odd-length US, ...: any type
+            raise InvalidImageError(_damaged_header(name)) from None
+        if any(elem.tag.group in (0x0000, 0x0002) for elem in ds):
+            raise InvalidImageError(
+                f"'{name}' has file meta or command elements (group 0002 or 0000) inside its image data set, which "
+                f"DICOM does not allow (the file was written by a faulty tool); export it again from the scanner or PACS."
+            )
+        return ds
     raise InvalidImageError(
         f"'{name}' is not a DICOM file (it looks like {_sniff(data)}); upload the scanner's DICOM export: a .dcm "
         f"file, a folder of them or a .zip."
     )
+
+
+def _check_inflated_size(name: str, data: bytes, budget: _Budget) -> None:
+    """For a Deflated Explicit VR Little Endian file, inflate in chunks (kept nowhere) and count the inflated size
+    in the upload's budget before pydicom inflates it (pydicom's ``zlib.decompress`` has no bound)."""
+    if data[128:132] != b"DICM":
+        return
+    fp = io.BytesIO(data)
+    fp.seek(132)
+    meta = _read_file_meta_info(fp)
+    if str(meta.get("TransferSyntaxUID", "") or "") != DeflatedExplicitVRLittleEndian:
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    rest, size, chunk = memoryview(data)[fp.tell() :], 0, 1 << 20
+    room = budget.max_bytes - budget.n_bytes + len(data)  # the file's own size is already counted
+    try:
+        for start in range(0, len(rest), chunk):
+            pending = bytes(rest[start : start + chunk])
+            while pending:
+                size += len(inflater.decompress(pending, chunk))
+                pending = inflater.unconsumed_tail
+                if size > room:
+                    raise InvalidImageError(
+                        f"'{name}' is a deflated DICOM file that inflates to more than {budget.max_bytes / 1e6:.1f} MB "
+                        f"(the upload's limit, counted uncompressed); upload the images of one series (one slice) "
+                        f"only, exported uncompressed."
+                    )
+        size += len(inflater.flush())
+    except zlib.error:
+        raise InvalidImageError(
+            f"'{name}' is a deflated DICOM file whose compressed data is damaged; export it again from the scanner "
+            f"(uncompressed) and upload the complete file."
+        ) from None
+    budget.add_bytes(size - len(rest))
+
+
+def _convert_all(ds: Dataset, depth: int = 0) -> None:
+    """Convert every element of ``ds`` (and of its sequence items) from its raw bytes now, so that a value pydicom
+    cannot read raises here, at the parse boundary, rather than in a later step."""
+    if depth > 16:
+        raise ValueError("sequences nested too deeply")
+    for elem in ds:  # iterating converts each raw element
+        if elem.VR == "SQ":
+            for item in elem.value:
+                _convert_all(item, depth + 1)
 
 
 def _n_frames(ds: Dataset) -> int:
@@ -530,7 +789,72 @@ def _fg(ds: Dataset, index: int | None, seq: str, attr: str) -> Any:
     return None
 
 
-def _frames_of(name: str, ds: Dataset) -> list[_Frame]:
+def _int_attr(name: str, ds: Dataset, keyword: str, label: str, default: int) -> int:
+    """A whole-number header value (US/IS, one value); a missing or empty one is ``default``."""
+    v = ds.get(keyword)
+    if v is None or v == "":
+        return default
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return int(v)
+    try:
+        f = float(str(v))
+    except (TypeError, ValueError):
+        f = math.nan
+    if not math.isfinite(f) or f != int(f):
+        shown = "several values" if type(v).__name__ == "MultiValue" or isinstance(v, (list, tuple)) else repr(v)
+        raise InvalidImageError(
+            f"'{name}' has an invalid {label} ({shown}); expected one whole number. Export the image again from "
+            f"the scanner."
+        )
+    return int(f)
+
+
+def _finite_attr(name: str, where: Any, keyword: str, label: str) -> float | None:
+    """A number that, when present, must be finite (Rescale Slope, RWVM Slope, ...); None when absent or empty."""
+    v = where.get(keyword) if where is not None else None
+    if v is None or v == "" or (type(v).__name__ == "MultiValue" and len(v) == 0):
+        return None
+    raw = v[0] if type(v).__name__ == "MultiValue" or isinstance(v, (list, tuple)) else v
+    try:
+        f = float(raw)
+    except (TypeError, ValueError):
+        f = math.nan
+    if not math.isfinite(f):
+        raise InvalidImageError(
+            f"'{name}' has an invalid {label} ({str(raw)[:40]!r}); expected a finite number. Export the image again "
+            f"from the scanner."
+        )
+    return f
+
+
+def _check_pixel_bytes(name: str, ds: Dataset, n: int, rows: int, cols: int, budget: _Budget) -> None:
+    """Declared frames x rows x columns x bits/8 (Samples per Pixel is 1: colour was refused before) against the
+    bytes present (native transfer syntaxes) or against the upload's byte budget (compressed ones: the decoded
+    size), before any frame is described or decoded."""
+    key = next(k for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData") if k in ds)
+    bits = {"FloatPixelData": 32, "DoubleFloatPixelData": 64}.get(key) or _int_attr(
+        name, ds, "BitsAllocated", "Bits Allocated", 16
+    )
+    if bits not in (1, 8, 16, 32, 64):
+        raise InvalidImageError(
+            f"'{name}' declares {bits} bits per pixel; expected 8, 16, 32 or 64 (a greyscale MR image)."
+        )
+    need = (n * rows * cols * bits + 7) // 8
+    ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    value = ds[key].value
+    if bool(getattr(ts, "is_encapsulated", False)) or ds[key].is_undefined_length:
+        budget.add_decoded(need, name)
+        return
+    have = len(value or b"")
+    if have < need:
+        what = f"{rows} x {cols} pixels" + (f" in {n} frames" if n > 1 else "")
+        raise InvalidImageError(
+            f"'{name}' is truncated: its pixel data holds {have} of the {need} bytes that {what} need; upload the "
+            f"complete file."
+        )
+
+
+def _frames_of(name: str, ds: Dataset, budget: _Budget) -> list[_Frame]:
     """Validate one dataset and describe each of its frames (one for a single-frame file)."""
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         sop = ds.get("SOPClassUID")
@@ -544,17 +868,49 @@ def _frames_of(name: str, ds: Dataset) -> list[_Frame]:
             f"'{name}' is a DICOM file without pixel data ({what}); upload the image itself (an MR image with "
             f"Pixel Data)."
         )
-    spp = int(ds.get("SamplesPerPixel", 1) or 1)
+    if str(ds.get("BurnedInAnnotation", "") or "").strip().upper() == "YES":
+        raise InvalidImageError(
+            f"'{name}': this image has text burned into its pixels (Burned In Annotation = YES), which may identify "
+            f"the patient; export it without annotations."
+        )
+    spp = _int_attr(name, ds, "SamplesPerPixel", "Samples per Pixel", 1)
     photometric = str(ds.get("PhotometricInterpretation", "") or "")
     if spp != 1 or photometric.startswith(("RGB", "YBR", "HSV", "ARGB", "CMYK")):
         raise InvalidImageError(
             f"'{name}' is a colour image ({photometric or 'colour'}, {spp} samples per pixel), e.g. a screenshot or "
             f"secondary capture; upload the original greyscale scanner image."
         )
-    n = _n_frames(ds)
-    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
-    if rows < 2 or cols < 2:
-        raise InvalidImageError(f"'{name}' has an image of {rows} x {cols} pixels; expected a 2-D image.")
+    rows = _int_attr(name, ds, "Rows", "number of Rows", 0)
+    cols = _int_attr(name, ds, "Columns", "number of Columns", 0)
+    lo, hi = MATRIX_RANGE
+    if not (lo <= rows <= hi and lo <= cols <= hi):
+        raise InvalidImageError(
+            f"'{name}' has an image of {rows} x {cols} pixels; expected an MR image of {lo} to {hi} rows and columns."
+        )
+    n = max(1, _int_attr(name, ds, "NumberOfFrames", "Number of Frames", 1))
+    budget.add_frames(n, name)
+    _check_pixel_bytes(name, ds, n, rows, cols, budget)
+    te_raw = ds.get("EchoTime")
+    if te_raw not in (None, "") and _float(te_raw) is None:
+        raise InvalidImageError(
+            f"'{name}' has an Echo Time of {str(te_raw)[:40]!r}, which is not a number; expected the echo time in ms "
+            f"(e.g. 2.3). Export the image again from the scanner."
+        )
+    base_slope = _finite_attr(name, ds, "RescaleSlope", "Rescale Slope")
+    base_intercept = _finite_attr(name, ds, "RescaleIntercept", "Rescale Intercept")
+    for item in _rwvm_items(ds):
+        for kw, label in (
+            ("RealWorldValueSlope", "Real World Value Slope"),
+            ("RealWorldValueIntercept", "Real World Value Intercept"),
+            ("RealWorldValueFirstValueMapped", "Real World Value First Value Mapped"),
+        ):
+            _finite_attr(name, item, kw, label)
+        lut = item.get("RealWorldValueLUTData")
+        if lut is not None and len(lut) > 0 and not np.all(np.isfinite(np.asarray(lut, dtype=np.float64))):
+            raise InvalidImageError(
+                f"'{name}' has a Real World Value lookup table with values that are not finite numbers; export the "
+                f"map again from the scanner."
+            )
     series_uid = str(ds.get("SeriesInstanceUID", "") or "")
     sop_uid = str(ds.get("SOPInstanceUID", "") or "")
     frames = []
@@ -566,11 +922,10 @@ def _frames_of(name: str, ds: Dataset) -> list[_Frame]:
             te_fg = _float(_fg(ds, idx, "MREchoSequence", "EffectiveEchoTime"))
             te = te_fg if te_fg is not None else _per_frame_plain(ds, idx, "EchoTime", te)
         comp, comp_src = _component(ds, idx)
-        slope = _float(ds.get("RescaleSlope"))
-        intercept = _float(ds.get("RescaleIntercept"))
+        slope, intercept = base_slope, base_intercept
         if idx is not None:
-            slope = _float(_fg(ds, idx, "PixelValueTransformationSequence", "RescaleSlope")) or slope
-            icpt = _float(_fg(ds, idx, "PixelValueTransformationSequence", "RescaleIntercept"))
+            slope = _frame_finite(name, ds, idx, "RescaleSlope", "Rescale Slope") or slope
+            icpt = _frame_finite(name, ds, idx, "RescaleIntercept", "Rescale Intercept")
             intercept = icpt if icpt is not None else intercept
         frames.append(
             _Frame(
@@ -593,6 +948,14 @@ def _frames_of(name: str, ds: Dataset) -> list[_Frame]:
             )
         )
     return frames
+
+
+def _frame_finite(name: str, ds: Dataset, idx: int, keyword: str, label: str) -> float | None:
+    v = _fg(ds, idx, "PixelValueTransformationSequence", keyword)
+    holder = Dataset()
+    if v is not None:
+        setattr(holder, keyword, v)
+    return _finite_attr(name, holder, keyword, label)
 
 
 def _per_frame_plain(ds: Dataset, idx: int, keyword: str, default: float | None) -> float | None:
@@ -627,9 +990,24 @@ def _spacing(name: str, ds: Dataset, idx: int | None) -> tuple[float, float]:
         vals = []
     if len(vals) != 2 or not all(np.isfinite(v) and v > 0 for v in vals):
         raise InvalidImageError(
-            f"'{name}' has an invalid Pixel Spacing {raw!r}; expected two positive numbers in mm (row, column)."
+            f"'{name}' has an invalid Pixel Spacing {_shown(raw)}; expected two positive numbers in mm (row, column)."
+        )
+    lo, hi = PIXEL_SPACING_RANGE_MM
+    if not all(lo <= v <= hi for v in vals):
+        raise InvalidImageError(
+            f"'{name}' has a Pixel Spacing of {vals[0]:g} x {vals[1]:g} mm, outside the {lo:g} to {hi:g} mm per pixel "
+            f"of an MR image; the value is damaged or in the wrong unit. Export the image again from the scanner."
         )
     return (vals[0], vals[1])
+
+
+def _shown(raw: Any) -> str:
+    """A header value as a user reads it: ``1.2\\1.2`` rather than pydicom's ``[1.2, 1.2]``, at most 40 characters."""
+    if type(raw).__name__ == "MultiValue" or isinstance(raw, (list, tuple)):
+        text = "\\".join(str(v) for v in raw)
+    else:
+        text = str(raw)
+    return repr(text[:40])
 
 
 def _slice_location(ds: Dataset, idx: int | None) -> float | None:
@@ -984,6 +1362,11 @@ def _build(kind: ImageKind, frames: list[_Frame]) -> CMRImage:
         else:
             planes.append(stored * f.slope + f.intercept)
     pixels = np.ascontiguousarray(planes[0] if kind is not ImageKind.T2STAR_SERIES else np.stack(planes))
+    if not np.all(np.isfinite(pixels)):
+        raise InvalidImageError(
+            f"The pixel values of '{frames[0].name}' are not all finite numbers after its rescale or value mapping "
+            f"(the slope is too large, or the stored values are damaged); export the image again from the scanner."
+        )
     pixels.flags.writeable = False
     first = frames[0]
     sops = list(dict.fromkeys(f.sop_uid for f in frames))

@@ -584,3 +584,62 @@ def test_it_explains_a_damaged_zip_without_zipfile_internals(tmp_path):
 def test_a_source_that_is_not_a_path_is_a_programming_error_not_a_users():
     with pytest.raises(TypeError, match="a path or a list of paths"):
         load_image(42)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One bounded reading (issue 13): the datasets used come back with the image; bounds before allocation
+
+
+def test_read_image_returns_the_datasets_it_used_in_echo_order_without_the_dropped_ones(tmp_path, ph):
+    from backend.cmr.dicom import read_image
+
+    phantom.write_t2star_series(tmp_path / "ge", ph, ge_real_imag=True, echo_times_ms=(8.0, 2.0, 5.0))
+    read = read_image(tmp_path / "ge")
+    assert [float(ds.EchoTime) for ds in read.datasets] == [2.0, 5.0, 8.0]
+    assert tuple(str(ds.SOPInstanceUID) for ds in read.datasets) == read.image.sop_instance_uids
+    assert list(read.by_sop_instance_uid) == list(read.image.sop_instance_uids)
+    assert len(read.names) == 3 and all(name.endswith(".dcm") for name in read.names)
+
+
+def test_the_stored_identity_is_taken_from_the_datasets_given(tmp_path, t1_file):
+    from backend.cmr.dicom import image_with_header_of, read_image
+
+    read = read_image(t1_file)
+    copy = pydicom.dcmread(t1_file)
+    copy.SeriesInstanceUID, copy.SOPInstanceUID, copy.SeriesDescription = "2.25.1", "2.25.2", "T1 MAP"
+    copy.ImageComments = "free text"
+    image = image_with_header_of(read.image, [copy])
+    assert (image.series_instance_uid, image.sop_instance_uids, image.description) == ("2.25.1", ("2.25.2",), "T1 MAP")
+    np.testing.assert_array_equal(image.pixels, read.image.pixels)
+
+
+@pytest.mark.parametrize("spacing", [(1e308, 1e308), (1e-300, 1.0), (0.04, 1.0), (1.0, 10.5)])
+def test_a_pixel_spacing_outside_the_range_of_an_mr_image_is_refused(tmp_path, ph, spacing):
+    path = phantom.write_map_dicom(tmp_path / "t1.dcm", phantom.t1_map_pixels(ph), ph)
+    ds = pydicom.dcmread(path)
+    ds.PixelSpacing = [f"{spacing[0]:.6g}", f"{spacing[1]:.6g}"]
+    ds.save_as(path)
+    assert "outside the 0.05 to 10 mm per pixel of an MR image" in _plain_refusal(path)
+
+
+@pytest.mark.parametrize("spacing", [(0.05, 0.05), (10.0, 10.0)])
+def test_the_pixel_spacing_bounds_themselves_are_accepted(tmp_path, ph, spacing):
+    path = phantom.write_map_dicom(tmp_path / "t1.dcm", phantom.t1_map_pixels(ph), ph)
+    ds = pydicom.dcmread(path)
+    ds.PixelSpacing = [str(spacing[0]), str(spacing[1])]
+    ds.save_as(path)
+    assert load_image(path).pixel_spacing_mm == spacing
+
+
+def test_system_files_in_a_zip_count_in_the_byte_budget(tmp_path, t1_file):
+    archive = tmp_path / "series.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(t1_file, "t1.dcm")
+        zf.writestr("__MACOSX/._t1.dcm", b"\x00" * 3_000_000)
+    assert "(uncompressed), more than the 2.0 MB allowed" in _plain_refusal(archive, max_bytes=2_000_000)
+
+
+def test_frames_beyond_the_frame_bound_are_refused_before_they_are_described(tmp_path, ph):
+    path = phantom.write_t2star_series(tmp_path / "mf.dcm", ph, echo_times_ms=(2.0, 5.0, 9.0), multiframe=True)[0]
+    msg = _plain_refusal(path, max_frames=2)
+    assert "more than 2 images (frames) ('mf.dcm' alone declares 3 frames)" in msg
