@@ -1,9 +1,14 @@
 """Parsing and de-identifying uploads, once, on ingest (shared by cases and submissions).
 
-Uploads are copied into a private temporary folder under generated names, validated by the analysis core
-(:func:`backend.cmr.dicom.load_image`, :func:`backend.cmr.sav.read_contours`), and the images actually used are
-de-identified (:mod:`backend.core.deid`) before anything is stored. Errors are
+Uploads are copied into a private temporary folder (one sub-folder per file, under the user's own file name made
+safe), read once by the analysis core's bounded reader (:func:`backend.cmr.dicom.read_image`, which returns the image
+*and* the pydicom datasets it was built from; :func:`backend.cmr.sav.read_contours` for contours), and those same
+datasets are de-identified (:func:`backend.core.deid.deidentify`) and serialised; the stored parsed image (the
+``.npz``) carries the de-identified UIDs and Series Description, never the original header's. Errors are
 :class:`backend.core.api.UploadError` naming the form field, with the analysis core's message.
+
+Limits: ``MYOQA_MAX_UPLOAD_BYTES`` bounds the bytes copied and, inside the reader, the uncompressed bytes of every zip
+member and deflated file; the frame, matrix and pixel-spacing bounds are the reader's (:mod:`backend.cmr.dicom`).
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import hashlib
 import io
 import re
 import tempfile
+import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +27,9 @@ import numpy as np
 import pydicom
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from pydicom.errors import InvalidDicomError
 
 from backend.cmr.contours import ContourSet
-from backend.cmr.dicom import CMRImage, load_image
+from backend.cmr.dicom import CMRImage, image_with_header_of, read_image
 from backend.cmr.errors import CMRError
 from backend.core.api import UploadError
 from backend.core.deid import UidMapper, deidentify
@@ -32,7 +37,21 @@ from backend.core.deid import UidMapper, deidentify
 
 @dataclass(frozen=True)
 class IngestedImage:
-    """A validated, de-identified image upload."""
+    """A validated, de-identified image upload.
+
+    Attributes
+    ----------
+    image : CMRImage
+        The parsed image, with the de-identified Series and SOP Instance UIDs and Series Description (what
+        :func:`backend.cmr.dicom.image_to_bytes` stores).
+    dicom_bytes : bytes
+        The de-identified DICOM file, or a zip of the de-identified echo files (``echo-01.dcm`` ...).
+    content_type, download_ext : str
+    pixel_sha256 : str
+        :func:`pixel_hash` of ``image``.
+    patient_pseudonym : str
+        The pseudonymised Patient ID (``MYOQA-`` + 12 hex digits).
+    """
 
     image: CMRImage
     dicom_bytes: bytes
@@ -99,35 +118,28 @@ def _copy_uploads(files: Sequence[UploadedFile], folder: Path, field: str, limit
     return paths
 
 
-def _dcmread(data: bytes) -> pydicom.Dataset:
-    """Parse DICOM bytes; a bare dataset without the 128-byte preamble too (load_image accepts those)."""
+def _deidentified_bytes(ds: pydicom.Dataset, mapper: UidMapper, name: str, field: str) -> bytes:
+    """De-identify ``ds`` in place and serialise it as a DICOM file (preamble, file meta).
+
+    Raises
+    ------
+    UploadError
+        Naming the file, whatever de-identification or writing raised (the header held something they cannot
+        handle); nothing of the file is kept.
+    """
     try:
-        return pydicom.dcmread(io.BytesIO(data))
-    except InvalidDicomError:
-        return pydicom.dcmread(io.BytesIO(data), force=True)
-
-
-def _datasets(paths: Iterable[Path]) -> Iterable[pydicom.Dataset]:
-    for p in paths:
-        with p.open("rb") as fh:
-            head = fh.read(4)
-        if head == b"PK\x03\x04" or (head[:2] == b"PK" and p.suffix.lower() == ".zip"):  # as load_image decides
-            with zipfile.ZipFile(p) as z:
-                for info in z.infolist():
-                    if info.is_dir():
-                        continue
-                    try:
-                        yield _dcmread(z.read(info))
-                    except Exception:  # noqa: BLE001 -- non-DICOM members were already judged harmless by load_image
-                        continue
-        else:
-            yield _dcmread(p.read_bytes())
-
-
-def _deidentified_bytes(ds: pydicom.Dataset, mapper: UidMapper) -> bytes:
-    deidentify(ds, mapper)
-    buf = io.BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            deidentify(ds, mapper)
+            buf = io.BytesIO()
+            ds.save_as(buf, enforce_file_format=True)
+    except Exception:  # noqa: BLE001 -- pydicom's writers raise anything on an odd header; the user gets a sentence
+        raise UploadError(
+            f"'{name}' was read, but its header could not be cleaned of the patient's details and "
+            f"written again (it holds values in a form this site cannot rewrite); export the image again from the "
+            f"scanner and upload that file.",
+            field,
+        ) from None
     return buf.getvalue()
 
 
@@ -148,35 +160,29 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
     Raises
     ------
     UploadError
-        No file, too large, or the analysis core's refusal (not DICOM, no Pixel Spacing, mixed series, ...).
+        No file, too large, or the analysis core's refusal (not DICOM, no Pixel Spacing, mixed series, a bound of
+        :func:`backend.cmr.dicom.read_image`, ...), or a header that cannot be de-identified and written; each
+        names the user's file. Nothing is stored by this function.
     """
     if not files:
         raise UploadError("Please choose the DICOM image (a file, several echo files, or a zip).", field)
     with tempfile.TemporaryDirectory(prefix="myoqa-upload-") as tmp:
         paths = _copy_uploads(files, Path(tmp), field, settings.CMR_MAX_UPLOAD_BYTES)
         try:
-            image = load_image(paths if len(paths) > 1 else paths[0], max_bytes=settings.CMR_MAX_UPLOAD_BYTES)
+            read = read_image(paths if len(paths) > 1 else paths[0], max_bytes=settings.CMR_MAX_UPLOAD_BYTES)
         except CMRError as exc:
             raise UploadError(str(exc), field) from None
-        used = set(image.sop_instance_uids)
-        mapper = UidMapper(settings.DEID_SECRET)
-        kept = [ds for ds in _datasets(paths) if str(ds.get("SOPInstanceUID", "")) in used]
-    if not kept:
-        raise UploadError(
-            "The image was checked but its files could not be read a second time to remove the patient's details; "
-            "upload it again.",
-            field,
-        )
-    kept.sort(key=lambda ds: float(ds.get("EchoTime", 0) or 0))
-    pseudonym = mapper.patient_id(str(kept[0].get("PatientID", "")))
-    if len(kept) == 1:
-        return IngestedImage(
-            image, _deidentified_bytes(kept[0], mapper), "application/dicom", ".dcm", pixel_hash(image), pseudonym
-        )
+    # The datasets the image was built from, in its order (echo order): de-identified, then serialised and stored.
+    mapper = UidMapper(settings.DEID_SECRET)
+    pseudonym = mapper.patient_id(str(read.datasets[0].get("PatientID", "") or ""))
+    blobs = [_deidentified_bytes(ds, mapper, name, field) for ds, name in zip(read.datasets, read.names, strict=True)]
+    image = image_with_header_of(read.image, read.datasets)  # the new UIDs, no free text of the original header
+    if len(blobs) == 1:
+        return IngestedImage(image, blobs[0], "application/dicom", ".dcm", pixel_hash(image), pseudonym)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for i, ds in enumerate(kept, 1):
-            z.writestr(f"echo-{i:02d}.dcm", _deidentified_bytes(ds, mapper))
+        for i, blob in enumerate(blobs, 1):
+            z.writestr(f"echo-{i:02d}.dcm", blob)
     return IngestedImage(image, buf.getvalue(), "application/zip", ".zip", pixel_hash(image), pseudonym)
 
 
