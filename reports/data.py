@@ -203,6 +203,8 @@ class Attempt:
     delta_wall_thickness_mm: float | None = None
     verdict: str | None = None
     verdict_message: str = ""
+    error_classes: list[dict] = field(default_factory=list)
+    segments: list[dict] = field(default_factory=list)
     consensus_source: str = ""
     overlay_png: bytes | None = None
 
