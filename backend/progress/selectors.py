@@ -50,6 +50,8 @@ def _attempt(s: Submission) -> Attempt:
         delta_wall_thickness_mm=d.get("wall_thickness_mm"),
         verdict=verdict.get("result"),
         verdict_message=verdict.get("message") or "",
+        error_classes=list(sm.get("error_classes") or []),
+        segments=list(sm.get("segments") or []),
         consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
         overlay_png=None,
     )
