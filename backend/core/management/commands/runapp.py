@@ -73,7 +73,7 @@ class Command(BaseCommand):
                     "--workers",
                     os.environ.get("MYOQA_WEB_WORKERS", "2"),
                     "--threads",
-                    "4",
+                    os.environ.get("MYOQA_WEB_THREADS", "4"),
                     "--timeout",
                     "120",
                     "--log-level",
