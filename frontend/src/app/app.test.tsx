@@ -130,6 +130,27 @@ describe('the app', () => {
     expect(item).toHaveTextContent('changes your myocardial T1 by +31 ms');
   });
 
+  it('shows the bullseye of the stored segments beside the image on the feedback page', async () => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    const names = ['anterior', 'anteroseptal', 'inferoseptal', 'inferior', 'inferolateral', 'anterolateral'];
+    const segments = names.map((name, i) => ({ name, signed_distance_mm: i - 2.5, endocardium_mm: i - 3,
+      epicardium_mm: i - 2, delta_map: 10 - 4 * i }));
+    mockFeedback(submission({ summary: summary({ segments }) }), []);
+    renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
+    const bullseye = await screen.findByTestId('bullseye');
+    expect(bullseye.closest('.feedback-figures')).toHaveClass('with-bullseye');
+    expect(screen.getByTestId('bullseye-name-4')).toHaveTextContent('inferolateral');
+    expect(screen.getByTestId('bullseye-value-0')).toHaveTextContent('-2.5');
+  });
+
+  it('draws no bullseye when the summary has no segments', async () => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    mockFeedback(submission(), []);
+    renderWithProviders(<AppRoutes />, { route: '/submissions/7' });
+    expect(await screen.findByTestId('error-classes')).toBeInTheDocument();
+    expect(screen.queryByTestId('bullseye')).toBeNull();
+  });
+
   it('says why there is no verdict when there is no consensus', async () => {
     vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
     const reason = 'Not assessed: there is no consensus to compare with; your own values are shown.';

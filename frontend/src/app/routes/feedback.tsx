@@ -3,6 +3,7 @@ import { ErrorBox, Loading, Note } from '@/components/error-box';
 import { VerdictPanel } from '@/components/verdict';
 import { useSubmission, type EvaluationSummary, type Submission } from '@/features/submissions/api/get-submission';
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
+import { Bullseye } from '@/features/submissions/components/bullseye';
 import { ConsensusInfo } from '@/features/submissions/components/consensus-info';
 import { MetricsTable } from '@/features/submissions/components/metrics-table';
 import { SubmissionStatusLine } from '@/features/submissions/components/submission-status';
@@ -122,6 +123,7 @@ export default function FeedbackRoute() {
   const showReference = s.feedback_mode === 'reveal' && !!s.consensus_contours;
   const summary = s.status === 'done' ? s.summary : null;
   const isSupervisor = user.role === 'supervisor';
+  const withBullseye = !!summary && summary.segments.length === 6;
 
   return (
     <div className="stack">
@@ -141,11 +143,16 @@ export default function FeedbackRoute() {
       {summary ? <VerdictPanel verdict={summary.verdict} /> : null}
       {s.status === 'done' && !summary ? <Note>No results were recorded for this attempt.</Note> : null}
       {summary ? <Warnings summary={summary} /> : null}
-      {summary ? <ErrorClasses summary={summary} /> : null}
-      <ConsensusInfo submission={s} />
-      {shownNote ? <Note>{shownNote}</Note> : null}
-      <ImageViewer caseId={s.case_id} trainee={contourPair(s.contours)}
-        reference={showReference ? contourPair(s.consensus_contours) : null} referenceNote={note} />
+      <div className={`feedback-figures${withBullseye ? ' with-bullseye' : ''}`}>
+        {summary?.agreement ? <div className="feedback-errors"><ErrorClasses summary={summary} /></div> : null}
+        {withBullseye ? <div className="feedback-bullseye"><Bullseye summary={summary} /></div> : null}
+        <div className="feedback-image stack">
+          <ConsensusInfo submission={s} />
+          {shownNote ? <Note>{shownNote}</Note> : null}
+          <ImageViewer caseId={s.case_id} trainee={contourPair(s.contours)}
+            reference={showReference ? contourPair(s.consensus_contours) : null} referenceNote={note} />
+        </div>
+      </div>
       {summary ? <Details summary={summary} /> : null}
       {s.overlay_url && s.status === 'done' ? (
         <p>
