@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/cases/<int:case_id>/reference", cases.CaseReferenceView.as_view()),
     path("api/submissions/", submissions.SubmissionListView.as_view()),
     path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
+    path("api/submissions/<int:submission_id>/status", submissions.SubmissionStatusView.as_view()),
     path("api/submissions/<int:submission_id>/overlay.png", submissions.SubmissionOverlayView.as_view()),
     path("api/practice/", submissions.PracticeView.as_view()),
     path("api/consensus-models/", cnn.ModelListView.as_view()),

@@ -24,6 +24,7 @@ from .serializers import (
     SubmissionIn,
     SubmissionListQuery,
     SubmissionSerializer,
+    SubmissionStatusSerializer,
     TraineeHistorySerializer,
 )
 
@@ -128,6 +129,15 @@ class SubmissionDetailView(APIView):
     def get(self, request, submission_id: int):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
         return Response(SubmissionSerializer(submission_out(s, request.user)).data)
+
+
+class SubmissionStatusView(APIView):
+    """The status alone: one small query, no contours, no summary, so that a class polling at once stays cheap."""
+
+    @extend_schema(responses={200: SubmissionStatusSerializer})
+    def get(self, request, submission_id: int):
+        status_ = selectors.submission_status_get(user=request.user, submission_id=submission_id)
+        return Response(SubmissionStatusSerializer(status_).data)
 
 
 class SubmissionOverlayView(APIView):

@@ -27,6 +27,16 @@ def submission_get(*, user: User, submission_id: int) -> Submission:
     return submission_list(user=user).get(pk=submission_id)
 
 
+def submission_status_get(*, user: User, submission_id: int) -> dict:
+    """Where one evaluation stands, read in one small query (what the feedback page polls while it waits).
+
+    Returns ``{"id", "status", "error"}``; raises ``Submission.DoesNotExist`` for a submission the user may not see
+    (the same scope as :func:`submission_get`).
+    """
+    row = submission_list(user=user).filter(pk=submission_id).values("id", "status", "error").get()
+    return {"id": row["id"], "status": row["status"], "error": row["error"] or None}
+
+
 def attempt_summary(sub: Submission) -> dict:
     """One attempt's headline numbers and its stored verdict (``AttemptSerializer``); nothing is re-judged here.
 

@@ -198,6 +198,14 @@ class SubmissionSerializer(serializers.Serializer):
     analysis_seconds = _float()
 
 
+class SubmissionStatusSerializer(serializers.Serializer):
+    """Where an evaluation stands (``GET /api/submissions/{id}/status``: what the feedback page polls)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    error = serializers.CharField(allow_null=True)
+
+
 class AttemptSerializer(serializers.Serializer):
     """One attempt in a list (a case's attempts, a trainee's history, an overview cell): the headline numbers and
     the stored verdict."""

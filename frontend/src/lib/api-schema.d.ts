@@ -417,6 +417,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/submissions/{submission_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The status alone: one small query, no contours, no summary, so that a class polling at once stays cheap. */
+        get: operations["submissions_status_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trainees/{trainee_id}/history": {
         parameters: {
             query?: never;
@@ -941,6 +958,12 @@ export interface components {
         SubmissionIn: {
             /** Format: int64 */
             case: number;
+        };
+        /** @description Where an evaluation stands (``GET /api/submissions/{id}/status``: what the feedback page polls). */
+        SubmissionStatus: {
+            error: string | null;
+            id: number;
+            status: components["schemas"]["StatusEnum"];
         };
         SummaryWarning: {
             code: string;
@@ -1753,6 +1776,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    submissions_status_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionStatus"];
+                };
             };
         };
     };

@@ -222,3 +222,17 @@ def test_a_refused_practice_upload_stores_nothing(trainee_a, phantom, tmp_path):
     )
     assert r.status_code == 400 and r.json()["field"] == "contours"
     assert StoredFile.objects.count() == n and not media_files()
+
+
+def test_the_status_endpoint_says_where_the_evaluation_stands_and_checks_ownership(
+    case, trainee_a, trainee_b, supervisor, phantom, django_assert_max_num_queries
+):
+    a = ApiClient(trainee_a)
+    sid = submit(a, case.pk, sav_upload(phantom.endocardium, phantom.epicardium)).json()["id"]
+    assert a.get(f"/api/submissions/{sid}/status").json() == {"id": sid, "status": "queued", "error": None}
+    evaluation_run(submission_id=sid)
+    with django_assert_max_num_queries(4):  # the session, the user, the one row: cheap enough to poll
+        body = a.get(f"/api/submissions/{sid}/status").json()
+    assert body["status"] == "done"
+    assert ApiClient(supervisor).get(f"/api/submissions/{sid}/status").json()["status"] == "done"
+    assert ApiClient(trainee_b).get(f"/api/submissions/{sid}/status").status_code == 404
