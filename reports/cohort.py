@@ -4,7 +4,8 @@ other (eriksen et al., sec. I and IV: "a standardized report ... for an individu
 Contents: the title block; the class at a glance; the trainee table (summary and accreditation status, header
 repeated across pages); box plots per trainee of Dice, HD95, Δmap and ΔWT with the tolerances (at most
 ``BOX_ROWS_PER_FIGURE`` trainees per figure); the class learning curve (median and inter-quartile band per attempt
-index on a case); agreement between trainees (ICC(2,1) of the myocardial map mean with its 95 % CI, and the CV
+index on a case); which error classes dominate the class (:func:`class_error_classes`: the share of the latest
+submissions with each stored error class); agreement between trainees (ICC(2,1) of the myocardial map mean with its 95 % CI, and the CV
 across trainees per case); outliers (trainees and cases, with their numbers); notes.
 
 Agreement between trainees (:func:`map_agreement`)
@@ -46,14 +47,17 @@ from .data import (
     as_utc,
     attempt_index_on_case,
     by_case,
+    latest_per_case,
     quantity_label,
     report_period,
     summarise,
 )
 from .style import (
+    ERROR_KIND_LABELS,
     FRAME_WIDTH,
     MARGIN,
     PAGE_SIZE,
+    error_kind_label,
     esc,
     figure,
     fmt_datetime_utc,
@@ -66,6 +70,7 @@ from .style import (
     table,
     truncate,
 )
+from .trainee import attempt_error_classes
 
 BOX_ROWS_PER_FIGURE = 30
 """Trainees per box-plot figure (a larger class gets several figures)."""
@@ -128,6 +133,85 @@ def class_learning_curve(trainees: list[TraineeReportData]) -> dict[str, list[tu
             rows.append((k, float(q25), float(med), float(q75), len(per[k])))
         out[key] = rows
     return out
+
+
+@dataclass(frozen=True)
+class ErrorClassShare:
+    """How common one error class is in the class (:func:`class_error_classes`).
+
+    Attributes
+    ----------
+    kind : str
+        ``backend.cmr.error_classes`` kind.
+    n_with : int
+        Latest submissions (one per trainee and case) whose stored error classes include the kind.
+    n_assessed : int
+        Latest submissions compared with a consensus (they have a myocardial Dice).
+    share_percent : float
+        ``100 n_with / n_assessed``.
+    n_trainees_with, n_trainees : int
+        Trainees with the kind in at least one latest submission; trainees with an assessed latest submission.
+    median_size_mm : float or None
+        Median of the stored sizes (the largest per submission).
+    """
+
+    kind: str
+    n_with: int
+    n_assessed: int
+    share_percent: float
+    n_trainees_with: int
+    n_trainees: int
+    median_size_mm: float | None
+
+
+def class_error_classes(trainees: list[TraineeReportData]) -> list[ErrorClassShare]:
+    """Which stored error classes dominate the class, over each trainee's latest submission on each case.
+
+    Parameters
+    ----------
+    trainees : list of TraineeReportData
+
+    Returns
+    -------
+    list of ErrorClassShare
+        The kinds that occur, most common first (ties: the order of ``backend.cmr.error_classes``); empty when no
+        latest submission was compared with a consensus.
+    """
+    latest: list[tuple[int, list[dict]]] = []
+    for i, t in enumerate(trainees):
+        for a in latest_per_case(t.attempts).values():
+            if a.dice is not None and math.isfinite(a.dice):
+                latest.append((i, attempt_error_classes(a)))
+    if not latest:
+        return []
+    trainees_assessed = len({i for i, _ in latest})
+    kinds = list(ERROR_KIND_LABELS) + sorted(
+        {str(c.get("kind")) for _, cs in latest for c in cs} - set(ERROR_KIND_LABELS)
+    )
+    out = []
+    for kind in kinds:
+        hits = [(i, [c.get("size_mm") for c in cs if c.get("kind") == kind]) for i, cs in latest]
+        hits = [(i, sz) for i, sz in hits if sz]
+        if not hits:
+            continue
+        sizes = [
+            max(float(v) for v in sz if isinstance(v, (int, float)) and math.isfinite(v))
+            for _, sz in hits
+            if any(isinstance(v, (int, float)) and math.isfinite(v) for v in sz)
+        ]
+        out.append(
+            ErrorClassShare(
+                kind=kind,
+                n_with=len(hits),
+                n_assessed=len(latest),
+                share_percent=100.0 * len(hits) / len(latest),
+                n_trainees_with=len({i for i, _ in hits}),
+                n_trainees=trainees_assessed,
+                median_size_mm=float(np.median(sizes)) if sizes else None,
+            )
+        )
+    order = {k: j for j, k in enumerate(kinds)}
+    return sorted(out, key=lambda e: (-e.n_with, order[e.kind]))
 
 
 @dataclass(frozen=True)
@@ -499,6 +583,46 @@ def _learning_curve(data: CohortReportData, quantity: str, fig_no: int) -> tuple
     return out, fig_no + 1
 
 
+def _error_classes(data: CohortReportData, fig_no: int) -> tuple[list, int]:
+    st = styles()
+    shares = class_error_classes(data.trainees)
+    heading = Paragraph("Which errors dominate the class", st["h1"])
+    if not shares:
+        return [], fig_no
+    n = shares[0].n_assessed
+    png = figures.class_error_classes_png(
+        [e.kind for e in shares], [e.share_percent for e in shares], [f"{e.n_with} / {e.n_assessed}" for e in shares]
+    )
+    caption = (
+        f"Figure {fig_no}. The share of the class's latest submissions (one per trainee and case compared with a "
+        f"consensus, n = {n}) whose stored error classes include each kind of error, most common first; at the end "
+        "of each bar: submissions with it / submissions."
+    )
+    rows: list[list[object]] = [["Error class", "Latest submissions", "Share", "Trainees", "Median size (mm)"]]
+    for e in shares:
+        rows.append(
+            [
+                esc(error_kind_label(e.kind)),
+                f"{e.n_with} / {e.n_assessed}",
+                f"{e.share_percent:.0f} %",
+                f"{e.n_trainees_with} / {e.n_trainees}",
+                fmt_num(e.median_size_mm),
+            ]
+        )
+    w = FRAME_WIDTH
+    tab = table(rows, [0.3 * w, 0.2 * w, 0.12 * w, 0.16 * w, 0.22 * w], align_right_from=1)
+    intro = (
+        "The error classes stored with each trainee's latest submission on each case (as the trainees saw them on "
+        "their feedback pages), counted over the class. Trainees: those with the class in at least one latest "
+        "submission / trainees assessed."
+    )
+    out = [
+        figure(png, caption, width=FRAME_WIDTH * 0.86, before=[heading, Paragraph(intro, st["small"])]),
+        tab,
+    ]
+    return out, fig_no + 1
+
+
 def _agreement(data: CohortReportData, cases: list[CaseAgreement], fig_no: int) -> tuple[list, int]:
     st = styles()
     out: list = [Paragraph("Agreement between trainees", st["h1"])]
@@ -683,6 +807,8 @@ def render_cohort_report(data: CohortReportData) -> bytes:
         story += _trainee_table(data, summaries, statuses, quantity)
         lc, fig_no = _learning_curve(data, quantity, 1)
         story += lc
+        ec, fig_no = _error_classes(data, fig_no)
+        story += ec
         box, fig_no = _box_plots(data, quantity, fig_no)
         story += box
         cases = case_agreements(data.trainees)

@@ -19,13 +19,15 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Wedge
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
-from .style import BLUE, GREY, ORANGE, SKY, TOL_FILL, VERMILLION
+from .style import BLUE, ERROR_KIND_COLOURS, GREY, ORANGE, SKY, TOL_FILL, VERMILLION, error_kind_label
 
 DPI = 150
 """Raster resolution of the charts (dots per inch of the printed size)."""
@@ -267,6 +269,164 @@ def bland_altman_png(
         return _png(fig)
 
 
+def nice_range(values: Sequence[float | None], floor: float) -> float:
+    """A symmetric colour range: the largest ``|value|`` rounded up to 1, 2 or 5 x 10^k, at least ``floor``."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    m = max(finite, default=0.0)
+    if m <= floor:
+        return floor
+    p = 10.0 ** math.floor(math.log10(m))
+    return next(f * p for f in (1.0, 2.0, 5.0, 10.0) if f * p >= m)
+
+
+def _segment_span(index: int) -> tuple[float, float]:
+    """Display angles (degrees, counter-clockwise from 3 o'clock) of segment ``index`` (0..5, the stored order):
+    segment 1 spans [60, 120) centred on 12 o'clock, the next ones follow counter-clockwise
+    (``backend.cmr.segments``)."""
+    return 60.0 + 60.0 * index, 120.0 + 60.0 * index
+
+
+def bullseye_png(
+    titles: Sequence[str],
+    names: Sequence[Sequence[str]],
+    distance_mm: Sequence[Sequence[float | None]],
+    delta_map: Sequence[Sequence[float | None]],
+    *,
+    quantity: str,
+    unit: str = "ms",
+    distance_range_mm: float = 3.0,
+    cell_in: float = 2.25,
+) -> bytes:
+    """Bullseyes of the six mid-ventricular segments: one column per attempt, a row of the signed distance (mm) and,
+    when any segment has one, a row of the map difference, each row with its colour bar.
+
+    Parameters
+    ----------
+    titles : sequence of str, length c
+        Column titles (case and attempt).
+    names : sequences (length c) of 6 str
+        Segment names in the stored order (segment 1 at 12 o'clock, then counter-clockwise as displayed).
+    distance_mm : sequences (length c) of 6 float or None
+        Stored signed distance of both walls to the consensus, mm (+ = the trainee's contour outside).
+    delta_map : sequences (length c) of 6 float or None
+        Stored trainee - consensus myocardial mean per segment (``unit``).
+    quantity, unit : str
+        ``"T1"``, ``"ms"``.
+    distance_range_mm : float
+        Half range of the distance colours (beyond it: full colour, the bar's arrows).
+    cell_in : float
+        Width of one bullseye, inches.
+
+    Returns
+    -------
+    bytes
+        PNG. Blue: inside / lower; red: outside / higher; grey: no value.
+    """
+    c = len(titles)
+    has_map = any(v is not None and math.isfinite(v) for vs in delta_map for v in vs)
+    rows = [("distance", distance_mm, distance_range_mm, "signed distance (mm)\n− inside · + outside")]
+    if has_map:
+        map_rng = nice_range([v for vs in delta_map for v in vs], 5.0)
+        rows.append(("map", delta_map, map_rng, f"Δ{quantity} ({unit})\n− lower · + higher"))
+    cmap = matplotlib.colormaps["RdBu_r"]
+    with _style():
+        fig = Figure(figsize=(0.85 + cell_in * max(c, 1), 0.35 + 1.45 * len(rows)), layout="constrained")
+        grid = fig.add_gridspec(len(rows), c + 1, width_ratios=[1.0] * c + [0.045])
+        for r, (kind, values, rng, bar_label) in enumerate(rows):
+            norm = Normalize(-rng, rng)
+            for j in range(c):
+                ax = fig.add_subplot(grid[r, j])
+                ax.set_aspect("equal")
+                ax.set_axis_off()
+                ax.set_xlim(-2.3, 2.3)
+                ax.set_ylim(-1.32, 1.32)
+                for i, v in enumerate(values[j]):
+                    a0, a1 = _segment_span(i)
+                    ok = v is not None and math.isfinite(v)
+                    face = cmap(norm(min(max(float(v), -rng), rng))) if v is not None and ok else "#d9d9d9"
+                    ax.add_patch(Wedge((0.0, 0.0), 1.0, a0, a1, width=0.56, facecolor=face, edgecolor="white", lw=1.0))
+                    mid = math.radians((a0 + a1) / 2.0)
+                    strong = v is not None and ok and abs(float(v)) / rng > 0.6
+                    ax.text(
+                        0.72 * math.cos(mid),
+                        0.72 * math.sin(mid),
+                        "–" if not ok else f"{v:+.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize=5.9,
+                        fontweight="bold",
+                        color="white" if strong else "#1a1a1a",
+                    )
+                    cx = math.cos(mid)
+                    ax.text(
+                        1.1 * cx,
+                        1.1 * math.sin(mid),
+                        names[j][i],
+                        ha="center" if abs(cx) < 0.1 else ("left" if cx > 0 else "right"),
+                        va="center",
+                        fontsize=6,
+                        color="#333333",
+                    )
+                ax.text(
+                    0.0, 0.0, "mm" if kind == "distance" else unit, ha="center", va="center", fontsize=6, color=GREY
+                )
+                if r == 0:
+                    ax.set_title(titles[j], fontsize=7.5)
+            cax = fig.add_subplot(grid[r, c])
+            bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, extend="both")
+            bar.set_label(bar_label, fontsize=6.5)
+            bar.ax.tick_params(labelsize=6)
+        return _png(fig)
+
+
+def error_class_curve_png(
+    curves: dict[str, list[tuple[int, int, int, float | None]]],
+    *,
+    width_in: float = 7.0,
+) -> bytes:
+    """The learning curve per error class: the share of attempts with the class, and its median size, per attempt
+    index on a case.
+
+    Parameters
+    ----------
+    curves : dict
+        ``{kind: [(attempt_index, n_with_kind, n_assessed, median_size_mm or None), ...]}`` in the order to draw
+        (kinds of ``backend.cmr.error_classes``).
+
+    Returns
+    -------
+    bytes
+        PNG (two panels sharing x; one line and colour per kind, legend below).
+    """
+    with _style():
+        fig = Figure(figsize=(width_in, 2.7), layout="constrained")
+        ax1, ax2 = fig.subplots(1, 2, sharex=True)
+        ks = sorted({r[0] for rows in curves.values() for r in rows})
+        totals: dict[int, int] = {}
+        nudge = 0.05 if len(curves) > 1 else 0.0  # kinds side by side, so equal shares do not hide each other
+        for j, (kind, rows) in enumerate(curves.items()):
+            colour = ERROR_KIND_COLOURS.get(kind, GREY)
+            k = np.array([r[0] for r in rows], dtype=float) + nudge * (j - (len(curves) - 1) / 2.0)
+            share = np.array([100.0 * r[1] / r[2] if r[2] else np.nan for r in rows])
+            size = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
+            ax1.plot(k, share, "-o", color=colour, ms=3.2, label=error_kind_label(kind))
+            ok = np.isfinite(size)
+            ax2.plot(k[ok], size[ok], "-o", color=colour, ms=3.2)
+            for r in rows:
+                totals[r[0]] = r[2]
+        ax1.set_title("Attempts with the error (%)", loc="left")
+        ax1.set_ylim(0.0, 105.0)
+        ax2.set_title("Its median size when present (mm)", loc="left")
+        ax2.set_ylim(bottom=0.0)
+        for ax in (ax1, ax2):
+            ax.set_xlabel("attempt on the case (n: attempts assessed)")
+            if ks:
+                ax.set_xticks(ks, [f"{k}\nn={totals.get(k, 0)}" for k in ks])
+                ax.set_xlim(min(ks) - 0.3, max(ks) + 0.3)
+        fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncol=4, frameon=False)
+        return _png(fig)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Cohort report
 # ---------------------------------------------------------------------------------------------------------------
@@ -479,4 +639,43 @@ def case_agreement_png(
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax1.set_yticks(pos, [str(t) for t in titles])
         ax1.set_ylim(0.4, c + 0.6)
+        return _png(fig)
+
+
+def class_error_classes_png(
+    kinds: Sequence[str],
+    shares_percent: Sequence[float],
+    counts: Sequence[str],
+    *,
+    width_in: float = 6.0,
+) -> bytes:
+    """Which error classes dominate the class: one horizontal bar per kind, the share of latest attempts with it.
+
+    Parameters
+    ----------
+    kinds : sequence of str, length k
+        Error class kinds, top to bottom.
+    shares_percent : sequence of float, length k
+        Share (%) of the class's latest attempts (one per trainee and case) that have the kind.
+    counts : sequence of str, length k
+        Printed at the end of each bar (``"7 / 12"``).
+
+    Returns
+    -------
+    bytes
+        PNG; 0.24 in per kind.
+    """
+    k = len(kinds)
+    pos = np.arange(k)[::-1] + 1.0
+    with _style():
+        fig = Figure(figsize=(width_in, 0.7 + 0.24 * max(k, 2)), layout="constrained")
+        ax = fig.add_subplot()
+        ax.barh(pos, shares_percent, height=0.62, color=[ERROR_KIND_COLOURS.get(x, GREY) for x in kinds])
+        for p, v, text in zip(pos, shares_percent, counts, strict=True):
+            ax.text(v + 1.5, p, text, va="center", fontsize=6.5, color="#333333")
+        ax.set_yticks(pos, [error_kind_label(x) for x in kinds])
+        ax.set_xlim(0.0, 112.0)
+        ax.set_ylim(0.4, k + 0.6)
+        ax.set_xlabel("latest attempts with the error class (%)")
+        ax.grid(axis="y", visible=False)
         return _png(fig)

@@ -3,6 +3,11 @@
 Numbers improve with the attempt on a case (Dice up, distances and deltas down), vary with a per-trainee skill,
 and the myocardial T1 of a case is around 1026 ms (native T1 at 1.5 T, ``../shared/docs/domain.md``). Overlays are
 small matplotlib drawings of two rings (trainee yellow, consensus blue dashed), not real images.
+
+Error classes and bullseye segments (:func:`sample_error_classes`) follow a per-trainee habit (trabeculae included,
+epicardial fat included, a shifted ring, a missed region, a wobbly line) that fades with the attempt on a case, in
+the words of ``backend.cmr.error_classes``; the segment values are consistent with the classes (an endocardium
+inside is a negative endocardial distance in its sectors, and raises T1 there: blood pool; epicardial fat lowers it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from backend.cmr.summary import DEFAULT_TOLERANCES as SUMMARY_TOLERANCES
 from backend.cmr.summary import verdict_for
 
 from .data import AccreditationRule, Attempt, CohortReportData, Tolerances, TraineeReportData
+
+AHA_NAMES = ("anterior", "anteroseptal", "inferoseptal", "inferior", "inferolateral", "anterolateral")
+"""The six mid-ventricular segments, in the stored order (``backend.cmr.segments``)."""
 
 DEFAULT_TOLERANCES = Tolerances.for_quantity(SUMMARY_TOLERANCES, "t1_ms")
 DEFAULT_RULE = AccreditationRule(last_n=3, min_cases=3)
@@ -58,6 +66,161 @@ def overlay_png(variant: int = 0, size_px: int = 240) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()
+
+
+def _where(sectors: list[str]) -> str:
+    if len(sectors) == 6:
+        return "all the way round"
+    if len(sectors) == 1:
+        return f"in the {sectors[0]} segment"
+    return f"in the {', '.join(sectors[:-1])} and {sectors[-1]} segments"
+
+
+def _effect(effect: float, quantity: str) -> str:
+    return f"; here it changes your myocardial {quantity} by {effect:+.0f} ms"
+
+
+def sample_error_classes(
+    rng: np.random.Generator, k: int, habits: dict[str, float], quantity: str = "T1"
+) -> tuple[list[dict], list[dict]]:
+    """Plausible stored error classes and bullseye segments of one attempt.
+
+    Parameters
+    ----------
+    rng : numpy Generator
+    k : int
+        Attempt on the case (1, 2, ...): errors are likelier and larger on early attempts.
+    habits : dict
+        ``{kind: probability on a first attempt}`` of the trainee.
+    quantity : str
+        Name of the map quantity in the sentences.
+
+    Returns
+    -------
+    (error_classes, segments) : list of dict, list of dict
+        Shaped as ``backend.cmr.summary`` stores them.
+    """
+    endo = rng.normal(0.0, 0.25, 6)
+    epi = rng.normal(0.0, 0.3, 6)
+    dmap = rng.normal(0.0, 2.0, 6)
+    classes: list[dict] = []
+    fade = 0.75 ** (k - 1)
+
+    def occurs(kind: str) -> bool:
+        return bool(rng.uniform() < habits.get(kind, 0.0) * fade)
+
+    def sectors_around(n: int) -> list[int]:
+        start = int(rng.integers(0, 6))
+        return sorted((start + i) % 6 for i in range(n))
+
+    if occurs("shift"):
+        size = round(float(rng.uniform(1.2, 2.8)) * fade + 0.6, 2)
+        towards = int(rng.integers(0, 6))
+        along = np.cos(np.radians(60.0 * (np.arange(6) - towards)))
+        endo += size * along
+        epi += size * along
+        effect = float(rng.normal(0, 6))
+        dmap += effect * along
+        classes.append(
+            {
+                "structure": "both",
+                "kind": "shift",
+                "size_mm": size,
+                "sectors": [AHA_NAMES[towards]],
+                "explanation": f"Both of your contours are shifted by {size:.1f} mm (towards the {AHA_NAMES[towards]}): "
+                "check the whole ring against the image, not each wall alone" + _effect(effect, quantity) + ".",
+                "map_effect": round(effect, 1),
+            }
+        )
+    if occurs("endocardium_inside"):
+        size = round(float(rng.uniform(1.0, 2.6)) * fade + 0.5, 2)
+        idx = sectors_around(int(rng.integers(2, 7)))
+        names = [AHA_NAMES[i] for i in idx]
+        endo[idx] -= size
+        effect = 7.0 * size * len(idx) / 6.0
+        dmap[idx] += 9.0 * size
+        classes.append(
+            {
+                "structure": "endocardium",
+                "kind": "endocardium_inside",
+                "size_mm": size,
+                "sectors": names,
+                "explanation": f"Your endocardium lies inside the consensus by {size:.1f} mm {_where(names)}: "
+                "trabeculae, papillary muscle or blood pool are included in your myocardium"
+                + _effect(effect, quantity)
+                + ".",
+                "map_effect": round(effect, 1),
+            }
+        )
+    if occurs("epicardium_outside"):
+        size = round(float(rng.uniform(0.8, 2.2)) * fade + 0.5, 2)
+        idx = sectors_around(int(rng.integers(2, 5)))
+        names = [AHA_NAMES[i] for i in idx]
+        epi[idx] += size
+        effect = -8.0 * size * len(idx) / 6.0
+        dmap[idx] -= 11.0 * size
+        classes.append(
+            {
+                "structure": "epicardium",
+                "kind": "epicardium_outside",
+                "size_mm": size,
+                "sectors": names,
+                "explanation": f"Your epicardium lies outside the consensus by {size:.1f} mm {_where(names)}: "
+                "epicardial fat or pericardium is included in your myocardium" + _effect(effect, quantity) + ".",
+                "map_effect": round(effect, 1),
+            }
+        )
+    if occurs("missed_region"):
+        size = round(float(rng.uniform(2.5, 4.5)) * fade + 1.0, 2)
+        i = int(rng.integers(0, 6))
+        epi[i] -= size
+        effect = float(rng.normal(-3, 2))
+        classes.append(
+            {
+                "structure": "epicardium",
+                "kind": "missed_region",
+                "size_mm": size,
+                "sectors": [AHA_NAMES[i]],
+                "explanation": f"In the {AHA_NAMES[i]} segment your epicardium lies inside the consensus by up to "
+                f"{size:.1f} mm: the outer part of the myocardium is left out there" + _effect(effect, quantity) + ".",
+                "map_effect": round(effect, 1),
+            }
+        )
+    if occurs("irregular"):
+        rms = round(float(rng.uniform(0.6, 1.2)) * fade + 0.4, 2)
+        classes.append(
+            {
+                "structure": "endocardium",
+                "kind": "irregular",
+                "size_mm": rms,
+                "sectors": list(AHA_NAMES),
+                "explanation": f"Your endocardium is irregular (it wobbles by {rms:.1f} mm RMS around the consensus "
+                "line): follow the wall with a smooth line and fewer, well-placed points.",
+                "map_effect": None,
+            }
+        )
+    order = [
+        "shift",
+        "epicardium_outside",
+        "epicardium_inside",
+        "endocardium_inside",
+        "endocardium_outside",
+        "irregular",
+        "missed_region",
+        "extra_region",
+    ]
+    classes.sort(key=lambda c: order.index(c["kind"]))
+    segments = [
+        {
+            "name": AHA_NAMES[i],
+            "signed_distance_mm": round(float(endo[i] + epi[i]) / 2.0, 2),
+            "endocardium_mm": round(float(endo[i]), 2),
+            "epicardium_mm": round(float(epi[i]), 2),
+            "delta_map": round(float(dmap[i]), 1),
+        }
+        for i in range(6)
+    ]
+    return classes, segments
 
 
 def sample_trainee(
@@ -141,6 +304,21 @@ def sample_trainee(
                     consensus_source="Gold standard",
                 )
             )
+    # Error classes from a separate generator, so the numbers above do not change with them.
+    erng = np.random.default_rng(seed + 7919)
+    habits = {
+        "endocardium_inside": float(erng.uniform(0.3, 0.95)),
+        "epicardium_outside": float(erng.uniform(0.1, 0.7)),
+        "shift": float(erng.uniform(0.0, 0.4)),
+        "missed_region": float(erng.uniform(0.0, 0.35)),
+        "irregular": float(erng.uniform(0.0, 0.5)),
+    }
+    qname = {"t1_ms": "T1", "t2_ms": "T2", "t2star_ms": "T2*"}.get(quantity, "T1")
+    for a in attempts:
+        classes, segments = sample_error_classes(erng, a.attempt, habits, qname)
+        # Attempt.error_classes / .segments (reports.data documents them; set as attributes until it declares them).
+        setattr(a, "error_classes", classes)  # noqa: B010
+        setattr(a, "segments", segments)  # noqa: B010
     for i, a in enumerate(sorted(attempts, key=lambda a: math.inf if a.dice is None else a.dice)[:n_overlays]):
         a.overlay_png = overlay_png((seed + i) % 16)
     return TraineeReportData(

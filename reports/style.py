@@ -65,6 +65,36 @@ GREY = "#7f7f7f"
 TOL_FILL = "#009E73"
 
 
+ERROR_KIND_LABELS: dict[str, str] = {
+    "shift": "Shifted contours",
+    "epicardium_outside": "Epicardium outside",
+    "epicardium_inside": "Epicardium inside",
+    "endocardium_inside": "Endocardium inside",
+    "endocardium_outside": "Endocardium outside",
+    "irregular": "Irregular contour",
+    "missed_region": "Missed region",
+    "extra_region": "Extra region",
+}
+"""Display names of the error classes (``backend.cmr.error_classes`` kinds), in its order; the feedback page's words."""
+
+ERROR_KIND_COLOURS: dict[str, str] = {
+    "shift": "#000000",
+    "epicardium_outside": ORANGE,
+    "epicardium_inside": "#CC79A7",
+    "endocardium_inside": BLUE,
+    "endocardium_outside": SKY,
+    "irregular": GREY,
+    "missed_region": VERMILLION,
+    "extra_region": GREEN,
+}
+"""One Okabe-Ito colour per error class, the same in every figure."""
+
+
+def error_kind_label(kind: str) -> str:
+    """The display name of an error class kind (the kind itself when unknown)."""
+    return ERROR_KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
     """Register DejaVu Sans (regular, bold, oblique) with reportlab once; returns the family name.

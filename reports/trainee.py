@@ -2,9 +2,15 @@
 
 Contents, in order: the title block (who, cohorts, datasets, period, consensus sources, tolerances, the
 accreditation rule and the date it was applied, generation time); the accreditation status box; the summary table;
-learning curves over the submissions in time order; the per-case table; the Bland–Altman plot of the myocardial map
-mean (one per map quantity present); thumbnails of the three largest discrepancies; notes on the definitions. A
-trainee without evaluated submissions gets the title block, the status box and a sentence instead of the rest.
+learning curves over the submissions in time order; the per-case table; "What kind of error" (the stored error
+classes of the latest submission per case); the error classes over attempts (share of attempts with each class and
+its size, per attempt index on a case); the Bland–Altman plot of the myocardial map mean (one per map quantity
+present); thumbnails of the three largest discrepancies with their bullseyes (the stored per-segment signed
+distance and map difference); notes on the definitions. A trainee without evaluated submissions gets the title
+block, the status box and a sentence instead of the rest.
+
+Error classes and segments are shown as the evaluation stored them (architecture convention 16): a report counts
+and orders them but never classifies a contour or recomputes a segment value.
 
 Every page has the footer ``MyoQA · <trainee> · page N of M · generated YYYY-MM-DD HH:MM UTC``.
 """
@@ -13,6 +19,9 @@ from __future__ import annotations
 
 import io
 import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -22,10 +31,12 @@ from backend.cmr.reliability import bland_altman
 from . import figures
 from .data import (
     MAP_QUANTITY_LABELS,
+    Attempt,
     TraineeReportData,
     abs_or_none,
     accreditation_status,
     as_utc,
+    attempt_index_on_case,
     attempt_within,
     case_rows,
     latest_per_case,
@@ -35,9 +46,11 @@ from .data import (
     time_ordered,
 )
 from .style import (
+    ERROR_KIND_LABELS,
     FRAME_WIDTH,
     MARGIN,
     PAGE_SIZE,
+    error_kind_label,
     esc,
     figure,
     fmt_datetime_utc,
@@ -54,6 +67,68 @@ from .style import (
 )
 
 N_THUMBNAILS = 3
+
+NO_ERROR_SENTENCE = "No systematic error: the contours follow the consensus within about 1 mm."
+"""What the table says for an assessed submission without error classes (the feedback page's words)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The stored error classes and segments of an attempt
+# ---------------------------------------------------------------------------------------------------------------
+def attempt_error_classes(a: Attempt) -> list[dict[str, Any]]:
+    """The error classes stored with an attempt's evaluation (``Attempt.error_classes``), as stored; [] if none."""
+    return list(getattr(a, "error_classes", None) or [])
+
+
+def attempt_segments(a: Attempt) -> list[dict[str, Any]]:
+    """The six bullseye segments stored with an attempt (``Attempt.segments``), or [] unless there are six."""
+    segs = list(getattr(a, "segments", None) or [])
+    return segs if len(segs) == 6 else []
+
+
+def _assessed(a: Attempt) -> bool:
+    """Compared with a consensus (error classes exist only then): the attempt has a myocardial Dice."""
+    return a.dice is not None and math.isfinite(a.dice)
+
+
+def error_class_curve(attempts: Sequence[Attempt]) -> dict[str, list[tuple[int, int, int, float | None]]]:
+    """Per error class that occurs: per attempt index on a case, how many assessed attempts have it and its size.
+
+    Parameters
+    ----------
+    attempts : sequence of Attempt
+        Any order; the index is the rank on the case in time order (:func:`reports.data.attempt_index_on_case`).
+        Only attempts compared with a consensus count (:func:`_assessed`).
+
+    Returns
+    -------
+    dict
+        ``{kind: [(k, n_with_kind, n_assessed, median_size_mm or None), ...]}``, kinds in the order of
+        ``backend.cmr.error_classes`` (only those that occur), every index ``k`` that has an assessed attempt. An
+        attempt counts once per kind (its largest stored size of that kind: e.g. a missed region on both walls).
+    """
+    by_k: dict[int, list[Attempt]] = {}
+    for k, a in attempt_index_on_case(attempts):
+        if _assessed(a):
+            by_k.setdefault(k, []).append(a)
+    present = {c.get("kind") for a in attempts if _assessed(a) for c in attempt_error_classes(a)}
+    kinds = [k for k in ERROR_KIND_LABELS if k in present] + sorted(
+        str(k) for k in present if k not in ERROR_KIND_LABELS and k is not None
+    )
+    out: dict[str, list[tuple[int, int, int, float | None]]] = {}
+    for kind in kinds:
+        rows = []
+        for k in sorted(by_k):
+            sizes = []
+            for a in by_k[k]:
+                own = [c.get("size_mm") for c in attempt_error_classes(a) if c.get("kind") == kind]
+                finite = [float(v) for v in own if isinstance(v, (int, float)) and math.isfinite(v)]
+                if own:
+                    sizes.append(max(finite) if finite else math.nan)
+            with_sizes = [v for v in sizes if math.isfinite(v)]
+            rows.append((k, len(sizes), len(by_k[k]), statistics.median(with_sizes) if with_sizes else None))
+        out[kind] = rows
+    return out
 
 
 def _doc(buf: io.BytesIO, title: str, subject: str) -> SimpleDocTemplate:
@@ -252,6 +327,81 @@ def per_case_table(data: TraineeReportData) -> list:
     ]
 
 
+def _sectors_words(sectors: Sequence[object]) -> str:
+    if len(sectors) == 6:
+        return "all six"
+    return esc(", ".join(str(x) for x in sectors)) or "–"
+
+
+def _structure_words(structure: object) -> str:
+    return {"both": "both walls"}.get(str(structure), str(structure))
+
+
+def error_class_table(data: TraineeReportData) -> list:
+    """ "What kind of error": the stored error classes of the latest submission on each case, with explanations."""
+    st = styles()
+    latest = latest_per_case(data.attempts)
+    body: list[list[object]] = [["Case", "Kind", "Structure", "Size (mm)", "Sectors", "Explanation"]]
+    spans = []
+    for a in latest.values():
+        classes = attempt_error_classes(a)
+        first = len(body)
+        case = f"{esc(a.case_title)}<br/><font size=6.5>attempt {a.attempt}</font>"
+        if not _assessed(a):
+            body.append([case, "Not assessed", "–", "–", "–", "No consensus to compare with."])
+        elif not classes:
+            body.append([case, "None", "–", "–", "–", NO_ERROR_SENTENCE])
+        for i, c in enumerate(classes if _assessed(a) else []):
+            size = c.get("size_mm")
+            body.append(
+                [
+                    case if i == 0 else "",
+                    f"<b>{esc(error_kind_label(str(c.get('kind', ''))))}</b>",
+                    esc(_structure_words(c.get("structure", ""))),
+                    fmt_num(size if isinstance(size, (int, float)) else None),
+                    _sectors_words(c.get("sectors") or []),
+                    esc(c.get("explanation") or ""),
+                ]
+            )
+        if len(body) - first > 1:
+            spans.append(("SPAN", (0, first), (0, len(body) - 1)))
+    w = FRAME_WIDTH
+    widths = [0.11 * w, 0.13 * w, 0.125 * w, 0.075 * w, 0.15 * w, 0.41 * w]
+    extra = [*spans, ("VALIGN", (0, 1), (-1, -1), "TOP"), ("ALIGN", (3, 1), (3, -1), "RIGHT")]
+    note = (
+        "The error classes stored with the latest submission on each case, as the feedback page showed them: the "
+        "kind of error, the wall it concerns, its size in mm, the sectors it affects and what it means (with its "
+        "effect on the myocardial map value of that image)."
+    )
+    return [
+        Paragraph("What kind of error", st["h1"]),
+        Paragraph(note, st["small"]),
+        table(body, widths, zebra=False, extra=extra),
+    ]
+
+
+def error_class_curves(data: TraineeReportData, figure_no: int) -> tuple[list, int]:
+    """ "Error classes over attempts": share of attempts with each class and its median size, per attempt index."""
+    st = styles()
+    curves = error_class_curve(data.attempts)
+    if not curves:
+        assessed = sum(1 for a in data.attempts if _assessed(a))
+        if not assessed:
+            return [], figure_no
+        return [
+            Paragraph("Error classes over attempts", st["h1"]),
+            Paragraph(f"None of the {assessed} assessed submissions has an error class.", st["body"]),
+        ], figure_no
+    png = figures.error_class_curve_png(curves)
+    caption = (
+        f"Figure {figure_no}. Error classes over attempts: for each kind of error that occurs, the share of the "
+        "assessed submissions with it (left, %) and its median size when present (right, mm), per attempt on a case "
+        "(1 = the first attempt on each case; n = submissions assessed against a consensus at that attempt). A "
+        "falling line: the trainee makes that error less often or less badly."
+    )
+    return [figure(png, caption, before=[Paragraph("Error classes over attempts", st["h1"])])], figure_no + 1
+
+
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
 
@@ -321,8 +471,12 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
     st = styles()
     with_overlay = [a for a in time_ordered(data.attempts) if a.overlay_png and _finite(a.dice)]
     worst = sorted(with_overlay, key=lambda a: math.inf if a.dice is None else a.dice)[:N_THUMBNAILS]
-    if not worst:
-        return []
+    if not worst:  # no overlays: the bullseyes of the lowest-Dice submissions that have segments, alone
+        with_segments = [a for a in time_ordered(data.attempts) if attempt_segments(a) and _finite(a.dice)]
+        lowest = sorted(with_segments, key=lambda a: math.inf if a.dice is None else a.dice)[:N_THUMBNAILS]
+        if not lowest:
+            return []
+        return [Paragraph("Largest discrepancies", st["h1"]), *bullseyes(data, lowest, figure_no)]
     cell_w = (FRAME_WIDTH - 6 * mm) / N_THUMBNAILS
     imgs, caps = [], []
     for a in worst:
@@ -359,7 +513,44 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
         "dashed) on the map; red: myocardium only in the trainee's contour (over-contoured); green: only in "
         "the consensus (missed). Distances in mm."
     )
-    return [KeepTogether([Paragraph("Largest discrepancies", st["h1"]), grid, Paragraph(caption, st["caption"])])]
+    out: list = [KeepTogether([Paragraph("Largest discrepancies", st["h1"]), grid, Paragraph(caption, st["caption"])])]
+    out += bullseyes(data, [a for a in worst if attempt_segments(a)], figure_no + 1)
+    return out
+
+
+def bullseyes(data: TraineeReportData, attempts: list[Attempt], figure_no: int) -> list:
+    """Bullseyes of the stored segments of ``attempts`` (the largest discrepancies): signed distance and Δmap."""
+    if not attempts:
+        return []
+    quantities = {a.map_quantity for a in attempts if a.map_quantity}
+    q = quantity_label(quantities)
+    segs = [attempt_segments(a) for a in attempts]
+    png = figures.bullseye_png(
+        [f"{a.case_title}, attempt {a.attempt}" for a in attempts],
+        [[str(s.get("name", "")) for s in ss] for ss in segs],
+        [[s.get("signed_distance_mm") for s in ss] for ss in segs],
+        [[s.get("delta_map") for s in ss] for ss in segs],
+        quantity=q,
+        cell_in=2.2 if len(attempts) > 1 else 2.6,
+    )
+    named = all(not str(s.get("name", "")).startswith("sector") for ss in segs for s in ss)
+    caption = (
+        f"Figure {figure_no}. Where the discrepancy lies: the six mid-ventricular segments of the same "
+        f"submission{'s' if len(attempts) > 1 else ''}, as displayed ("
+        + ("anterior" if named else "sector 1")
+        + " at 12 o'clock, then counter-clockwise"
+        + ("" if named else "; numbered, not named, without the RV insertion point")
+        + "). Top: the signed distance of both walls to the consensus, mm (blue: the trainee's contour inside, "
+        "red: outside; ±3 mm and beyond at full colour). "
+        + (
+            f"Bottom: the trainee's minus the consensus's myocardial mean {esc(q)} in the segment, ms (blue: lower, "
+            "red: higher). "
+            if any(s.get("delta_map") is not None for ss in segs for s in ss)
+            else ""
+        )
+        + "Grey: no value. The values are those stored with each evaluation."
+    )
+    return [figure(png, caption, width=min(FRAME_WIDTH, FRAME_WIDTH * (0.3 + 0.24 * len(attempts))))]
 
 
 def notes(data: TraineeReportData) -> list:
@@ -413,7 +604,10 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
         story += summary_table(data)
         story += learning_curves(data)
         story += per_case_table(data)
-        ba, n = bland_altman_section(data, figure_no=2)
+        story += error_class_table(data)
+        ec, n = error_class_curves(data, figure_no=2)
+        story += ec
+        ba, n = bland_altman_section(data, figure_no=n)
         story += ba
         story += thumbnails(data, figure_no=n)
         story += notes(data)

@@ -110,8 +110,10 @@ def test_the_accreditation_box_states_the_status_and_the_explanation(data, text)
 def test_every_figure_has_a_caption_with_its_unit(text):
     body = " ".join(text)
     assert re.search(r"Figure 1\. Learning curves .* HD95 in mm", body)
-    assert "Figure 2. Bland–Altman plot of the myocardial T1 (ms)" in body
-    assert re.search(r"Figure 3\. The 3 largest discrepancies: .* Distances in mm", body)
+    assert re.search(r"Figure 2\. Error classes over attempts: .* \(left, %\) .* \(right, mm\)", body)
+    assert "Figure 3. Bland–Altman plot of the myocardial T1 (ms)" in body
+    assert re.search(r"Figure 4\. The 3 largest discrepancies: .* Distances in mm", body)
+    assert re.search(r"Figure 5\. Where the discrepancy lies: .* mm \(blue: .* ms \(blue: lower", body)
 
 
 def test_the_thumbnails_are_the_three_lowest_dice_attempts_with_an_overlay(data, pdf, text):
@@ -120,7 +122,7 @@ def test_the_thumbnails_are_the_three_lowest_dice_attempts_with_an_overlay(data,
     for a in worst:
         assert f"{a.case_title}, attempt {a.attempt} Dice {fmt_dice(a.dice)}" in body
     images = sum(len(p.images) for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert images == 2 + 3  # learning curves, Bland–Altman, three overlays
+    assert images == 2 + 3 + 2  # learning curves, Bland–Altman, three overlays, error classes, bullseyes
 
 
 def test_the_text_is_real_unicode_text(text):
@@ -228,5 +230,5 @@ def test_missing_values_and_mixed_map_quantities_render(data):
     assert "limits of agreement not computable" not in text  # two cases per quantity
     assert "-10.0 (T1)" in text and "+1.5 (T2*)" in text  # mixed quantities are labelled per row
     assert "generated 2025-02-03 08:30 UTC" in text  # a naive time is taken as UTC
-    assert "Figure 4. The largest discrepancy: the submission with the lowest myocardial Dice" in text
+    assert "Figure 4. The largest discrepancy: the submission with the lowest myocardial Dice" in text  # no classes
     assert "Accreditation: MET" in text  # cases 3 and 4 within; last-1 rule
