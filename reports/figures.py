@@ -270,13 +270,13 @@ def bland_altman_png(
 
 
 def nice_range(values: Sequence[float | None], floor: float) -> float:
-    """A symmetric colour range: the largest ``|value|`` rounded up to 1, 2 or 5 x 10^k, at least ``floor``."""
+    """A symmetric colour range: the largest ``|value|`` rounded up to 1, 1.5, 2, 3 or 5 x 10^k, at least ``floor``."""
     finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
     m = max(finite, default=0.0)
     if m <= floor:
         return floor
     p = 10.0 ** math.floor(math.log10(m))
-    return next(f * p for f in (1.0, 2.0, 5.0, 10.0) if f * p >= m)
+    return next(f * p for f in (1.0, 1.5, 2.0, 3.0, 5.0, 10.0) if f * p >= m)
 
 
 def _segment_span(index: int) -> tuple[float, float]:

@@ -190,7 +190,8 @@ def test_the_bullseye_figure_renders_one_or_two_rows():
 
 def test_nice_range_is_symmetric_and_rounded_up():
     assert figures.nice_range([3.0, -4.0], 5.0) == 5.0
-    assert figures.nice_range([-13.0, 2.0], 5.0) == 20.0
+    assert figures.nice_range([-13.0, 2.0], 5.0) == 15.0
+    assert figures.nice_range([105.2], 5.0) == 150.0
     assert figures.nice_range([None, 48.0], 5.0) == 50.0
 
 

@@ -2,7 +2,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { summary } from '@/testing/fixtures';
-import { Bullseye, divergingColour, DISTANCE_RANGE_MM, MISSING_FILL, segmentSpan } from './bullseye';
+import { Bullseye, divergingColour, DISTANCE_RANGE_MM, mapRange, MISSING_FILL, segmentSpan } from './bullseye';
 
 const NAMES = ['anterior', 'anteroseptal', 'inferoseptal', 'inferior', 'inferolateral', 'anterolateral'];
 
@@ -33,6 +33,15 @@ describe('the diverging colour scale', () => {
     expect(divergingColour(null, 3)).toBe(MISSING_FILL);
     // Beyond the range it saturates rather than wraps.
     expect(divergingColour(9, 3)).toBe(divergingColour(3, 3));
+  });
+});
+
+describe('the map colour range', () => {
+  it('is symmetric, at least 5, and the largest stored |Δ| rounded up to a round number', () => {
+    const seg = (d: number | null) => ({ name: 'x', signed_distance_mm: 0, endocardium_mm: 0, epicardium_mm: 0, delta_map: d });
+    expect(mapRange([seg(2), seg(-3)])).toBe(5);
+    expect(mapRange([seg(-13), seg(null)])).toBe(15);
+    expect(mapRange([seg(105.2)])).toBe(150);
   });
 });
 

@@ -41,12 +41,12 @@ function textColour(value: number | null | undefined, range: number): string {
   return isNum(value) && Math.abs(value) / range > 0.6 ? '#ffffff' : '#1f2a30';
 }
 
-/** A "nice" symmetric range for the map difference: the largest |Δ| rounded up to 1, 2 or 5 × 10^k (≥ 5). */
+/** A "nice" symmetric range for the map difference: the largest |Δ| rounded up to 1, 1.5, 2, 3 or 5 × 10^k (≥ 5). */
 export function mapRange(segments: Segment[]): number {
   const m = Math.max(0, ...segments.map((s) => (isNum(s.delta_map) ? Math.abs(s.delta_map) : 0)));
   if (m <= 5) return 5;
   const p = 10 ** Math.floor(Math.log10(m));
-  return ([1, 2, 5, 10].find((f) => f * p >= m) ?? 10) * p;
+  return ([1, 1.5, 2, 3, 5, 10].find((f) => f * p >= m) ?? 10) * p;
 }
 
 const R_OUT = 78;
@@ -163,11 +163,11 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
                 data-testid={`bullseye-fill-${i}`}>
                 <title>{segmentTitle(s, quantity, unit)}</title>
               </path>
-              <text x={vx} y={vy} textAnchor="middle" dominantBaseline="central" fontSize="11" fontWeight="600"
+              <text x={vx} y={vy} textAnchor="middle" dominantBaseline="central" fontSize="12" fontWeight="600"
                 fill={textColour(v, range)} pointerEvents="none" data-testid={`bullseye-value-${i}`}>
                 {fmtSigned(v, 1)}
               </text>
-              <text x={lx} y={ly} textAnchor={anchor} dominantBaseline="central" fontSize="10" fill="#1f2a30"
+              <text x={lx} y={ly} textAnchor={anchor} dominantBaseline="central" fontSize="11" fill="#1f2a30"
                 data-testid={`bullseye-name-${i}`}>
                 {s.name}
               </text>
@@ -177,30 +177,35 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
         <text x="0" y="0" textAnchor="middle" dominantBaseline="central" fontSize="10" fill="#5d6a72">{valueUnit}</text>
       </svg>
       <Legend view={shown} range={range} unit={valueUnit} quantity={quantity} />
-      <div className="table-scroll bullseye-table">
-        <table className="table compact" data-testid="bullseye-table">
-          <caption>Per segment (+ = your contour outside the consensus; Δ = yours − consensus)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Segment</th>
-              <th scope="col" className="num-col">Both walls (mm)</th>
-              <th scope="col" className="num-col">Endo (mm)</th>
-              <th scope="col" className="num-col">Epi (mm)</th>
-              <th scope="col" className="num-col">Δ{quantity} ({unit})</th>
-            </tr>
-          </thead>
-          <tbody>
-            {segments.map((s, i) => (
-              <tr key={s.name} data-testid={`bullseye-row-${i}`}>
-                <th scope="row">{s.name}</th>
-                <td className="num-col">{fmtSigned(s.signed_distance_mm, 1)}</td>
-                <td className="num-col">{fmtSigned(s.endocardium_mm, 1)}</td>
-                <td className="num-col">{fmtSigned(s.epicardium_mm, 1)}</td>
-                <td className="num-col">{fmtSigned(s.delta_map, 1)}</td>
+      <div className="bullseye-table">
+        <p className="small muted" id={`${name}-caption`}>
+          Per segment, as stored: both walls, endocardium and epicardium in mm (+ = your contour outside the
+          consensus); Δ{quantity} = yours − consensus, {unit}.
+        </p>
+        <div className="table-scroll">
+          <table className="table compact" data-testid="bullseye-table" aria-describedby={`${name}-caption`}>
+            <thead>
+              <tr>
+                <th scope="col">Segment</th>
+                <th scope="col" className="num-col">Both</th>
+                <th scope="col" className="num-col">Endo</th>
+                <th scope="col" className="num-col">Epi</th>
+                <th scope="col" className="num-col">Δ{quantity}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {segments.map((s, i) => (
+                <tr key={s.name} data-testid={`bullseye-row-${i}`}>
+                  <th scope="row">{s.name}</th>
+                  <td className="num-col">{fmtSigned(s.signed_distance_mm, 1)}</td>
+                  <td className="num-col">{fmtSigned(s.endocardium_mm, 1)}</td>
+                  <td className="num-col">{fmtSigned(s.epicardium_mm, 1)}</td>
+                  <td className="num-col">{fmtSigned(s.delta_map, 1)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </section>
   );
