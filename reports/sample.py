@@ -316,9 +316,7 @@ def sample_trainee(
     qname = {"t1_ms": "T1", "t2_ms": "T2", "t2star_ms": "T2*"}.get(quantity, "T1")
     for a in attempts:
         classes, segments = sample_error_classes(erng, a.attempt, habits, qname)
-        # Attempt.error_classes / .segments (reports.data documents them; set as attributes until it declares them).
-        setattr(a, "error_classes", classes)  # noqa: B010
-        setattr(a, "segments", segments)  # noqa: B010
+        a.error_classes, a.segments = classes, segments
     for i, a in enumerate(sorted(attempts, key=lambda a: math.inf if a.dice is None else a.dice)[:n_overlays]):
         a.overlay_png = overlay_png((seed + i) % 16)
     return TraineeReportData(

@@ -77,12 +77,12 @@ NO_ERROR_SENTENCE = "No systematic error: the contours follow the consensus with
 # ---------------------------------------------------------------------------------------------------------------
 def attempt_error_classes(a: Attempt) -> list[dict[str, Any]]:
     """The error classes stored with an attempt's evaluation (``Attempt.error_classes``), as stored; [] if none."""
-    return list(getattr(a, "error_classes", None) or [])
+    return list(a.error_classes)
 
 
 def attempt_segments(a: Attempt) -> list[dict[str, Any]]:
     """The six bullseye segments stored with an attempt (``Attempt.segments``), or [] unless there are six."""
-    segs = list(getattr(a, "segments", None) or [])
+    segs = list(a.segments)
     return segs if len(segs) == 6 else []
 
 

@@ -96,9 +96,7 @@ def attempt(case: int, k: int, hours: int, classes: list[dict], segments: list[d
         verdict_message="Outside expert agreement.",
         **kw,
     )
-    # reports.data.Attempt documents error_classes and segments; the application fills them.
-    setattr(a, "error_classes", classes)  # noqa: B010
-    setattr(a, "segments", segments)  # noqa: B010
+    a.error_classes, a.segments = classes, segments
     return a
 
 
