@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 NPM    ?= npm
 
-.PHONY: run test lint test-python test-node bench demo-assess demo-model frontend clean
+.PHONY: run test lint bench-class test-python test-node bench demo-assess demo-model frontend clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_t2star.py
 	$(PY) bench/bench_consensus.py
+
+# A class session through the whole stack (proxy, gunicorn, worker, PostgreSQL, Redis): p95 login and
+# upload-to-feedback, CPU seconds per part. Needs the local PostgreSQL and Redis (DB 14) and the built front-end.
+bench-class: $(VENV)/.dev proxy/node_modules/.installed
+	$(PY) bench/bench_class_session.py
 
 # The demo consensus CNN: trained on the shared Sunnybrook data (SC-HF-I-1, SC-HF-I-2 held out) and phantoms, on the
 # CPU (about an hour on 2 cores; DEMO_MODEL_ARGS overrides the settings), then registered and activated in the app.

@@ -116,13 +116,17 @@ def start_stack(o: argparse.Namespace, env: dict[str, str]) -> list[subprocess.P
 
 
 def upload_and_wait(c: Client, case_id: int, sav: bytes, poll: float = POLL_S) -> dict:
+    """Upload, then wait as the feedback page does: poll the status endpoint (``poll`` s, slowing by half up to
+    2 s, as frontend get-submission.ts ``pollDelay``), then fetch the whole attempt once."""
     body, ctype = multipart({"case": str(case_id)}, {"contours": ("attempt.sav", sav)})
     sub = c.req("POST", "/api/submissions/", body, ctype)
+    n = 0
     while True:
-        s = c.req("GET", f"/api/submissions/{sub['id']}")
+        s = c.req("GET", f"/api/submissions/{sub['id']}/status")
         if s["status"] in ("done", "failed"):
-            return s
-        time.sleep(poll)
+            return c.req("GET", f"/api/submissions/{sub['id']}")
+        time.sleep(min(2.0, poll * 1.5**n))
+        n += 1
 
 
 def cpu_seconds(root: int) -> float:
