@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from backend.cmr.error_classes import KINDS as ERROR_KINDS
 from backend.cmr.summary import DEFAULT_TOLERANCES as SUMMARY_TOLERANCES
 from backend.cmr.summary import verdict_for
 
@@ -199,17 +200,7 @@ def sample_error_classes(
                 "map_effect": None,
             }
         )
-    order = [
-        "shift",
-        "epicardium_outside",
-        "epicardium_inside",
-        "endocardium_inside",
-        "endocardium_outside",
-        "irregular",
-        "missed_region",
-        "extra_region",
-    ]
-    classes.sort(key=lambda c: order.index(c["kind"]))
+    classes.sort(key=lambda c: ERROR_KINDS.index(c["kind"]))
     segments = [
         {
             "name": AHA_NAMES[i],
