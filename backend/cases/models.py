@@ -111,6 +111,13 @@ class Case(models.Model):
     image_file = models.ForeignKey(
         StoredFile, on_delete=models.PROTECT, related_name="+", help_text="the parsed image (npz), read by evaluations"
     )
+    # The anterior right-ventricular insertion point (AHA anchor of the six mid-ventricular segments), pixel
+    # coordinates x = column, y = row; set by a supervisor, or estimated from the image and confirmed by one.
+    rv_insertion_x = models.FloatField(null=True, blank=True)
+    rv_insertion_y = models.FloatField(null=True, blank=True)
+    rv_insertion_confirmed = models.BooleanField(
+        default=False, help_text="a supervisor set or confirmed the RV insertion point (not only estimated)"
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
