@@ -186,6 +186,8 @@ class Attempt:
         What the attempt was compared with (gold standard, CNN consensus, team average...).
     overlay_png : bytes or None
         The discrepancy overlay (PNG), attached for the attempts a report shows as thumbnails.
+    dataset_id, dataset_name : int or None, str
+        The dataset of the case (whose accreditation rule applies to it; :func:`accreditation_by_dataset`).
     """
 
     case_id: int
@@ -207,6 +209,25 @@ class Attempt:
     segments: list[dict] = field(default_factory=list)
     consensus_source: str = ""
     overlay_png: bytes | None = None
+    dataset_id: int | None = None
+    dataset_name: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetRule:
+    """The accreditation rule of one dataset (each dataset's rule applies to its own cases only).
+
+    Attributes
+    ----------
+    dataset_id : int or None
+        Matches ``Attempt.dataset_id``.
+    dataset_name : str
+    rule : AccreditationRule
+    """
+
+    dataset_id: int | None
+    dataset_name: str
+    rule: AccreditationRule
 
 
 @dataclass
@@ -227,6 +248,8 @@ class TraineeReportData:
         Printed in UTC (a naive datetime is taken as UTC).
     site_name : str
         Shown in the footer.
+    dataset_rules : list of DatasetRule
+        Each dataset's own accreditation rule (:func:`trainee_accreditation`); empty: ``rule`` for every attempt.
     """
 
     trainee_name: str
@@ -240,6 +263,7 @@ class TraineeReportData:
     attempts: list[Attempt]
     generated_at: datetime
     site_name: str = "MyoQA"
+    dataset_rules: list[DatasetRule] = field(default_factory=list)
 
 
 @dataclass
@@ -561,6 +585,91 @@ def accreditation_status(attempts: Sequence[Attempt], rule: AccreditationRule) -
     tail = f"; {' and '.join(reasons)}" if reasons else ""
     return AccreditationStatus(
         False, q, m, f"Not met: {head}{tail}; {missing} more qualifying case{'s' if missing != 1 else ''} needed."
+    )
+
+
+@dataclass(frozen=True)
+class DatasetAccreditation:
+    """Accreditation on one dataset: its rule applied to its cases only (:func:`accreditation_by_dataset`).
+
+    Attributes
+    ----------
+    dataset_id : int or None
+    dataset_name : str
+    rule : AccreditationRule
+    status : AccreditationStatus
+    rows : list of CaseRow
+        The dataset's cases (:func:`case_rows` with its rule).
+    """
+
+    dataset_id: int | None
+    dataset_name: str
+    rule: AccreditationRule
+    status: AccreditationStatus
+    rows: list[CaseRow]
+
+
+def accreditation_by_dataset(
+    attempts: Sequence[Attempt], dataset_rules: Sequence[DatasetRule]
+) -> list[DatasetAccreditation]:
+    """Each dataset's rule applied to that dataset's attempts only (:func:`accreditation_status`, :func:`case_rows`).
+
+    Parameters
+    ----------
+    attempts : sequence of Attempt
+        A trainee's evaluated submissions (any order); those of a dataset not in ``dataset_rules`` are ignored.
+    dataset_rules : sequence of DatasetRule
+        In the order the results are wanted.
+
+    Returns
+    -------
+    list of DatasetAccreditation
+        One per dataset rule, a dataset without attempts included (not met).
+    """
+    out = []
+    for d in dataset_rules:
+        mine = [a for a in attempts if a.dataset_id == d.dataset_id]
+        out.append(
+            DatasetAccreditation(
+                dataset_id=d.dataset_id,
+                dataset_name=d.dataset_name,
+                rule=d.rule,
+                status=accreditation_status(mine, d.rule),
+                rows=case_rows(mine, d.rule),
+            )
+        )
+    return out
+
+
+def trainee_accreditation(data: TraineeReportData) -> list[DatasetAccreditation]:
+    """A report's accreditation per dataset; with no ``dataset_rules``, ``data.rule`` over every attempt."""
+    if data.dataset_rules:
+        return accreditation_by_dataset(data.attempts, data.dataset_rules)
+    status = accreditation_status(data.attempts, data.rule)
+    return [DatasetAccreditation(None, "", data.rule, status, case_rows(data.attempts, data.rule))]
+
+
+def accreditation_overall(per_dataset: Sequence[DatasetAccreditation]) -> AccreditationStatus:
+    """One status over several datasets: met when every dataset's rule is met; the counts summed.
+
+    Parameters
+    ----------
+    per_dataset : sequence of DatasetAccreditation
+
+    Returns
+    -------
+    AccreditationStatus
+        A single dataset's own status; otherwise the explanation names each dataset with its own sentence.
+    """
+    if len(per_dataset) == 1:
+        return per_dataset[0].status
+    if not per_dataset:
+        return AccreditationStatus(False, 0, 0, "Not met: no dataset to be accredited on.")
+    return AccreditationStatus(
+        met=all(d.status.met for d in per_dataset),
+        cases_within=sum(d.status.cases_within for d in per_dataset),
+        required=sum(d.status.required for d in per_dataset),
+        explanation=" ".join(f"{d.dataset_name}: {d.status.explanation}" for d in per_dataset),
     )
 
 

@@ -42,4 +42,7 @@ urlpatterns = [
     path("api/reports/", progress.ReportListView.as_view()),
     path("api/reports/<int:job_id>", progress.ReportDetailView.as_view()),
     path("api/reports/<int:job_id>/pdf", progress.ReportPdfView.as_view()),
+    path("api/trainees/<int:trainee_id>/accreditation", progress.TraineeAccreditationView.as_view()),
+    path("api/trainees/<int:trainee_id>/error-classes", progress.TraineeErrorClassesView.as_view()),
+    path("api/cohorts/<int:cohort_id>/accreditation", progress.CohortAccreditationView.as_view()),
 ]

@@ -9,11 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts import selectors as account_selectors
+from backend.cmr.error_classes import KINDS
 from backend.core.api import FILE_RENDERERS, IdField, validated
 from backend.core.storage import file_path
+from reports.data import DatasetAccreditation
+from reports.style import ERROR_KIND_LABELS
 
 from . import selectors, services
 from .models import ReportJob
+from .serializers import CohortAccreditationSerializer, TraineeAccreditationSerializer, TraineeErrorClassesSerializer
 
 
 def job_out(j: ReportJob) -> dict:
@@ -75,3 +79,71 @@ class ReportPdfView(APIView):
             filename=j.file.download_name,
             content_type="application/pdf",
         )
+
+
+def accreditation_out(d: DatasetAccreditation) -> dict:
+    """One dataset's accreditation as the API returns it (the values of :func:`reports.data.accreditation_by_dataset`)."""
+    return {
+        "dataset_id": d.dataset_id,
+        "dataset_name": d.dataset_name,
+        "rule": d.rule.describe(),
+        "last_n": d.rule.last_n,
+        "min_cases": d.rule.min_cases,
+        "met": d.status.met,
+        "cases_within": d.status.cases_within,
+        "required": d.status.required,
+        "explanation": d.status.explanation,
+        "cases": [
+            {
+                "case_id": r.case_id,
+                "case_title": r.case_title,
+                "attempts": r.attempts,
+                "latest_result": {True: "within", False: "outside"}.get(r.latest_within),  # type: ignore[arg-type]
+                "qualifies": r.qualifies,
+            }
+            for r in d.rows
+        ],
+    }
+
+
+class TraineeAccreditationView(APIView):
+    """A trainee's accreditation per dataset, each with its own rule (as in their PDF report)."""
+
+    @extend_schema(responses={200: TraineeAccreditationSerializer})
+    def get(self, request, trainee_id: int):
+        trainee = account_selectors.trainee_get(user=request.user, trainee_id=trainee_id)
+        per = selectors.trainee_accreditation(trainee=trainee, reader=request.user)
+        body = {"trainee_id": trainee.pk, "datasets": [accreditation_out(d) for d in per]}
+        return Response(TraineeAccreditationSerializer(body).data)
+
+
+class CohortAccreditationView(APIView):
+    """Each trainee of a cohort with their accreditation per dataset of the cohort (its supervisor only)."""
+
+    @extend_schema(responses={200: CohortAccreditationSerializer})
+    def get(self, request, cohort_id: int):
+        cohort = account_selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
+        rows = [
+            {
+                "trainee_id": t.pk,
+                "full_name": t.full_name,
+                "username": t.username,
+                "datasets": [accreditation_out(d) for d in per],
+            }
+            for t, per in selectors.cohort_accreditation(cohort=cohort)
+        ]
+        return Response(CohortAccreditationSerializer({"cohort_id": cohort.pk, "rows": rows}).data)
+
+
+class TraineeErrorClassesView(APIView):
+    """A trainee's attempts with their stored error classes: the learning curve per error class."""
+
+    @extend_schema(responses={200: TraineeErrorClassesSerializer})
+    def get(self, request, trainee_id: int):
+        trainee = account_selectors.trainee_get(user=request.user, trainee_id=trainee_id)
+        body = {
+            "trainee_id": trainee.pk,
+            "kinds": [{"kind": k, "label": ERROR_KIND_LABELS.get(k, k)} for k in KINDS],
+            "attempts": selectors.trainee_error_classes(trainee=trainee, reader=request.user),
+        }
+        return Response(TraineeErrorClassesSerializer(body).data)

@@ -9,11 +9,21 @@ from backend.accounts.models import Cohort, User
 from backend.accounts.selectors import cohorts_shared
 from backend.cases.models import Dataset, FeedbackMode, ReferenceKind
 from backend.cases.selectors import team_consensus_shown
+from backend.cmr.error_classes import KINDS
 from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
 from backend.submissions.services import overlay_get_or_render
-from reports.data import AccreditationRule, Attempt, CohortReportData, Tolerances, TraineeReportData
+from reports.data import (
+    AccreditationRule,
+    Attempt,
+    CohortReportData,
+    DatasetAccreditation,
+    DatasetRule,
+    Tolerances,
+    TraineeReportData,
+    accreditation_by_dataset,
+)
 
 from .models import ReportJob
 
@@ -54,7 +64,17 @@ def _attempt(s: Submission) -> Attempt:
         segments=list(sm.get("segments") or []),
         consensus_source=ReferenceKind(s.consensus_source).label if s.consensus_source else "",
         overlay_png=None,
+        dataset_id=s.case.dataset_id,
+        dataset_name=s.case.dataset.name if s.case.dataset is not None else "",
     )
+
+
+def _dataset_rules(datasets: list[Dataset]) -> list[DatasetRule]:
+    """Each dataset's own accreditation rule (applied to its cases only)."""
+    return [
+        DatasetRule(d.pk, d.name, AccreditationRule(last_n=d.accreditation_last_n, min_cases=d.accreditation_min_cases))
+        for d in datasets
+    ]
 
 
 def _report_tolerances(dataset: Dataset | None, attempts: list[Attempt]) -> Tolerances:
@@ -94,21 +114,10 @@ def report_cohorts(*, trainee: User, reader: User) -> list[Cohort]:
     return list(trainee.cohorts.order_by("name", "id"))
 
 
-def trainee_report_data(
-    *, trainee: User, cohorts: list[Cohort] | None = None, reader: User | None = None
-) -> TraineeReportData:
-    """Everything a trainee's report shows: their evaluated attempts on their cohorts' datasets, in time order.
-
-    Parameters
-    ----------
-    trainee : User
-    cohorts : the cohorts covered; default :func:`report_cohorts` for ``reader`` (all of the trainee's when no
-        reader is given). A supervisor passes only theirs.
-    reader : who the report is for; a supervisor's report covers only datasets they created.
-
-    The overlays of the ``N_THUMBNAILS`` attempts with the lowest myocardial Dice are attached (the largest
-    discrepancies); the tolerances and accreditation rule are the first dataset's.
-    """
+def _report_scope(
+    *, trainee: User, cohorts: list[Cohort] | None, reader: User | None
+) -> tuple[list[Cohort], list[Dataset], list[Submission]]:
+    """The cohorts, datasets and evaluated submissions (time order) a trainee's report covers for ``reader``."""
     if cohorts is None:
         cohorts = report_cohorts(trainee=trainee, reader=reader) if reader is not None else list(trainee.cohorts.all())
     if reader is not None and reader.is_supervisor:
@@ -127,6 +136,76 @@ def trainee_report_data(
         )
         .order_by("created_at", "id")
     )
+    return cohorts, datasets, subs
+
+
+def trainee_accreditation(
+    *, trainee: User, reader: User, cohorts: list[Cohort] | None = None
+) -> list[DatasetAccreditation]:
+    """A trainee's accreditation per dataset, as their report prints it (:func:`reports.data.accreditation_by_dataset`).
+
+    The datasets are those of the trainee's cohorts that ``reader`` may see (a supervisor: their own cohorts and
+    datasets only), each with its own rule applied to its own cases.
+    """
+    _, datasets, subs = _report_scope(trainee=trainee, cohorts=cohorts, reader=reader)
+    return accreditation_by_dataset([_attempt(s) for s in subs], _dataset_rules(datasets))
+
+
+def cohort_accreditation(*, cohort: Cohort) -> list[tuple[User, list[DatasetAccreditation]]]:
+    """Each trainee of a cohort with their accreditation per dataset of the cohort (for its supervisor)."""
+    trainees = list(cohort.trainees.order_by("last_name", "first_name", "username"))
+    return [(t, trainee_accreditation(trainee=t, reader=cohort.supervisor, cohorts=[cohort])) for t in trainees]
+
+
+def trainee_error_classes(*, trainee: User, reader: User) -> list[dict]:
+    """A trainee's evaluated attempts (time order) with the error classes stored in their summaries.
+
+    Each: ``submission_id``, ``case_id``, ``case_title``, ``dataset_id``, ``attempt_index`` (1 for the first
+    evaluated attempt on its case, 2 for the second, ... in time order), ``created_at`` and ``classes``
+    (``kind``, ``structure``, ``size_mm`` as stored; kinds not in :data:`backend.cmr.error_classes.KINDS` dropped).
+    Nothing is recomputed.
+    """
+    _, _, subs = _report_scope(trainee=trainee, cohorts=None, reader=reader)
+    seen: dict[int, int] = {}
+    out = []
+    for s in subs:
+        seen[s.case_id] = seen.get(s.case_id, 0) + 1
+        classes = [
+            {"kind": e.get("kind"), "structure": e.get("structure") or "", "size_mm": e.get("size_mm")}
+            for e in ((s.summary or {}).get("error_classes") or [])
+            if isinstance(e, dict) and e.get("kind") in KINDS
+        ]
+        out.append(
+            {
+                "submission_id": s.pk,
+                "case_id": s.case_id,
+                "case_title": s.case.title,
+                "dataset_id": s.case.dataset_id,
+                "attempt_index": seen[s.case_id],
+                "created_at": s.created_at,
+                "classes": classes,
+            }
+        )
+    return out
+
+
+def trainee_report_data(
+    *, trainee: User, cohorts: list[Cohort] | None = None, reader: User | None = None
+) -> TraineeReportData:
+    """Everything a trainee's report shows: their evaluated attempts on their cohorts' datasets, in time order.
+
+    Parameters
+    ----------
+    trainee : User
+    cohorts : the cohorts covered; default :func:`report_cohorts` for ``reader`` (all of the trainee's when no
+        reader is given). A supervisor passes only theirs.
+    reader : who the report is for; a supervisor's report covers only datasets they created.
+
+    The overlays of the ``N_THUMBNAILS`` attempts with the lowest myocardial Dice are attached (the largest
+    discrepancies); the printed tolerances are the first dataset's; each dataset's own accreditation rule applies
+    to its own cases (``dataset_rules``; ``rule`` is the first dataset's, for a report of one dataset).
+    """
+    cohorts, datasets, subs = _report_scope(trainee=trainee, cohorts=cohorts, reader=reader)
     attempts = [_attempt(s) for s in subs]
     with_dice = [(a.dice, i) for i, a in enumerate(attempts) if a.dice is not None]
     worst = [i for _, i in sorted(with_dice)[:N_THUMBNAILS]]
@@ -150,6 +229,7 @@ def trainee_report_data(
         rule=rule,
         attempts=attempts,
         generated_at=datetime.now(UTC),
+        dataset_rules=_dataset_rules(datasets),
     )
 
 

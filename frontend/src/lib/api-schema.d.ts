@@ -144,6 +144,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cohorts/{cohort_id}/accreditation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Each trainee of a cohort with their accreditation per dataset of the cohort (its supervisor only). */
+        get: operations["cohorts_accreditation_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cohorts/{cohort_id}/overview": {
         parameters: {
             query?: never;
@@ -434,6 +451,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trainees/{trainee_id}/accreditation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A trainee's accreditation per dataset, each with its own rule (as in their PDF report). */
+        get: operations["trainees_accreditation_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trainees/{trainee_id}/error-classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A trainee's attempts with their stored error classes: the learning curve per error class. */
+        get: operations["trainees_error_classes_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trainees/{trainee_id}/history": {
         parameters: {
             query?: never;
@@ -487,6 +538,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccreditationCase: {
+            /** @description evaluated attempts on the case */
+            attempts: number;
+            case_id: number;
+            case_title: string;
+            /**
+             * @description the latest attempt's stored verdict (null: none)
+             *
+             *     * `within` - within
+             *     * `outside` - outside
+             */
+            latest_result: (components["schemas"]["LatestResultEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description its last N attempts are all within every tolerance */
+            qualifies: boolean;
+        };
         Agreement: {
             /** @description the cavity region and the endocardial contour */
             endocardium: components["schemas"]["StructureAgreement"];
@@ -534,12 +600,28 @@ export interface components {
             trainee_id: number;
             verdict: components["schemas"]["Verdict"] | null;
         };
+        AttemptErrorClass: {
+            kind: components["schemas"]["Kind7c8Enum"];
+            /** Format: double */
+            size_mm: number | null;
+            structure: string;
+        };
         /** @description The fields of a new case besides its files (``image``, ``gold_standard``, ``experts``, multipart). */
         CaseIn: {
             /** Format: int64 */
             dataset: number;
             /** @default  */
             title?: string;
+        };
+        CohortAccreditation: {
+            cohort_id: number;
+            rows: components["schemas"]["CohortAccreditationRow"][];
+        };
+        CohortAccreditationRow: {
+            datasets: components["schemas"]["DatasetAccreditation"][];
+            full_name: string;
+            trainee_id: number;
+            username: string;
         };
         CohortIn: {
             name: string;
@@ -579,6 +661,21 @@ export interface components {
         Contours: {
             endocardium: number[][] | null;
             epicardium: number[][] | null;
+        };
+        DatasetAccreditation: {
+            cases: components["schemas"]["AccreditationCase"][];
+            /** @description cases whose last N attempts are all within every tolerance */
+            cases_within: number;
+            dataset_id: number;
+            dataset_name: string;
+            explanation: string;
+            last_n: number;
+            met: boolean;
+            min_cases: number;
+            /** @description M, the qualifying cases the rule requires */
+            required: number;
+            /** @description the dataset's accreditation rule as a sentence */
+            rule: string;
         };
         /** @description A dataset's settings; ``cohort_ids`` must name cohorts the requesting supervisor runs (context ``user``). */
         DatasetIn: {
@@ -645,7 +742,7 @@ export interface components {
         /** @description One kind of error the trainee made (``backend.cmr.error_classes``). */
         ErrorClass: {
             explanation: string;
-            kind: components["schemas"]["ErrorClassKindEnum"];
+            kind: components["schemas"]["Kind7c8Enum"];
             /**
              * Format: double
              * @description the change of the trainee's myocardial mean this error causes, ms
@@ -656,18 +753,21 @@ export interface components {
             size_mm: number;
             structure: components["schemas"]["StructureEnum"];
         };
-        /**
-         * @description * `shift` - shift
-         *     * `epicardium_outside` - epicardium_outside
-         *     * `epicardium_inside` - epicardium_inside
-         *     * `endocardium_inside` - endocardium_inside
-         *     * `endocardium_outside` - endocardium_outside
-         *     * `irregular` - irregular
-         *     * `missed_region` - missed_region
-         *     * `extra_region` - extra_region
-         * @enum {string}
-         */
-        ErrorClassKindEnum: "shift" | "epicardium_outside" | "epicardium_inside" | "endocardium_inside" | "endocardium_outside" | "irregular" | "missed_region" | "extra_region";
+        ErrorClassAttempt: {
+            /** @description 1 for the first evaluated attempt on its case, 2, ... */
+            attempt_index: number;
+            case_id: number;
+            case_title: string;
+            classes: components["schemas"]["AttemptErrorClass"][];
+            /** Format: date-time */
+            created_at: string;
+            dataset_id: number | null;
+            submission_id: number;
+        };
+        ErrorKind: {
+            kind: components["schemas"]["Kind7c8Enum"];
+            label: string;
+        };
         /** @description The stored evaluation summary (``backend.cmr.summary``). */
         EvaluationSummary: {
             agreement: components["schemas"]["Agreement"] | null;
@@ -706,6 +806,24 @@ export interface components {
          * @enum {string}
          */
         HeadEnum: "dense" | "unet";
+        /**
+         * @description * `shift` - shift
+         *     * `epicardium_outside` - epicardium_outside
+         *     * `epicardium_inside` - epicardium_inside
+         *     * `endocardium_inside` - endocardium_inside
+         *     * `endocardium_outside` - endocardium_outside
+         *     * `irregular` - irregular
+         *     * `missed_region` - missed_region
+         *     * `extra_region` - extra_region
+         * @enum {string}
+         */
+        Kind7c8Enum: "shift" | "epicardium_outside" | "epicardium_inside" | "endocardium_inside" | "endocardium_outside" | "irregular" | "missed_region" | "extra_region";
+        /**
+         * @description * `within` - within
+         *     * `outside` - outside
+         * @enum {string}
+         */
+        LatestResultEnum: "within" | "outside";
         LoginIn: {
             password: string;
             username: string;
@@ -1006,6 +1124,16 @@ export interface components {
             t2star_percent: number | null;
             /** Format: double */
             wall_thickness_mm: number;
+        };
+        TraineeAccreditation: {
+            datasets: components["schemas"]["DatasetAccreditation"][];
+            trainee_id: number;
+        };
+        TraineeErrorClasses: {
+            attempts: components["schemas"]["ErrorClassAttempt"][];
+            /** @description every error class, in the analysis core's order */
+            kinds: components["schemas"]["ErrorKind"][];
+            trainee_id: number;
         };
         TraineeHistory: {
             submissions: components["schemas"]["Attempt"][];
@@ -1318,6 +1446,27 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    cohorts_accreditation_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cohort_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortAccreditation"];
                 };
             };
         };
@@ -1796,6 +1945,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubmissionStatus"];
+                };
+            };
+        };
+    };
+    trainees_accreditation_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trainee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraineeAccreditation"];
+                };
+            };
+        };
+    };
+    trainees_error_classes_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trainee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraineeErrorClasses"];
                 };
             };
         };
