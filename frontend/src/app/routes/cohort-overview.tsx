@@ -2,6 +2,8 @@ import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { useCohortOverview } from '@/features/cohorts/api/get-cohort-overview';
 import { OverviewMatrix } from '@/features/cohorts/components/overview-matrix';
+import { useCohortAccreditation } from '@/features/progress/api/get-cohort-accreditation';
+import { CohortAccreditationTable } from '@/features/progress/components/cohort-accreditation-table';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { errorMessage } from '@/lib/api-client';
 import { useCurrentUser } from '../layout';
@@ -12,6 +14,7 @@ export default function CohortOverviewRoute() {
   const id = Number(cohortId);
   const user = useCurrentUser();
   const overview = useCohortOverview(id);
+  const accreditation = useCohortAccreditation(Number.isInteger(id) ? id : null);
   if (overview.isPending) return <Loading what="Loading the cohort" />;
   if (overview.isError) return <ErrorBox title="The cohort could not be opened">{errorMessage(overview.error)}</ErrorBox>;
   const o = overview.data;
@@ -30,6 +33,13 @@ export default function CohortOverviewRoute() {
       <section className="card">
         <OverviewMatrix overview={o} />
       </section>
+      {accreditation.data ? (
+        <section className="card" aria-labelledby="cohort-accreditation-heading">
+          <h2 id="cohort-accreditation-heading">Accreditation per dataset</h2>
+          <p className="muted small">Each dataset’s own rule, applied to its own cases (point at a cell for the explanation).</p>
+          <CohortAccreditationTable data={accreditation.data} />
+        </section>
+      ) : null}
     </div>
   );
 }

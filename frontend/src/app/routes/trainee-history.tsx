@@ -1,6 +1,8 @@
 import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
+import { useTraineeAccreditation } from '@/features/progress/api/get-trainee-accreditation';
+import { AccreditationStatus } from '@/features/progress/components/accreditation-status';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { HistoryView } from '@/features/submissions/components/history-view';
 import { errorMessage } from '@/lib/api-client';
@@ -13,6 +15,7 @@ export default function TraineeHistoryRoute() {
   const id = Number(traineeId);
   const user = useCurrentUser();
   const history = useTraineeHistory(Number.isInteger(id) ? id : null);
+  const accreditation = useTraineeAccreditation(Number.isInteger(id) ? id : null);
   if (history.isPending) return <Loading what="Loading the history" />;
   if (history.isError) return <ErrorBox title="The history could not be opened">{errorMessage(history.error)}</ErrorBox>;
   const self = user.id === history.data.trainee.id;
@@ -23,6 +26,7 @@ export default function TraineeHistoryRoute() {
       {user.role === 'supervisor' ? (
         <ReportButton kind="trainee" traineeId={history.data.trainee.id} label="Trainee report (PDF)" />
       ) : null}
+      {accreditation.data ? <AccreditationStatus datasets={accreditation.data.datasets} /> : null}
       <HistoryView history={history.data} />
     </div>
   );

@@ -5,6 +5,10 @@ import { VerdictLine } from '@/components/verdict';
 import { useCases } from '@/features/cases/api/get-cases';
 import { useCohorts } from '@/features/cohorts/api/get-cohorts';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
+import { useTraineeAccreditation } from '@/features/progress/api/get-trainee-accreditation';
+import { useTraineeErrorClasses } from '@/features/progress/api/get-trainee-error-classes';
+import { AccreditationStatus } from '@/features/progress/components/accreditation-status';
+import { ErrorClassChart } from '@/features/progress/components/error-class-chart';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { toleranceSummary } from '@/features/datasets/lib/tolerances';
 import type { Attempt } from '@/features/submissions/api/get-submissions';
@@ -77,6 +81,8 @@ export default function TraineeHome() {
   const cohorts = useCohorts();
   const datasets = useDatasets();
   const history = useTraineeHistory(user.id);
+  const accreditation = useTraineeAccreditation(user.id);
+  const errorClasses = useTraineeErrorClasses(user.id);
 
   const latest: Latest = useMemo(() => {
     const m: Latest = new Map();
@@ -102,6 +108,18 @@ export default function TraineeHome() {
         <p className="muted small">A PDF summary of your attempts and tolerances so far, for your accreditation file.</p>
         <ReportButton kind="trainee" traineeId={user.id} label="Download my progress report (PDF)" />
       </section>
+      {accreditation.isError ? <ErrorBox>{errorMessage(accreditation.error)}</ErrorBox> : null}
+      {accreditation.data ? <AccreditationStatus datasets={accreditation.data.datasets} /> : null}
+      {errorClasses.isError ? <ErrorBox>{errorMessage(errorClasses.error)}</ErrorBox> : null}
+      {errorClasses.data && errorClasses.data.attempts.length > 0 ? (
+        <section className="card" aria-labelledby="error-progress-heading">
+          <h2 id="error-progress-heading">Your errors over attempts</h2>
+          <p className="muted small">
+            For each kind of error found in your contours: how many of your first, second, third… attempts on a case had it.
+          </p>
+          <ErrorClassChart data={errorClasses.data} />
+        </section>
+      ) : null}
       {cohorts.isPending || datasets.isPending ? <Loading what="Loading your cohorts" /> : null}
       {cohorts.isError ? <ErrorBox>{errorMessage(cohorts.error)}</ErrorBox> : null}
       {datasets.isError ? <ErrorBox>{errorMessage(datasets.error)}</ErrorBox> : null}
