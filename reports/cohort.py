@@ -40,10 +40,11 @@ from . import figures
 from .data import (
     MAP_QUANTITY_LABELS,
     CohortReportData,
+    DatasetAccreditation,
     TraineeReportData,
     TraineeSummary,
     abs_or_none,
-    accreditation_status,
+    accreditation_overall,
     as_utc,
     attempt_index_on_case,
     by_case,
@@ -51,6 +52,7 @@ from .data import (
     quantity_label,
     report_period,
     summarise,
+    trainee_accreditation,
 )
 from .style import (
     ERROR_KIND_LABELS,
@@ -463,7 +465,7 @@ def _title_block(data: CohortReportData, quantity: str) -> list:
         ("Tolerances", esc(data.tolerances.describe(quantity))),
         (
             "Accreditation rule",
-            f"{esc(data.rule.describe())} Applied on {as_utc(data.generated_at):%Y-%m-%d} "
+            f"{_rules_text(data)} Applied on {as_utc(data.generated_at):%Y-%m-%d} "
             "to every trainee's evaluated submissions.",
         ),
         ("Generated", fmt_datetime_utc(data.generated_at)),
@@ -476,7 +478,31 @@ def _title_block(data: CohortReportData, quantity: str) -> list:
     ]
 
 
-def _trainee_table(data: CohortReportData, summaries: list[TraineeSummary], statuses: list, quantity: str) -> list:
+def _rules_text(data: CohortReportData) -> str:
+    """The class's accreditation rule, or each dataset's own rule (named) when the datasets' rules differ."""
+    rules = data.trainees[0].dataset_rules if data.trainees else []
+    if len({r.rule for r in rules}) <= 1:
+        return esc((rules[0].rule if rules else data.rule).describe())
+    return " ".join(f"<b>{esc(r.dataset_name)}</b>: {esc(r.rule.describe())}" for r in rules)
+
+
+def _acc_text(per: list[DatasetAccreditation]) -> str:
+    """A trainee's accreditation cell: one status, or one per dataset (each with its own rule) when several."""
+
+    def one(a) -> str:
+        return f"✓ met ({a.cases_within} cases)" if a.met else f"✗ not met ({a.cases_within} of {a.required})"
+
+    if len(per) == 1:
+        return one(per[0].status)
+    return "<br/>".join(f"{esc(d.dataset_name)}: {one(d.status)}" for d in per)
+
+
+def _trainee_table(
+    data: CohortReportData,
+    summaries: list[TraineeSummary],
+    per_dataset: list[list[DatasetAccreditation]],
+    quantity: str,
+) -> list:
     st = styles()
     head = [
         "Trainee",
@@ -491,8 +517,9 @@ def _trainee_table(data: CohortReportData, summaries: list[TraineeSummary], stat
     ]
     rows = [head]
     extra = []
-    for i, (t, s, a) in enumerate(zip(data.trainees, summaries, statuses, strict=True), start=1):
-        acc = f"✓ met ({a.cases_within} cases)" if a.met else f"✗ not met ({a.cases_within} of {a.required})"
+    for i, (t, s, per) in enumerate(zip(data.trainees, summaries, per_dataset, strict=True), start=1):
+        a = accreditation_overall(per)
+        acc = _acc_text(per)
         rows.append(
             [
                 esc(_display_name(t)),
@@ -512,7 +539,8 @@ def _trainee_table(data: CohortReportData, summaries: list[TraineeSummary], stat
     note = (
         "Latest: the trainee's most recent submission; medians over all their submissions; Δ = trainee − "
         "consensus. Accreditation: number of cases whose last "
-        f"{data.rule.last_n} submission{'s' if data.rule.last_n != 1 else ''} are within every tolerance."
+        f"{data.rule.last_n} submission{'s' if data.rule.last_n != 1 else ''} are within every tolerance "
+        "(per dataset, with its own rule, when the class has several)."
     )
     return [
         Paragraph("Trainees", st["h1"]),
@@ -777,7 +805,8 @@ def render_cohort_report(data: CohortReportData) -> bytes:
     """
     st = styles()
     summaries = [summarise(t.attempts) for t in data.trainees]
-    statuses = [accreditation_status(t.attempts, data.rule) for t in data.trainees]
+    per_dataset = [trainee_accreditation(t) for t in data.trainees]
+    statuses = [accreditation_overall(p) for p in per_dataset]
     all_attempts = [a for t in data.trainees for a in t.attempts]
     quantity = quantity_label(a.map_quantity for a in all_attempts)
     story: list = _title_block(data, quantity)
@@ -791,7 +820,7 @@ def render_cohort_report(data: CohortReportData) -> bytes:
             )
         )
         if data.trainees:
-            story += _trainee_table(data, summaries, statuses, quantity)
+            story += _trainee_table(data, summaries, per_dataset, quantity)
     else:
         meds = [s.dice.median for s in summaries if s.dice.median is not None]
         story.append(Paragraph("The class at a glance", st["h1"]))
@@ -804,7 +833,7 @@ def render_cohort_report(data: CohortReportData) -> bytes:
                 st["body"],
             )
         )
-        story += _trainee_table(data, summaries, statuses, quantity)
+        story += _trainee_table(data, summaries, per_dataset, quantity)
         lc, fig_no = _learning_curve(data, quantity, 1)
         story += lc
         ec, fig_no = _error_classes(data, fig_no)

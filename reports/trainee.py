@@ -34,16 +34,15 @@ from .data import (
     Attempt,
     TraineeReportData,
     abs_or_none,
-    accreditation_status,
     as_utc,
     attempt_index_on_case,
     attempt_within,
-    case_rows,
     latest_per_case,
     quantity_label,
     report_period,
     summarise,
     time_ordered,
+    trainee_accreditation,
 )
 from .style import (
     ERROR_KIND_LABELS,
@@ -170,7 +169,7 @@ def title_block(data: TraineeReportData) -> list:
         ("Tolerances", esc(data.tolerances.describe(quantity_label(quantities)))),
         (
             "Accreditation rule",
-            f"{esc(data.rule.describe())} Applied on {generated:%Y-%m-%d} to every "
+            f"{_rules_text(data)} Applied on {generated:%Y-%m-%d} to every "
             f"evaluated submission in the period, with the tolerances above.",
         ),
         ("Generated", fmt_datetime_utc(data.generated_at)),
@@ -267,10 +266,22 @@ def learning_curves(data: TraineeReportData) -> list:
     return [figure(png, caption, before=[Paragraph("Learning curves", st["h1"])])]
 
 
+def _rules_text(data: TraineeReportData) -> str:
+    """The accreditation rule, or each dataset's own rule (named) when the datasets' rules differ."""
+    per = trainee_accreditation(data)
+    if len({d.rule for d in per}) <= 1:
+        return esc((per[0].rule if per else data.rule).describe())
+    return " ".join(f"<b>{esc(d.dataset_name)}</b>: {esc(d.rule.describe())}" for d in per)
+
+
 def per_case_table(data: TraineeReportData) -> list:
-    """One row per case: attempts, latest and best Dice, the latest HD95, Δmap, ΔWT and whether within."""
+    """One row per case: attempts, latest and best Dice, the latest HD95, Δmap, ΔWT and whether within; whether the
+    case qualifies is judged with its own dataset's rule."""
     st = styles()
-    rows_ = case_rows(data.attempts, data.rule)
+    per = trainee_accreditation(data)
+    rows_ = sorted((r for d in per for r in d.rows), key=lambda r: r.case_id)
+    last_ns = {d.rule.last_n for d in per if d.rows}
+    qual_head = f"Last {last_ns.pop()} within" if len(last_ns) == 1 else "Qualifies"
     quantities = {r.map_quantity for r in rows_ if r.map_quantity}
     q = quantity_label(quantities)
     mixed = len(quantities) > 1
@@ -283,7 +294,7 @@ def per_case_table(data: TraineeReportData) -> list:
         f"Δ{esc(q)} (ms)",
         "ΔWT (mm)",
         "Within",
-        f"Last {data.rule.last_n} within",
+        qual_head,
     ]
     body = [head]
     for r in rows_:
@@ -311,8 +322,8 @@ def per_case_table(data: TraineeReportData) -> list:
             extra.append(("TEXTCOLOR", (7, i), (7, i), "#b71c1c"))
     note = (
         f"Values of the latest submission on each case; Δ = trainee − consensus (signed). “Within”: the latest "
-        f"submission is within every tolerance; “Last {data.rule.last_n} within”: the case counts towards "
-        "accreditation."
+        f"submission is within every tolerance; “{qual_head}”: the case counts towards accreditation "
+        "(its last N submissions within, N of its dataset's rule)."
     )
     why = [
         Paragraph(f"<b>{esc(r.case_title)}</b>: {esc(r.latest_verdict_message)}", st["small"])
@@ -581,16 +592,19 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
         The PDF (A4; text is real text, charts are 150-dpi images).
     """
     st = styles()
-    status = accreditation_status(data.attempts, data.rule)
+    per = trainee_accreditation(data)
     story: list = title_block(data)
-    story.append(
-        status_box(
-            status.met,
-            "Accreditation: MET" if status.met else "Accreditation: NOT MET",
-            status.explanation,
-            data.rule.describe(),
+    for d in per:
+        on = f" on {d.dataset_name}" if len(per) > 1 and d.dataset_name else ""
+        story.append(
+            status_box(
+                d.status.met,
+                f"Accreditation{on}: MET" if d.status.met else f"Accreditation{on}: NOT MET",
+                d.status.explanation,
+                d.rule.describe(),
+            )
         )
-    )
+        story.append(Spacer(1, 4))
     if not data.attempts:
         story += [
             Spacer(1, 10),
