@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -19,6 +21,7 @@ from backend.core.storage import file_path, file_read
 
 from . import selectors, services
 from .models import ConsensusSource, Dataset, FeedbackMode, ReferenceKind
+from .repeat import RepeatTransform
 from .services import TOLERANCE_FIELDS
 
 
@@ -65,6 +68,19 @@ def case_out(c, user) -> dict:
         "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
         "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
         "reference_available": _reference_shown(c, user) is not None,
+        **_repeat_out(c, user),
+    }
+
+
+def _repeat_out(c, user) -> dict:
+    """What a supervisor sees of a repeat case (a trainee gets nothing: the repeat is never named to them)."""
+    if not user.is_supervisor:
+        return {}
+    return {
+        "repeat_of": None if c.repeat_of_id is None else {"id": c.repeat_of_id, "title": c.repeat_of.title},
+        "repeat_transform": c.repeat_transform or None,
+        "repeat_available_at": c.repeat_available_at,
+        "repeat_after_cases": c.repeat_after_cases,
     }
 
 
@@ -118,6 +134,37 @@ class CaseIn(serializers.Serializer):
         },
     )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+_AFTER_N_CASES = re.compile(r"^\s*after\s+(\d{1,4})\s+(?:other\s+)?cases?\s*$", re.IGNORECASE)
+
+
+class RepeatIn(serializers.Serializer):
+    """A hidden repeat of a case: its title, how its image is turned, and when trainees get it."""
+
+    title = serializers.CharField(max_length=200)
+    transform = serializers.ChoiceField(choices=RepeatTransform.choices, default=RepeatTransform.NONE)
+    available_after = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=64,
+        help_text='a date and time (ISO 8601), or "after N other cases"',
+    )
+
+    def validate_available_after(self, value: str | None) -> dict:
+        """``{"available_at": datetime | None, "after_cases": int | None}``."""
+        if value is None or not value.strip():
+            return {"available_at": None, "after_cases": None}
+        m = _AFTER_N_CASES.match(value)
+        if m:
+            return {"available_at": None, "after_cases": int(m.group(1))}
+        try:
+            when = serializers.DateTimeField().to_internal_value(value.strip())
+        except serializers.ValidationError:
+            raise serializers.ValidationError(
+                'Give a date and time (e.g. 2026-12-24T09:00:00Z) or "after N other cases".'
+            ) from None
+        return {"available_at": when, "after_cases": None}
 
 
 class DatasetListView(APIView):
@@ -219,3 +266,19 @@ class CaseReferenceView(APIView):
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         polys = contour_set_polygons(contour_set_from_bytes(file_read(ref.contours_file)), (c.rows, c.columns))
         return Response({"source": ref.kind, "version": ref.version, "contributors": len(ref.contributors), **polys})
+
+
+class CaseRepeatView(APIView):
+    """Make a hidden repeat of a case (supervisor of the case's dataset)."""
+
+    @extend_schema(request=RepeatIn, responses={201: dict})
+    def post(self, request, case_id: int):
+        if not request.user.is_supervisor:
+            return Response({"detail": "Only supervisors make repeat cases."}, status=status.HTTP_403_FORBIDDEN)
+        c = selectors.case_get(user=request.user, case_id=case_id)
+        v = validated(RepeatIn, request.data)
+        when = v.get("available_after") or {"available_at": None, "after_cases": None}
+        repeat = services.case_repeat_create(
+            user=request.user, case=c, title=v["title"], transform=v["transform"], **when
+        )
+        return Response(case_out(repeat, request.user), status=status.HTTP_201_CREATED)

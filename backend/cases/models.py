@@ -8,6 +8,8 @@ from backend.accounts.models import Cohort, User
 from backend.cmr.summary import DEFAULT_TOLERANCES, Tolerances
 from backend.core.models import StoredFile
 
+from .repeat import RepeatTransform
+
 
 class ConsensusSource(models.TextChoices):
     """Where a dataset's reference contours come from (eriksen requirement 3)."""
@@ -118,6 +120,15 @@ class Case(models.Model):
     rv_insertion_confirmed = models.BooleanField(
         default=False, help_text="a supervisor set or confirmed the RV insertion point (not only estimated)"
     )
+    # A hidden repeat (intra-observer variability): the same pixels as ``repeat_of`` under another name and new
+    # UIDs, turned by ``repeat_transform``; shown to a trainee from ``repeat_available_at`` and/or once they have
+    # submitted to the original and then to ``repeat_after_cases`` other cases. Never in a trainee's response.
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="repeats", help_text="the original"
+    )
+    repeat_transform = models.CharField(max_length=20, choices=RepeatTransform.choices, blank=True)
+    repeat_available_at = models.DateTimeField(null=True, blank=True)
+    repeat_after_cases = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

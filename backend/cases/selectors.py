@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
 
 from backend.accounts.models import User
 
@@ -34,7 +37,43 @@ def case_list(*, user: User) -> QuerySet[Case]:
     q = Q(dataset__in=datasets)
     if user.is_trainee:
         q |= Q(owner=user, dataset__isnull=True)
-    return Case.objects.filter(q).select_related("dataset")
+    qs = Case.objects.filter(q).select_related("dataset")
+    if user.is_trainee:
+        qs = qs.exclude(pk__in=repeats_hidden(user=user, datasets=datasets))
+    return qs
+
+
+def repeats_hidden(*, user: User, datasets, now: datetime | None = None) -> list[int]:
+    """Ids of the repeat cases of ``datasets`` that trainee ``user`` may not see yet.
+
+    A repeat is hidden before its ``repeat_available_at`` and, with ``repeat_after_cases`` = N, until the trainee
+    has submitted to its original and then to N other cases of the dataset. Once the trainee has submitted to a
+    repeat it stays shown.
+    """
+    now = now or timezone.now()
+    hidden = []
+    repeats = Case.objects.filter(dataset__in=datasets, repeat_of__isnull=False).exclude(submissions__trainee=user)
+    for r in repeats.only("pk", "dataset_id", "repeat_of_id", "repeat_available_at", "repeat_after_cases"):
+        if r.repeat_available_at is not None and now < r.repeat_available_at:
+            hidden.append(r.pk)
+            continue
+        if r.repeat_after_cases is None:
+            continue
+        first = Case.objects.filter(repeats=r, submissions__trainee=user).aggregate(t=Min("submissions__created_at"))[
+            "t"
+        ]
+        if first is None:
+            hidden.append(r.pk)
+            continue
+        n_other = (
+            Case.objects.filter(dataset__cases=r, submissions__trainee=user, submissions__created_at__gt=first)
+            .exclude(Q(pk=r.pk) | Q(repeats=r))
+            .distinct()
+            .count()
+        )
+        if n_other < r.repeat_after_cases:
+            hidden.append(r.pk)
+    return hidden
 
 
 def case_get(*, user: User, case_id: int) -> Case:

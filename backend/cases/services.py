@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from backend.accounts.models import Cohort, User
-from backend.cmr.contours import ContourSet, contour_set_to_bytes
+from backend.cmr.contours import ContourSet, contour_set_from_bytes, contour_set_to_bytes
 from backend.cmr.dicom import image_to_bytes
 from backend.core.api import UploadError
-from backend.core.storage import file_store, staged_files
+from backend.core.storage import file_read, file_store, staged_files
 
-from .ingest import IngestedImage, ingest_contours, ingest_image
+from .ingest import IngestedImage, ingest_contours, ingest_image, pixel_hash
 from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceContour, ReferenceKind
+from .repeat import RepeatTransform, repeat_dicom, transform_contours
 
 TOLERANCE_FIELDS = (
     "tolerance_dice",
@@ -232,3 +234,92 @@ def reference_store(
     """Store a computed consensus (team average or automatic) as a new version of a case's reference."""
     with staged_files(), transaction.atomic():
         return _store_reference(case, kind, contours, None, rater=rater, version=version, contributors=contributors)
+
+
+REPEATED_REFERENCE_KINDS = (ReferenceKind.GOLD_STANDARD, ReferenceKind.EXPERT)
+"""The references a repeat takes from its original (a team or automatic consensus is made per case)."""
+
+
+def case_repeat_create(
+    *,
+    user: User,
+    case: Case,
+    title: str,
+    transform: str = RepeatTransform.NONE,
+    available_at: datetime | None = None,
+    after_cases: int | None = None,
+) -> Case:
+    """Make a hidden repeat of a case: the same pixels under another title, new UIDs, optionally turned.
+
+    Parameters
+    ----------
+    user : User
+        The supervisor who created the case's dataset.
+    case : Case
+        The original (not itself a repeat, not a practice case).
+    title : str
+        What trainees see; it must differ from the original's.
+    transform : RepeatTransform value
+        Rotation or flip of the pixels; the gold-standard and expert contours are turned the same way.
+    available_at : datetime or None
+        Shown to trainees from then on.
+    after_cases : int or None
+        Shown to a trainee once they have submitted to the original and, after that, to this many other cases of
+        the dataset.
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    Case.DoesNotExist
+        ``user`` did not create the case's dataset.
+    ValidationError
+        A repeat of a repeat or of a practice case, or the original's title.
+    """
+    if not user.is_supervisor or case.dataset is None or case.dataset.created_by_id != user.pk:
+        raise Case.DoesNotExist
+    if case.repeat_of_id is not None:
+        raise ValidationError("This case is itself a repeat: make the repeat from its original.")
+    title = title.strip()
+    if not title:
+        raise ValidationError("Give the repeat a title of its own (trainees see it as a new case).")
+    if title.lower() == case.title.strip().lower():
+        raise ValidationError("Give the repeat another title than the original's, or trainees will recognise it.")
+    transform = RepeatTransform(transform)
+    dicom_bytes, image = repeat_dicom(file_read(case.dicom_file), case.dicom_file.content_type, transform)
+    shape = (case.rows, case.columns)
+    with staged_files(), transaction.atomic():
+        repeat = Case(
+            dataset=case.dataset,
+            owner=None,
+            title=title,
+            image_kind=image.kind.value,
+            rows=image.rows,
+            columns=image.columns,
+            pixel_spacing_dy_mm=image.pixel_spacing_mm[0],
+            pixel_spacing_dx_mm=image.pixel_spacing_mm[1],
+            echo_times_ms=list(image.echo_times_ms) if image.echo_times_ms else None,
+            field_strength_t=image.field_strength_t,
+            units=image.units,
+            pixel_sha256=pixel_hash(image),
+            patient_pseudonym=case.patient_pseudonym,
+            dicom_file=file_store(
+                dicom_bytes,
+                content_type=case.dicom_file.content_type,
+                download_name=case.dicom_file.download_name,
+            ),
+            image_file=file_store(image_to_bytes(image), content_type="application/x-npz"),
+            repeat_of=case,
+            repeat_transform=transform.value,
+            repeat_available_at=available_at,
+            repeat_after_cases=after_cases,
+            created_by=user,
+        )
+        repeat.full_clean()
+        repeat.save()
+        for ref in case.references.filter(kind__in=REPEATED_REFERENCE_KINDS).select_related("contours_file"):
+            cs = transform_contours(contour_set_from_bytes(file_read(ref.contours_file)), transform, shape)
+            _store_reference(repeat, ref.kind, cs, None, rater=ref.rater, version=ref.version)
+    return repeat

@@ -26,6 +26,7 @@ from .serializers import (
     SubmissionSerializer,
     SubmissionStatusSerializer,
     TraineeHistorySerializer,
+    TraineeRepeatabilitySerializer,
 )
 
 
@@ -178,3 +179,16 @@ class TraineeHistoryView(APIView):
         subs = selectors.submission_list(user=request.user).filter(trainee=trainee)
         body = {"trainee": user_out(trainee), "submissions": [selectors.attempt_summary(s) for s in subs]}
         return Response(TraineeHistorySerializer(body).data)
+
+
+class TraineeRepeatabilityView(APIView):
+    """A trainee's repeatability on hidden repeat cases (a supervisor of their cohorts, or the trainee themself)."""
+
+    @extend_schema(responses={200: TraineeRepeatabilitySerializer})
+    def get(self, request, trainee_id: int):
+        trainee = account_selectors.trainee_get(user=request.user, trainee_id=trainee_id)
+        body = {
+            "trainee": user_out(trainee),
+            "repeats": selectors.repeatability_list(user=request.user, trainee=trainee),
+        }
+        return Response(TraineeRepeatabilitySerializer(body).data)

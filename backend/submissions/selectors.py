@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 
 from backend.accounts.models import Cohort, User
 from backend.cases.models import Case
+from backend.cmr.contours import contour_set_from_bytes
+from backend.core.storage import file_read
 
 from .models import EvaluationStatus, Submission
 
@@ -89,3 +91,77 @@ def cohort_overview(*, cohort: Cohort) -> dict:
             )
         rows.append({"trainee": t, "cells": row})
     return {"cohort": cohort, "cases": cases, "rows": rows}
+
+
+def repeatability_list(*, user: User, trainee: User) -> list[dict]:
+    """A trainee's own repeatability: their two contours of the same image, a case and its hidden repeat.
+
+    For each repeat (of a dataset ``user`` created, or, for the trainee themself, of their datasets) to which the
+    trainee submitted as well as to its original, their latest contour of the repeat is mapped back onto the
+    original by the inverse transform and compared with their latest contour of the original by the analysis core
+    (:func:`backend.cmr.assessment.assess`, the original's contour as the trainee, the repeat's as the reference;
+    :func:`backend.cmr.summary.evaluation_summary`): myocardial Dice and HD95, |dT1| (or |dT2|, |dT2*|: the map
+    quantity) and |d mean wall thickness| between the two attempts. Nothing is stored; a row is only made once both
+    are submitted, so naming the original to the trainee then reveals nothing they have still to do.
+
+    Returns
+    -------
+    list of dict
+        One per repeat, oldest first: ``case_id``, ``case_title``, ``repeat_case_id``, ``repeat_title``,
+        ``transform``, ``dataset_id``, ``submission_ids`` (original's, repeat's), ``dice``, ``hd95_mm``,
+        ``map_quantity``, ``abs_delta_map``, ``abs_delta_wall_thickness_mm``.
+    """
+    from backend.cases.repeat import inverse_transform_contours
+    from backend.cmr.assessment import assess, to_json_ready
+    from backend.cmr.dicom import image_from_bytes
+    from backend.cmr.summary import evaluation_summary
+
+    repeats = Case.objects.filter(repeat_of__isnull=False).select_related("repeat_of", "repeat_of__image_file")
+    if user.is_supervisor:
+        repeats = repeats.filter(dataset__created_by=user)
+    elif user.pk == trainee.pk:
+        repeats = repeats.filter(dataset__cohorts__trainees=user).distinct()
+    else:
+        return []
+    rows = []
+    for r in repeats.order_by("created_at", "id"):
+        orig = r.repeat_of
+        assert orig is not None
+        latest = {
+            c.pk: Submission.objects.filter(trainee=trainee, case=c)
+            .select_related("contours_file")
+            .order_by("-created_at", "-id")
+            .first()
+            for c in (orig, r)
+        }
+        first, second = latest[orig.pk], latest[r.pk]
+        if first is None or second is None:
+            continue
+        image = image_from_bytes(file_read(orig.image_file))
+        a = contour_set_from_bytes(file_read(first.contours_file))
+        b = inverse_transform_contours(
+            contour_set_from_bytes(file_read(second.contours_file)), r.repeat_transform or "none", image.shape
+        )
+        sm = evaluation_summary(to_json_ready(assess(image, a, b).payload))
+        myo = (sm.get("agreement") or {}).get("myocardium") or {}
+        d = sm.get("delta") or {}
+        q = sm.get("map_quantity")
+        dmap = d.get("map") if q != "signal" else None
+        dwt = d.get("wall_thickness_mm")
+        rows.append(
+            {
+                "case_id": orig.pk,
+                "case_title": orig.title,
+                "repeat_case_id": r.pk,
+                "repeat_title": r.title,
+                "transform": r.repeat_transform or "none",
+                "dataset_id": r.dataset_id,
+                "submission_ids": [first.pk, second.pk],
+                "dice": myo.get("dice"),
+                "hd95_mm": myo.get("hd95_mm"),
+                "map_quantity": q,
+                "abs_delta_map": None if dmap is None else abs(dmap),
+                "abs_delta_wall_thickness_mm": None if dwt is None else abs(dwt),
+            }
+        )
+    return rows

@@ -256,6 +256,28 @@ class TraineeHistorySerializer(serializers.Serializer):
     submissions = AttemptSerializer(many=True)
 
 
+class RepeatabilitySerializer(serializers.Serializer):
+    """One pair of a trainee's contours of the same image (a case and its hidden repeat), compared."""
+
+    case_id = serializers.IntegerField()
+    case_title = serializers.CharField()
+    repeat_case_id = serializers.IntegerField()
+    repeat_title = serializers.CharField()
+    transform = serializers.CharField()
+    dataset_id = serializers.IntegerField()
+    submission_ids = serializers.ListField(child=serializers.IntegerField())
+    dice = serializers.FloatField(allow_null=True)
+    hd95_mm = serializers.FloatField(allow_null=True)
+    map_quantity = serializers.CharField(allow_null=True)
+    abs_delta_map = serializers.FloatField(allow_null=True)
+    abs_delta_wall_thickness_mm = serializers.FloatField(allow_null=True)
+
+
+class TraineeRepeatabilitySerializer(serializers.Serializer):
+    trainee = UserSerializer()
+    repeats = RepeatabilitySerializer(many=True)
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Requests (parsed at the edge: a malformed value is a 400 naming its field)
 # ------------------------------------------------------------------------------------------------------------------

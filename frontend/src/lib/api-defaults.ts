@@ -32,6 +32,9 @@ export const API_DEFAULTS = {
     "accreditation_last_n": 3,
     "accreditation_min_cases": 3
   } satisfies Partial<Schemas['PatchedDatasetIn']>,
+  RepeatIn: {
+    "transform": "none"
+  } satisfies Partial<Schemas['RepeatIn']>,
   TraineeIn: {
     "full_name": "",
     "password": ""

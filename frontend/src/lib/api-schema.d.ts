@@ -128,6 +128,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{case_id}/repeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Make a hidden repeat of a case (supervisor of the case's dataset). */
+        post: operations["cases_repeat_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cohorts/": {
         parameters: {
             query?: never;
@@ -494,6 +511,23 @@ export interface paths {
         };
         /** @description A trainee's attempts (the trainee themself, or a supervisor of one of their cohorts). */
         get: operations["trainees_history_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trainees/{trainee_id}/repeatability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A trainee's repeatability on hidden repeat cases (a supervisor of their cohorts, or the trainee themself). */
+        get: operations["trainees_repeatability_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -954,6 +988,33 @@ export interface components {
             myocardium_area_mm2: number | null;
             wall_thickness: components["schemas"]["WallThickness"];
         };
+        /** @description One pair of a trainee's contours of the same image (a case and its hidden repeat), compared. */
+        Repeatability: {
+            /** Format: double */
+            abs_delta_map: number | null;
+            /** Format: double */
+            abs_delta_wall_thickness_mm: number | null;
+            case_id: number;
+            case_title: string;
+            dataset_id: number;
+            /** Format: double */
+            dice: number | null;
+            /** Format: double */
+            hd95_mm: number | null;
+            map_quantity: string | null;
+            repeat_case_id: number;
+            repeat_title: string;
+            submission_ids: number[];
+            transform: string;
+        };
+        /** @description A hidden repeat of a case: its title, how its image is turned, and when trainees get it. */
+        RepeatIn: {
+            /** @description a date and time (ISO 8601), or "after N other cases" */
+            available_after?: string | null;
+            title: string;
+            /** @default none */
+            transform?: components["schemas"]["TransformEnum"];
+        };
         /** @description What a report is about: a trainee (default: the requester) or a cohort (``cohort_id`` required). */
         ReportIn: {
             /** Format: int64 */
@@ -1146,6 +1207,10 @@ export interface components {
             password?: string;
             username: string;
         };
+        TraineeRepeatability: {
+            repeats: components["schemas"]["Repeatability"][];
+            trainee: components["schemas"]["User"];
+        };
         /** @description A training run's settings (the ranges of :func:`backend.cnn.services.training_run_create`). */
         TrainingRunIn: {
             dataset_ids: number[];
@@ -1163,6 +1228,15 @@ export interface components {
              */
             width?: number;
         };
+        /**
+         * @description * `none` - Unchanged
+         *     * `rotate90` - Rotated 90 degrees clockwise
+         *     * `rotate180` - Rotated 180 degrees
+         *     * `flip_horizontal` - Mirrored left to right
+         *     * `flip_vertical` - Mirrored top to bottom
+         * @enum {string}
+         */
+        TransformEnum: "none" | "rotate90" | "rotate180" | "flip_horizontal" | "flip_vertical";
         /**
          * @description * `ms` - ms
          *     * `a.u.` - a.u.
@@ -1392,6 +1466,34 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    cases_repeat_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepeatIn"];
+                "multipart/form-data": components["schemas"]["RepeatIn"];
+            };
+        };
+        responses: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2008,6 +2110,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TraineeHistory"];
+                };
+            };
+        };
+    };
+    trainees_repeatability_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trainee_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraineeRepeatability"];
                 };
             };
         };
