@@ -739,6 +739,69 @@ def _agreement(data: CohortReportData, cases: list[CaseAgreement], fig_no: int) 
     return out, fig_no
 
 
+def class_repeatability(trainees: list[TraineeReportData]) -> list[dict]:
+    """Per trainee with repeat cases: the number of case-repeat pairs and the median Dice, |d map| and |dWT|.
+
+    Returns
+    -------
+    list of dict
+        ``{"trainee", "n", "dice", "abs_delta_map", "abs_delta_wall_thickness_mm", "map_quantities"}`` (medians over
+        the pairs with a value; None without one), in the order of ``trainees``.
+    """
+
+    def median(rows: list[dict], key: str) -> float | None:
+        vals = [float(r[key]) for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+        return float(np.median(vals)) if vals else None
+
+    out = []
+    for t in trainees:
+        if not t.repeatability:
+            continue
+        out.append(
+            {
+                "trainee": _display_name(t),
+                "n": len(t.repeatability),
+                "dice": median(t.repeatability, "dice"),
+                "abs_delta_map": median(t.repeatability, "abs_delta_map"),
+                "abs_delta_wall_thickness_mm": median(t.repeatability, "abs_delta_wall_thickness_mm"),
+                "map_quantities": sorted({str(r["map_quantity"]) for r in t.repeatability if r.get("map_quantity")}),
+            }
+        )
+    return out
+
+
+def _repeatability(data: CohortReportData) -> list:
+    """Each trainee's repeatability on hidden repeat cases, beside the agreement between trainees."""
+    rows = class_repeatability(data.trainees)
+    if not rows:
+        return []
+    st = styles()
+    q = quantity_label(x for r in rows for x in r["map_quantities"])
+    body: list[list[object]] = [["Trainee", "Pairs", "Median Dice", f"Median |d{q}| (ms)", "Median |dWT| (mm)"]]
+    for r in rows:
+        body.append(
+            [
+                esc(r["trainee"]),
+                str(r["n"]),
+                fmt_dice(r["dice"]),
+                fmt_num(r["abs_delta_map"]),
+                fmt_num(r["abs_delta_wall_thickness_mm"], 2),
+            ]
+        )
+    w = FRAME_WIDTH
+    note = (
+        "Intra-observer variability: each trainee's latest contours of a case and of its hidden repeat (the same "
+        "image under another name, possibly rotated or mirrored), compared on the same pixels; medians over the "
+        "pairs. Set against the agreement between trainees above: a trainee who disagrees with themself as much as "
+        "with the class needs consistency before accuracy."
+    )
+    return [
+        Paragraph("Repeatability of each trainee", st["h1"]),
+        Paragraph(note, st["small"]),
+        table(body, [0.32 * w, 0.1 * w, 0.18 * w, 0.2 * w, 0.2 * w], align_right_from=1),
+    ]
+
+
 def _outliers(data: CohortReportData, summaries: list[TraineeSummary], cases: list[CaseAgreement]) -> list:
     st = styles()
     names = [_display_name(t) for t in data.trainees]
@@ -843,6 +906,7 @@ def render_cohort_report(data: CohortReportData) -> bytes:
         cases = case_agreements(data.trainees)
         ag, fig_no = _agreement(data, cases, fig_no)
         story += ag
+        story += _repeatability(data)
         story += _outliers(data, summaries, cases)
         story.append(Spacer(1, 6))
         story.append(

@@ -250,6 +250,10 @@ class TraineeReportData:
         Shown in the footer.
     dataset_rules : list of DatasetRule
         Each dataset's own accreditation rule (:func:`trainee_accreditation`); empty: ``rule`` for every attempt.
+    repeatability : list of dict
+        The trainee's own repeatability on hidden repeat cases, one dict per case and repeat both submitted
+        (``backend.submissions.selectors.repeatability_list``): ``case_title``, ``repeat_title``, ``transform``,
+        ``dice``, ``hd95_mm``, ``map_quantity``, ``abs_delta_map``, ``abs_delta_wall_thickness_mm``.
     """
 
     trainee_name: str
@@ -264,6 +268,7 @@ class TraineeReportData:
     generated_at: datetime
     site_name: str = "MyoQA"
     dataset_rules: list[DatasetRule] = field(default_factory=list)
+    repeatability: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -413,6 +413,55 @@ def error_class_curves(data: TraineeReportData, figure_no: int) -> tuple[list, i
     return [figure(png, caption, before=[Paragraph("Error classes over attempts", st["h1"])])], figure_no + 1
 
 
+REPEAT_TRANSFORM_WORDS = {
+    "none": "unchanged",
+    "rotate90": "rotated 90°",
+    "rotate180": "rotated 180°",
+    "flip_horizontal": "mirrored left-right",
+    "flip_vertical": "mirrored top-bottom",
+}
+"""How a repeat's image was turned, in words (``backend.cases.repeat.RepeatTransform``)."""
+
+
+def repeatability_table(data: TraineeReportData) -> list:
+    """ "Repeatability": the trainee's two contours of the same image (a case and its hidden repeat), compared.
+
+    Empty when the trainee has no case and repeat both submitted (the section is left out).
+    """
+    rows = data.repeatability
+    if not rows:
+        return []
+    st = styles()
+    q = quantity_label(r.get("map_quantity") for r in rows)
+    body: list[list[object]] = [["Case", "Shown again as", "Image", "Dice", "HD95 (mm)", f"|d{q}| (ms)", "|dWT| (mm)"]]
+    for r in rows:
+        body.append(
+            [
+                esc(r.get("case_title", "")),
+                esc(r.get("repeat_title", "")),
+                esc(REPEAT_TRANSFORM_WORDS.get(str(r.get("transform")), str(r.get("transform")))),
+                fmt_dice(r.get("dice")),
+                fmt_num(r.get("hd95_mm")),
+                fmt_num(r.get("abs_delta_map")),
+                fmt_num(r.get("abs_delta_wall_thickness_mm"), 2),
+            ]
+        )
+    w = FRAME_WIDTH
+    widths = [0.22 * w, 0.22 * w, 0.14 * w, 0.08 * w, 0.1 * w, 0.12 * w, 0.12 * w]
+    note = (
+        "Intra-observer variability: some cases were shown a second time under another name (the same image, "
+        "re-identified and possibly rotated or mirrored). Each row compares your latest contour of the case with "
+        "your latest contour of its repeat, mapped back onto the same pixels: myocardial Dice and HD95 between the "
+        "two attempts, and the absolute differences of the myocardial map value and of the mean wall thickness. "
+        "Dice 1 and zero differences would be a perfectly repeatable contour."
+    )
+    return [
+        Paragraph("Repeatability (the same image contoured twice)", st["h1"]),
+        Paragraph(note, st["small"]),
+        table(body, widths, align_right_from=3),
+    ]
+
+
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
 
@@ -623,6 +672,7 @@ def render_trainee_report(data: TraineeReportData) -> bytes:
         story += ec
         ba, n = bland_altman_section(data, figure_no=n)
         story += ba
+        story += repeatability_table(data)
         story += thumbnails(data, figure_no=n)
         story += notes(data)
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from backend.cmr.error_classes import KINDS
 from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.storage import file_read
 from backend.submissions.models import EvaluationStatus, Submission
+from backend.submissions.selectors import repeatability_list
 from backend.submissions.services import overlay_get_or_render
 from reports.data import (
     AccreditationRule,
@@ -230,6 +231,7 @@ def trainee_report_data(
         attempts=attempts,
         generated_at=datetime.now(UTC),
         dataset_rules=_dataset_rules(datasets),
+        repeatability=repeatability_list(user=reader or trainee, trainee=trainee, datasets=datasets),
     )
 
 

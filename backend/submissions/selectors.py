@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from django.db.models import QuerySet
 
 from backend.accounts.models import Cohort, User
-from backend.cases.models import Case
+from backend.cases.models import Case, Dataset
 from backend.cmr.contours import contour_set_from_bytes
 from backend.core.storage import file_read
 
@@ -93,7 +94,7 @@ def cohort_overview(*, cohort: Cohort) -> dict:
     return {"cohort": cohort, "cases": cases, "rows": rows}
 
 
-def repeatability_list(*, user: User, trainee: User) -> list[dict]:
+def repeatability_list(*, user: User, trainee: User, datasets: Sequence[Dataset] | None = None) -> list[dict]:
     """A trainee's own repeatability: their two contours of the same image, a case and its hidden repeat.
 
     For each repeat (of a dataset ``user`` created, or, for the trainee themself, of their datasets) to which the
@@ -103,6 +104,8 @@ def repeatability_list(*, user: User, trainee: User) -> list[dict]:
     :func:`backend.cmr.summary.evaluation_summary`): myocardial Dice and HD95, |dT1| (or |dT2|, |dT2*|: the map
     quantity) and |d mean wall thickness| between the two attempts. Nothing is stored; a row is only made once both
     are submitted, so naming the original to the trainee then reveals nothing they have still to do.
+
+    ``datasets``: only repeats of these datasets (a report's scope); default all that ``user`` may see.
 
     Returns
     -------
@@ -123,6 +126,8 @@ def repeatability_list(*, user: User, trainee: User) -> list[dict]:
         repeats = repeats.filter(dataset__cohorts__trainees=user).distinct()
     else:
         return []
+    if datasets is not None:
+        repeats = repeats.filter(dataset__in=datasets)
     rows = []
     for r in repeats.order_by("created_at", "id"):
         orig = r.repeat_of

@@ -295,3 +295,14 @@ def test_the_trainee_gets_their_own_repeatability_only_once_both_are_submitted(c
     (row,) = c.get(f"/api/trainees/{trainee_a.pk}/repeatability").json()["repeats"]
     assert row["case_title"] == case.title and row["repeat_title"] == "Basal slice 7"
     assert len(repeatability_list(user=supervisor, trainee=trainee_a)) == 1
+
+
+def test_the_trainee_report_data_carries_the_repeatability(case, supervisor, trainee_a, phantom):
+    from backend.progress.selectors import trainee_report_data
+
+    repeat = case_repeat_create(user=supervisor, case=case, title="Basal slice 7")
+    c = ApiClient(trainee_a)
+    submit(c, case.pk, phantom.endocardium, phantom.epicardium)
+    submit(c, repeat.pk, phantom.endocardium, phantom.epicardium)
+    (row,) = trainee_report_data(trainee=trainee_a, reader=supervisor).repeatability
+    assert row["repeat_case_id"] == repeat.pk and row["dice"] == pytest.approx(1.0)
