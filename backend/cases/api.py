@@ -19,7 +19,8 @@ from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.api import FILE_RENDERERS, IdField, validated
 from backend.core.storage import file_path, file_read
 
-from . import selectors, services
+from . import expert_agreement, selectors, services
+from . import rv_insertion as rv
 from .models import ConsensusSource, Dataset, FeedbackMode, ReferenceKind
 from .repeat import RepeatTransform
 from .services import TOLERANCE_FIELDS
@@ -68,6 +69,7 @@ def case_out(c, user) -> dict:
         "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
         "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
         "reference_available": _reference_shown(c, user) is not None,
+        "rv_insertion": _rv_insertion_out(c, user),
         **_repeat_out(c, user),
     }
 
@@ -82,6 +84,14 @@ def _repeat_out(c, user) -> dict:
         "repeat_available_at": c.repeat_available_at,
         "repeat_after_cases": c.repeat_after_cases,
     }
+
+
+def _rv_insertion_out(c, user) -> dict | None:
+    """The case's RV insertion point for the supervisor who manages its dataset, who may change it (``x``, ``y``
+    None when not set); None for everyone else (a point of the reference epicardium: never for trainees)."""
+    if not user.is_supervisor or c.dataset is None or c.dataset.created_by_id != user.pk:
+        return None
+    return {"x": c.rv_insertion_x, "y": c.rv_insertion_y, "confirmed": c.rv_insertion_confirmed}
 
 
 def _reference_shown(c, user):
@@ -167,6 +177,33 @@ class RepeatIn(serializers.Serializer):
         return {"available_at": when, "after_cases": None}
 
 
+class CaseRvInsertionIn(serializers.Serializer):
+    """A supervisor's change to a case's RV insertion point (PATCH /api/cases/{id}).
+
+    ``rv_insertion``: ``[x, y]`` in pixels (x = column, y = row), set and confirmed; ``null`` removes it.
+    ``rv_insertion_confirmed``: true confirms the stored estimate, false withdraws the confirmation.
+    """
+
+    rv_insertion = serializers.ListField(
+        child=serializers.FloatField(allow_null=False),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        required=False,
+        error_messages={
+            "min_length": "Give the RV insertion point as [x, y] in pixels.",
+            "max_length": "Give the RV insertion point as [x, y] in pixels.",
+            "not_a_list": "Give the RV insertion point as [x, y] in pixels.",
+        },
+    )
+    rv_insertion_confirmed = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("Say what to change: rv_insertion ([x, y]) or rv_insertion_confirmed.")
+        return attrs
+
+
 class DatasetListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
@@ -192,6 +229,13 @@ class DatasetDetailView(APIView):
         v = validated(DatasetIn, request.data, partial=True, context={"user": request.user})
         d = services.dataset_update(dataset=d, cohorts=v.pop("cohort_ids", None), **v)
         return Response(dataset_out(d))
+
+
+class DatasetExpertAgreementView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request, dataset_id: int):
+        d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
+        return Response(expert_agreement.dataset_expert_agreement(dataset=d))
 
 
 class DatasetCasesView(APIView):
@@ -220,6 +264,7 @@ class CaseListView(APIView):
             gold_standard=request.FILES.get("gold_standard"),
             experts=request.FILES.getlist("experts"),
         )
+        rv.case_rv_insertion_estimate(case=case)  # shown to the supervisor for confirmation
         return Response(case_out(case, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -227,6 +272,23 @@ class CaseDetailView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, case_id: int):
         return Response(case_out(selectors.case_get(user=request.user, case_id=case_id), request.user))
+
+    @extend_schema(request=CaseRvInsertionIn, responses={200: dict})
+    def patch(self, request, case_id: int):
+        c = selectors.case_get(user=request.user, case_id=case_id)
+        if not request.user.is_supervisor:
+            return Response({"detail": "Only supervisors change a case."}, status=status.HTTP_403_FORBIDDEN)
+        if c.dataset is None or c.dataset.created_by_id != request.user.pk:
+            raise c.DoesNotExist
+        v = validated(CaseRvInsertionIn, request.data)
+        point = v.get("rv_insertion")
+        c = rv.case_rv_insertion_set(
+            case=c,
+            point=tuple(point) if point else None,
+            confirm=v.get("rv_insertion_confirmed"),
+            clear="rv_insertion" in v and point is None,
+        )
+        return Response(case_out(c, request.user))
 
 
 class CaseDicomView(APIView):

@@ -172,7 +172,7 @@ def estimate_rv_insertion(
         u, v = np.cos(t) * dx, np.sin(t) * dy  # pixel direction (cos, sin) scaled to mm
         tm = np.arctan2(v, u)
         r = float(_polar_radius(epi_mm, np.asarray([tm]))[0])
-        return cx + r * np.cos(tm) / dx, cy - r * np.sin(tm) / dy
+        return float(cx + r * np.cos(tm) / dx), float(cy - r * np.sin(tm) / dy)
 
     def fallback(reason: str) -> RVInsertionEstimate:
         p = on_epi(DEFAULT_ANCHOR_DEG)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/datasets/", cases.DatasetListView.as_view()),
     path("api/datasets/<int:dataset_id>", cases.DatasetDetailView.as_view()),
     path("api/datasets/<int:dataset_id>/cases", cases.DatasetCasesView.as_view()),
+    path("api/datasets/<int:dataset_id>/expert-agreement", cases.DatasetExpertAgreementView.as_view()),
     path("api/cases/", cases.CaseListView.as_view()),
     path("api/cases/<int:case_id>", cases.CaseDetailView.as_view()),
     path("api/cases/<int:case_id>/dicom", cases.CaseDicomView.as_view()),

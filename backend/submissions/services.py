@@ -265,7 +265,9 @@ def evaluation_run(*, submission_id: int) -> Submission:
 
             iron = iron_grade_table_from_dict(settings.CMR_IRON_THRESHOLDS)
         tolerances = case.dataset.tolerances() if case.dataset is not None else DEFAULT_TOLERANCES
-        result = assess(image, trainee_cs, ref_cs, tolerances=tolerances, iron_table=iron)
+        x, y = case.rv_insertion_x, case.rv_insertion_y  # a confirmed RV insertion point gives AHA names
+        rv = (x, y) if case.rv_insertion_confirmed and x is not None and y is not None else None
+        result = assess(image, trainee_cs, ref_cs, rv_insertion=rv, tolerances=tolerances, iron_table=iron)
         payload = to_json_ready(result.payload)
         summary = evaluation_summary(payload, tolerances, no_consensus_reason=None if ref else note or None)
         elapsed = time.perf_counter() - t0

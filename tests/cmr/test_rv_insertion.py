@@ -33,6 +33,7 @@ def test_the_point_lies_on_the_epicardium():
     e = estimate_rv_insertion(cine_frame_pixels(ph), ph.endocardium, ph.epicardium, pixel_spacing_mm=(1.4, 1.5))
     d = np.hypot(*(ph.epicardium - np.asarray(e.point)).T)
     assert d.min() < 1.0  # pixels: between two vertices of the polygon
+    assert all(type(v) is float for v in e.point)  # plain floats, storable as they are
 
 
 def test_it_follows_a_rotated_image():

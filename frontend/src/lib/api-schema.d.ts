@@ -77,7 +77,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["cases_partial_update"];
         trace?: never;
     };
     "/api/cases/{case_id}/dicom": {
@@ -331,6 +331,22 @@ export interface paths {
             cookie?: never;
         };
         get: operations["datasets_cases_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/expert-agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["datasets_expert_agreement_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -920,6 +936,16 @@ export interface components {
             cells: components["schemas"]["OverviewCell"][];
             trainee: components["schemas"]["User"];
         };
+        /**
+         * @description A supervisor's change to a case's RV insertion point (PATCH /api/cases/{id}).
+         *
+         *     ``rv_insertion``: ``[x, y]`` in pixels (x = column, y = row), set and confirmed; ``null`` removes it.
+         *     ``rv_insertion_confirmed``: true confirms the stored estimate, false withdraws the confirmation.
+         */
+        PatchedCaseRvInsertionIn: {
+            rv_insertion?: number[] | null;
+            rv_insertion_confirmed?: boolean;
+        };
         /** @description A dataset's settings; ``cohort_ids`` must name cohorts the requesting supervisor runs (context ``user``). */
         PatchedDatasetIn: {
             /** @default 3 */
@@ -1410,6 +1436,34 @@ export interface operations {
             };
         };
     };
+    cases_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedCaseRvInsertionIn"];
+                "multipart/form-data": components["schemas"]["PatchedCaseRvInsertionIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     cases_dicom_retrieve: {
         parameters: {
             query?: {
@@ -1827,6 +1881,29 @@ export interface operations {
         };
     };
     datasets_cases_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    datasets_expert_agreement_retrieve: {
         parameters: {
             query?: never;
             header?: never;
