@@ -3,6 +3,7 @@ import { ErrorBox, Loading } from '@/components/error-box';
 import { useCase, type Case } from '@/features/cases/api/get-case';
 import { useReference } from '@/features/cases/api/get-reference';
 import { CaseInfo } from '@/features/cases/components/case-info';
+import { RepeatCasePanel } from '@/features/cases/components/repeat-case-panel';
 import { useDataset } from '@/features/datasets/api/get-dataset';
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
 import { UploadForm } from '@/features/submissions/components/upload-form';
@@ -62,6 +63,7 @@ export default function CaseRoute() {
       ) : (
         <SupervisorCase c={data} />
       )}
+      {user.role === 'supervisor' ? <RepeatCasePanel c={data} /> : null}
     </div>
   );
 }

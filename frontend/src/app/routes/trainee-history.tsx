@@ -3,6 +3,7 @@ import { ErrorBox, Loading } from '@/components/error-box';
 import { useTraineeHistory } from '@/features/submissions/api/get-trainee-history';
 import { useTraineeAccreditation } from '@/features/progress/api/get-trainee-accreditation';
 import { AccreditationStatus } from '@/features/progress/components/accreditation-status';
+import { RepeatabilityTable } from '@/features/cases/components/repeatability-table';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { HistoryView } from '@/features/submissions/components/history-view';
 import { errorMessage } from '@/lib/api-client';
@@ -28,6 +29,7 @@ export default function TraineeHistoryRoute() {
       ) : null}
       {accreditation.data ? <AccreditationStatus datasets={accreditation.data.datasets} /> : null}
       <HistoryView history={history.data} />
+      {user.role === 'supervisor' ? <RepeatabilityTable traineeId={history.data.trainee.id} /> : null}
     </div>
   );
 }
