@@ -91,6 +91,13 @@ try {
   }
   log(`${bodies.length} trainee API responses checked`);
 
+  // Once both are submitted the trainee's own progress page may say so: the pair and their repeatability.
+  await page.goto(`${BASE}/trainees/${env.TRAINEE_ID}`);
+  await page.getByTestId('repeatability-table').waitFor();
+  const own = await page.getByTestId('repeatability-table').innerText();
+  if (!own.includes(env.CASE_TITLE) || !own.includes(env.REPEAT_TITLE)) throw new Error('the trainee misses the pair');
+  await page.screenshot({ path: `${ART}/repeat-trainee-progress.png`, fullPage: true });
+
   // --- Supervisor: the trainee's page shows the repeatability ---------------------------------------------------
   page = await sup.newPage(); // still logged in
   page.setDefaultTimeout(30000);

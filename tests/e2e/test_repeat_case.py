@@ -1,7 +1,8 @@
 """Browser end-to-end: a hidden repeat case. Through the Node proxy a supervisor makes a rotated repeat of a case
 from its page; the trainee sees two ordinary cases (no API response, nor the repeat's page, names the original,
 its UIDs or its pixel hash, nor the word "repeat"), submits the same contour to both (the repeat's drawn rotated
-with the image), and the supervisor's page of the trainee shows their repeatability: Dice 1.000, |dWT| 0.00.
+with the image); then the trainee's own progress page shows the pair, and the supervisor's page of the trainee
+shows their repeatability: Dice 1.000.
 Screenshots in ``test-artifacts/e2e/``."""
 
 from __future__ import annotations
@@ -77,5 +78,6 @@ def test_a_trainee_cannot_tell_a_repeat_and_the_supervisor_sees_the_repeatabilit
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "E2E OK" in r.stdout
-    for shot in ("repeat-supervisor-case.png", "repeat-trainee-home.png", "repeat-supervisor-trainee.png"):
+    shots = ["repeat-supervisor-case.png", "repeat-trainee-home.png", "repeat-trainee-progress.png"]
+    for shot in [*shots, "repeat-supervisor-trainee.png"]:
         assert (ARTIFACTS / shot).stat().st_size > 10_000

@@ -29,7 +29,7 @@ export default function TraineeHistoryRoute() {
       ) : null}
       {accreditation.data ? <AccreditationStatus datasets={accreditation.data.datasets} /> : null}
       <HistoryView history={history.data} />
-      {user.role === 'supervisor' ? <RepeatabilityTable traineeId={history.data.trainee.id} /> : null}
+      <RepeatabilityTable traineeId={history.data.trainee.id} />
     </div>
   );
 }

@@ -4,7 +4,10 @@ import { QUANTITY_LABEL } from '@/lib/vocabulary';
 import { useRepeatability } from '../api/get-repeatability';
 import { TRANSFORM_LABEL } from './repeat-case-panel';
 
-/** A trainee's repeatability on hidden repeat cases (the supervisor's view of the trainee). */
+/**
+ * A trainee's repeatability on hidden repeat cases: for the supervisor, and for the trainee themself once they
+ * have submitted to both a case and its repeat (the endpoint gives no row before that, so nothing is revealed early).
+ */
 export function RepeatabilityTable({ traineeId }: { traineeId: number }) {
   const q = useRepeatability(traineeId);
   if (!q.data || q.data.repeats.length === 0) return null;
@@ -14,8 +17,9 @@ export function RepeatabilityTable({ traineeId }: { traineeId: number }) {
     <section className="card" aria-labelledby="repeatability-heading" data-testid="repeatability">
       <h2 id="repeatability-heading">Repeatability (the same image contoured twice)</h2>
       <p className="hint">
-        The trainee's latest contour of a case against their latest contour of its hidden repeat, mapped back onto
-        the same pixels. Dice 1 and zero differences: a perfectly repeatable contour.
+        Some cases were shown a second time under another name (the same image, possibly rotated or mirrored). The
+        latest contour of each such case is compared with the latest contour of its repeat, mapped back onto the
+        same pixels. Dice 1 and zero differences: a perfectly repeatable contour.
       </p>
       <div className="table-scroll">
         <table className="table compact" data-testid="repeatability-table">
