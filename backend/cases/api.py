@@ -23,6 +23,7 @@ from . import expert_agreement, selectors, services
 from . import rv_insertion as rv
 from .models import ConsensusSource, Dataset, FeedbackMode, ReferenceKind
 from .repeat import RepeatTransform
+from .serializers import ExpertAgreementSerializer
 from .services import TOLERANCE_FIELDS
 
 
@@ -232,10 +233,10 @@ class DatasetDetailView(APIView):
 
 
 class DatasetExpertAgreementView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ExpertAgreementSerializer})
     def get(self, request, dataset_id: int):
         d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
-        return Response(expert_agreement.dataset_expert_agreement(dataset=d))
+        return Response(ExpertAgreementSerializer(expert_agreement.dataset_expert_agreement(dataset=d)).data)
 
 
 class DatasetCasesView(APIView):

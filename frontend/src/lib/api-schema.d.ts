@@ -834,6 +834,66 @@ export interface components {
             version: number;
             warnings: components["schemas"]["SummaryWarning"][];
         };
+        /** @description GET /api/datasets/{id}/expert-agreement (backend/cmr/agreement_bands.py). */
+        ExpertAgreement: {
+            cases: components["schemas"]["ExpertAgreementCase"][];
+            dataset_id: number;
+            proposal: components["schemas"]["ExpertAgreementProposal"];
+        };
+        ExpertAgreementCase: {
+            case_id: number;
+            map_quantity: string | null;
+            /** @description the case's value: the mean over its pairs */
+            mean: components["schemas"]["ExpertPairMean"];
+            n_experts: number;
+            pairs: components["schemas"]["ExpertPair"][];
+            raters: string[];
+            title: string;
+        };
+        ExpertAgreementProposal: {
+            basis: components["schemas"]["ToleranceBasis"][];
+            max_experts: number;
+            n_cases: number;
+            n_pairs: number;
+            /** @description "median over cases" */
+            statistic: string;
+            tolerances: components["schemas"]["ProposedTolerances"];
+        };
+        ExpertPair: {
+            /**
+             * Format: double
+             * @description |d map mean|: ms for T1/T2, % of the first expert's T2* for T2*; null for magnitude
+             */
+            abs_delta_map: number | null;
+            /**
+             * Format: double
+             * @description |d mean wall thickness|, mm
+             */
+            abs_delta_wall_thickness_mm: number | null;
+            /**
+             * Format: double
+             * @description myocardial Dice
+             */
+            dice: number | null;
+            /** @description indices of the two experts (from 0) */
+            experts: number[];
+            /**
+             * Format: double
+             * @description HD95 of the worse wall, mm
+             */
+            hd95_mm: number | null;
+            map_quantity: string | null;
+        };
+        ExpertPairMean: {
+            /** Format: double */
+            abs_delta_map: number | null;
+            /** Format: double */
+            abs_delta_wall_thickness_mm: number | null;
+            /** Format: double */
+            dice: number | null;
+            /** Format: double */
+            hd95_mm: number | null;
+        };
         /**
          * @description * `dice` - dice
          *     * `t1` - t1
@@ -988,6 +1048,21 @@ export interface components {
              * Format: double
              * @default 1.5
              */
+            tolerance_wall_thickness_mm?: number;
+        };
+        /** @description Dataset fields the experts' agreement proposes; only those some case defines are present. */
+        ProposedTolerances: {
+            /** Format: double */
+            tolerance_dice?: number;
+            /** Format: double */
+            tolerance_hd95_mm?: number;
+            /** Format: double */
+            tolerance_t1_ms?: number;
+            /** Format: double */
+            tolerance_t2_ms?: number;
+            /** Format: double */
+            tolerance_t2star_percent?: number;
+            /** Format: double */
             tolerance_wall_thickness_mm?: number;
         };
         /**
@@ -1173,6 +1248,23 @@ export interface components {
         SummaryWarning: {
             code: string;
             message: string;
+        };
+        ToleranceBasis: {
+            field: string;
+            map_quantity: string | null;
+            /** Format: double */
+            max: number;
+            /** Format: double */
+            median: number;
+            metric: string;
+            /** Format: double */
+            min: number;
+            n_cases: number;
+            /**
+             * Format: double
+             * @description the loose end: 90th percentile (10th for Dice)
+             */
+            p90: number;
         };
         /** @description One tolerance of the verdict: what was measured, the limit, pass / fail and by how much. */
         ToleranceCheck: {
@@ -1919,9 +2011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ExpertAgreement"];
                 };
             };
         };
