@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorBox, Loading } from '@/components/error-box';
 import { useCase, type Case } from '@/features/cases/api/get-case';
 import { useReference } from '@/features/cases/api/get-reference';
 import { CaseInfo } from '@/features/cases/components/case-info';
 import { RepeatCasePanel } from '@/features/cases/components/repeat-case-panel';
+import { RvInsertionPanel, rvInsertionLabel, rvPoint, useSaveRvPoint } from '@/features/cases/components/rv-insertion-panel';
 import { useDataset } from '@/features/datasets/api/get-dataset';
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
 import { UploadForm } from '@/features/submissions/components/upload-form';
@@ -15,6 +17,12 @@ import { useCurrentUser } from '../layout';
 function SupervisorCase({ c }: { c: Case }) {
   const ref = useReference(c.id, true);
   const note = ref.isError ? `The consensus contours are not available: ${errorMessage(ref.error)}` : null;
+  const [picking, setPicking] = useState(false);
+  const savePoint = useSaveRvPoint(c.id, () => setPicking(false));
+  const label = rvInsertionLabel(c);
+  const point = rvPoint(c);
+  const marker = point && label ? { ...point, label } : null;
+  const manages = c.rv_insertion != null; // only the supervisor who manages the dataset gets it
   return (
     <>
       {ref.data ? (
@@ -24,7 +32,9 @@ function SupervisorCase({ c }: { c: Case }) {
           {ref.data.version != null ? `, version ${ref.data.version}` : ''}.
         </p>
       ) : null}
-      <ImageViewer caseId={c.id} trainee={null} reference={ref.data ?? null} referenceNote={note} />
+      {manages ? <RvInsertionPanel c={c} picking={picking} onPickingChange={setPicking} /> : null}
+      <ImageViewer caseId={c.id} trainee={null} reference={ref.data ?? null} referenceNote={note} marker={marker}
+        onPick={picking ? savePoint : null} />
     </>
   );
 }

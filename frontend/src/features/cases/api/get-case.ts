@@ -25,7 +25,13 @@ export type Case = {
   my_attempts: number;
   /** true when THIS user may see the consensus contours now */
   reference_available: boolean;
+  /** The anterior RV insertion point (pixels, x = column, y = row; null when not set); only for the supervisor
+   * who manages the dataset (null for everyone else). */
+  rv_insertion?: RvInsertion | null;
 };
+
+/** An estimate (confirmed false) or a point a supervisor set or confirmed (confirmed true). */
+export type RvInsertion = { x: number | null; y: number | null; confirmed: boolean };
 
 export function getCase(id: number, signal?: AbortSignal): Promise<Case> {
   return api.get<Case>(`/api/cases/${id}`, signal);

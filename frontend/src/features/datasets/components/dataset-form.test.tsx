@@ -116,3 +116,56 @@ describe('dataset form: tolerances per quantity', () => {
       .toContain('T2* ±2 ms · wall thickness ±1.5 mm · HD95 ≤ 3 mm');
   });
 });
+
+describe("dataset form: the experts' own agreement", () => {
+  const agreement = {
+    dataset_id: 2,
+    cases: [],
+    proposal: {
+      n_cases: 8, n_pairs: 8, max_experts: 2, statistic: 'median over cases',
+      tolerances: { tolerance_dice: 0.87, tolerance_t1_ms: 6.2, tolerance_wall_thickness_mm: 1.2, tolerance_hd95_mm: 2.8 },
+      basis: [],
+    },
+  };
+
+  it('offers the proposed tolerances with what they came from, and the button fills the form', async () => {
+    const { calls } = mockFetch({
+      'GET /api/datasets/2/expert-agreement': { json: agreement },
+      'PATCH /api/datasets/2': { json: dataset },
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} dataset={dataset} />);
+    const box = await screen.findByTestId('expert-agreement');
+    expect(box).toHaveTextContent(
+      'Use the experts’ own agreement: Dice ≥ 0.87, |ΔT1| ≤ 6.2 ms, |ΔWT| ≤ 1.2 mm, HD95 ≤ 2.8 mm from 2 experts on 8 cases (median over cases)');
+    expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(0.85); // nothing changes before the button
+    await user.click(screen.getByTestId('use-expert-agreement'));
+    expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(0.87);
+    expect(screen.getByTestId('dataset-tolerance-t1')).toHaveValue(6.2);
+    expect(screen.getByTestId('dataset-tolerance-wt')).toHaveValue(1.2);
+    expect(screen.getByTestId('dataset-tolerance-hd95')).toHaveValue(2.8);
+    expect(screen.getByTestId('dataset-tolerance-t2')).toHaveValue(2.2); // no T2 cases: the literature value stays
+    await user.click(screen.getByTestId('dataset-submit'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true));
+    const body = JSON.parse(String(calls.find((c) => c.method === 'PATCH')!.body)) as Record<string, unknown>;
+    expect(body).toMatchObject({ tolerance_dice: 0.87, tolerance_t1_ms: 6.2, tolerance_wall_thickness_mm: 1.2, tolerance_hd95_mm: 2.8 });
+  });
+
+  it('keeps the literature defaults and offers nothing without repeated expert contours', async () => {
+    const { calls } = mockFetch({
+      'GET /api/datasets/2/expert-agreement': {
+        json: { ...agreement, proposal: { ...agreement.proposal, n_cases: 0, n_pairs: 0, max_experts: 0, tolerances: {} } },
+      },
+    });
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} dataset={dataset} />);
+    await waitFor(() => expect(calls.some((c) => c.url.endsWith('/expert-agreement'))).toBe(true));
+    expect(screen.queryByTestId('expert-agreement')).toBeNull();
+    expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(0.85);
+  });
+
+  it('asks nothing while creating a dataset', () => {
+    const { calls } = mockFetch({});
+    renderWithProviders(<DatasetForm cohorts={[]} automaticAvailable={false} />);
+    expect(calls).toHaveLength(0);
+  });
+});

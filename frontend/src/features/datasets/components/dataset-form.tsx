@@ -5,7 +5,9 @@ import { API_DEFAULTS } from '@/lib/api-defaults';
 import { CONSENSUS_SOURCE_LABEL, type ConsensusSource, type FeedbackMode } from '@/lib/vocabulary';
 import { useCreateDataset, type DatasetInput } from '../api/create-dataset';
 import type { Dataset } from '../api/get-datasets';
+import { useExpertAgreement, type ProposedTolerances } from '../api/get-expert-agreement';
 import { useUpdateDataset } from '../api/update-dataset';
+import { expertAgreementSentence } from '../lib/expert-agreement';
 
 export const NO_AUTOMATIC_CONSENSUS = 'No automatic consensus model is active yet';
 
@@ -101,6 +103,20 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
     else create.mutate(body, { onSuccess: done });
   }
 
+  const agreement = useExpertAgreement(dataset?.id);
+  const sentence = agreement.data ? expertAgreementSentence(agreement.data) : null;
+  function applyExperts(t: ProposedTolerances) {
+    setForm((f) => ({
+      ...f,
+      tolerance_dice: t.tolerance_dice ?? f.tolerance_dice,
+      tolerance_t1_ms: t.tolerance_t1_ms ?? f.tolerance_t1_ms,
+      tolerance_t2_ms: t.tolerance_t2_ms ?? f.tolerance_t2_ms,
+      tolerance_wall_thickness_mm: t.tolerance_wall_thickness_mm ?? f.tolerance_wall_thickness_mm,
+      tolerance_hd95_mm: t.tolerance_hd95_mm ?? f.tolerance_hd95_mm,
+      ...(t.tolerance_t2star_percent != null ? { t2star_unit: 'percent' as const, t2star_value: t.tolerance_t2star_percent } : {}),
+    }));
+  }
+
   const toggleCohort = (id: number, on: boolean) =>
     set('cohort_ids', on ? [...form.cohort_ids, id] : form.cohort_ids.filter((c) => c !== id));
 
@@ -163,6 +179,18 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
           An attempt is within expert agreement when every tolerance holds: its Dice at least the minimum, and each
           difference from the consensus (trainee − consensus) no larger than its limit.
         </p>
+        {sentence && agreement.data ? (
+          <div className="note" data-testid="expert-agreement">
+            <p>
+              Use the experts’ own agreement: {sentence}. Each case’s value is the mean over its expert pairs; the
+              form keeps your values until you press the button and save.
+            </p>
+            <button type="button" className="btn btn-small" data-testid="use-expert-agreement"
+              onClick={() => applyExperts(agreement.data.proposal.tolerances)}>
+              Use the experts’ agreement
+            </button>
+          </div>
+        ) : null}
         <div className="grid-3">
           <label className="field">
             <span>Myocardial Dice, at least</span>

@@ -4,7 +4,7 @@ import { errorMessage } from '@/lib/api-client';
 import type { ContourPair } from '@/lib/vocabulary';
 import { usePixels } from '../api/get-pixels';
 import { COLOURS, drawDifference, strokeContours } from '../lib/draw';
-import { INITIAL_VIEW, pixelAt, viewTransform, zoomAt, type ImageGeometry, type ViewState } from '../lib/geometry';
+import { INITIAL_VIEW, pixelAt, pointAt, toScreen, viewTransform, zoomAt, type ImageGeometry, type ViewState } from '../lib/geometry';
 import { autoWindow, dragWindow, renderGrey, type WindowLevel } from '../lib/window-level';
 
 type Props = {
@@ -14,6 +14,10 @@ type Props = {
   reference: ContourPair | null;
   /** Why no consensus contours are drawn (score-only mode, no consensus). */
   referenceNote?: string | null;
+  /** A point to mark on the image (contour coordinates: x = column, y = row), e.g. the RV insertion point. */
+  marker?: { x: number; y: number; label: string; confirmed: boolean } | null;
+  /** When given, a click on the image picks a point (sub-pixel contour coordinates) instead of window/level. */
+  onPick?: ((p: { x: number; y: number }) => void) | null;
 };
 
 type Drag = { x: number; y: number; mode: 'wl' | 'pan'; wl: WindowLevel; view: ViewState };
@@ -30,7 +34,7 @@ function decimalsFor(width: number): number {
  * (shift-drag, right- or middle-drag, or the pan mode), drawn with the pixel aspect ratio dy/dx, with the trainee's
  * contours, the consensus contours and the discrepancy between the two myocardia as layers.
  */
-export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props) {
+export function ImageViewer({ caseId, trainee, reference, referenceNote, marker = null, onPick = null }: Props) {
   const pixels = usePixels(caseId);
   const img = pixels.data;
   const geometry: ImageGeometry | null = useMemo(
@@ -110,7 +114,22 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
     }
     if (layers.consensus && hasReference) strokeContours(ctx, reference, t, COLOURS.consensus, true);
     if (layers.trainee) strokeContours(ctx, trainee, t, COLOURS.trainee, false);
-  }, [geometry, cssWidth, cssHeight, view, layers, hasReference, trainee, reference]);
+    if (marker) {
+      const [mx, my] = toScreen(marker.x, marker.y, t);
+      ctx.save();
+      ctx.strokeStyle = marker.confirmed ? '#22c55e' : '#f97316';
+      ctx.lineWidth = 2;
+      ctx.setLineDash(marker.confirmed ? [] : [3, 2]);
+      ctx.beginPath();
+      ctx.arc(mx, my, 7, 0, 2 * Math.PI);
+      ctx.moveTo(mx - 11, my);
+      ctx.lineTo(mx + 11, my);
+      ctx.moveTo(mx, my - 11);
+      ctx.lineTo(mx, my + 11);
+      ctx.stroke();
+      ctx.restore();
+    }
+  }, [geometry, cssWidth, cssHeight, view, layers, hasReference, trainee, reference, marker]);
 
   useEffect(() => {
     draw();
@@ -131,6 +150,12 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
   }, [geometry, cssWidth, cssHeight]);
 
   function onPointerDown(e: ReactPointerEvent<HTMLCanvasElement>) {
+    if (onPick && geometry && e.button === 0 && !e.shiftKey && mode === 'wl') {
+      const rect = e.currentTarget.getBoundingClientRect();
+      const p = pointAt(e.clientX - rect.left, e.clientY - rect.top, viewTransform(cssWidth, cssHeight, geometry, view), geometry);
+      if (p) onPick({ x: Math.round(p.x * 10) / 10, y: Math.round(p.y * 10) / 10 });
+      return;
+    }
     if (!wl) return;
     const pan = mode === 'pan' || e.shiftKey || e.button === 1 || e.button === 2;
     dragRef.current = { x: e.clientX, y: e.clientY, mode: pan ? 'pan' : 'wl', wl, view };
@@ -180,7 +205,7 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
           <canvas
             ref={canvasRef}
             data-testid="image-canvas"
-            className={`viewer-canvas mode-${mode}`}
+            className={`viewer-canvas mode-${onPick ? 'pick' : mode}`}
             style={{ width: cssWidth, height: cssHeight }}
             role="img"
             aria-label="The case image with your contours and, where shown, the consensus contours. Drag to change window and level; use the wheel or the buttons to zoom."
@@ -192,6 +217,7 @@ export function ImageViewer({ caseId, trainee, reference, referenceNote }: Props
             onContextMenu={(e) => e.preventDefault()}
           />
           <div className="viewer-readout muted small" aria-live="off">{readout ?? '\u00a0'}</div>
+          {marker ? <p className="small muted" data-testid="viewer-marker">{marker.label}</p> : null}
         </div>
         <div className="viewer-controls">
           <fieldset>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePixels } from '../api/get-pixels';
-import { pixelAt, toScreen, viewTransform, zoomAt } from './geometry';
+import { pixelAt, pointAt, toScreen, viewTransform, zoomAt } from './geometry';
 
 describe('viewer geometry', () => {
   const g = { rows: 100, columns: 200, dy: 2, dx: 1 }; // 200 mm × 200 mm: square on screen
@@ -45,5 +45,18 @@ describe('viewer geometry', () => {
     expect(img.units).toBe('ms');
     expect(Array.from(img.data)).toEqual([1, 2, 3, 4, 5, 1234.5]);
     expect(() => parsePixels(new ArrayBuffer(8), new Headers({ 'X-Rows': '2', 'X-Columns': '3' }))).toThrow(/incomplete/);
+  });
+});
+
+describe('pointAt', () => {
+  it('is the inverse of toScreen, at sub-pixel precision, and null outside the image', () => {
+    const g = { rows: 160, columns: 208, dy: 1.4, dx: 1.5 };
+    const t = viewTransform(560, 430, g, { zoom: 2, panX: 13, panY: -7 });
+    const [sx, sy] = toScreen(80.25, 52.5, t);
+    const p = pointAt(sx, sy, t, g);
+    expect(p?.x).toBeCloseTo(80.25, 9);
+    expect(p?.y).toBeCloseTo(52.5, 9);
+    const [ox, oy] = toScreen(-1, 10, t);
+    expect(pointAt(ox, oy, t, g)).toBeNull();
   });
 });

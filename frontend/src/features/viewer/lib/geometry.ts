@@ -37,6 +37,15 @@ export function pixelAt(px: number, py: number, t: Transform, g: ImageGeometry):
   return { column, row };
 }
 
+/** Canvas coordinates → the image point under them in contour coordinates (x = column, y = row, integers at pixel
+ * centres, sub-pixel), or null outside the image; the inverse of {@link toScreen}. */
+export function pointAt(px: number, py: number, t: Transform, g: ImageGeometry): { x: number; y: number } | null {
+  const x = (px - t.ox) / t.sx - 0.5;
+  const y = (py - t.oy) / t.sy - 0.5;
+  if (x < 0 || y < 0 || x > g.columns - 1 || y > g.rows - 1) return null;
+  return { x, y };
+}
+
 /** Zoom by `factor` keeping the image point under (px, py) where it is. */
 export function zoomAt(v: ViewState, factor: number, px: number, py: number, canvasW: number, canvasH: number, g: ImageGeometry): ViewState {
   const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, v.zoom * factor));
