@@ -32,6 +32,8 @@ def test_it_imports_the_sunnybrook_frames_with_their_expert_sav_as_gold_standard
     cases = list(Case.objects.order_by("title"))
     assert [c.title for c in cases] == ["SC-HF-I-1 frame 59", "SC-HF-I-1 frame 79", "SC-HF-I-1 frame 99"]
     assert all(c.references.filter(kind=ReferenceKind.GOLD_STANDARD).count() == 1 for c in cases)
+    # Each carries an RV insertion estimate for the supervisor to confirm (not used by evaluations before that).
+    assert all(c.rv_insertion_x is not None and c.rv_insertion_confirmed is False for c in cases)
     assert cases[0].dataset.cohorts.get() == cohort
     # Running it again adds nothing.
     call_command(

@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backend.accounts.models import Cohort, User
 from backend.cases.models import Dataset
+from backend.cases.rv_insertion import case_rv_insertion_estimate
 from backend.cases.services import case_create, dataset_create
 from backend.cmr.errors import CMRError
 
@@ -71,13 +72,14 @@ class Command(BaseCommand):
             if dataset.cases.filter(title=title).exists():
                 continue
             try:
-                case_create(
+                case = case_create(
                     user=sup,
                     dataset=dataset,
                     title=title,
                     image_files=[SimpleUploadedFile(dcm.name, dcm.read_bytes())],
                     gold_standard=SimpleUploadedFile(sav.name, sav.read_bytes()),
                 )
+                case_rv_insertion_estimate(case=case)  # unconfirmed: a supervisor confirms it on the case page
                 done += 1
             except CMRError as exc:
                 self.stderr.write(f"skipped {sav.name}: {exc}")
