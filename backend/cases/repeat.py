@@ -122,17 +122,34 @@ def inverse_transform_contours(cs: ContourSet, transform: str, shape: tuple[int,
     )
 
 
-def _transform_geometry(item: pydicom.Dataset, transform: str, shape: tuple[int, int]) -> None:
-    """Swap Pixel Spacing (90 degrees) and move Image Orientation / Position (Patient) with the pixels, in place."""
-    spacing = item.get("PixelSpacing")
-    dy, dx = (float(spacing[0]), float(spacing[1])) if spacing is not None else (1.0, 1.0)
-    if spacing is not None and transform == RepeatTransform.ROTATE90:
-        item.PixelSpacing = [spacing[1], spacing[0]]
-    iop, ipp = item.get("ImageOrientationPatient"), item.get("ImagePositionPatient")
-    if iop is None or ipp is None or len(iop) != 6 or len(ipp) != 3:
-        return
+def moved_geometry(
+    transform: str,
+    shape: tuple[int, int],
+    spacing: tuple[float, float],
+    iop: Sequence[float] | None,
+    ipp: Sequence[float] | None,
+) -> tuple[tuple[float, float], list[float] | None, list[float] | None]:
+    """Pixel Spacing, Image Orientation and Image Position (Patient) of the repeat, so every pixel keeps its place.
+
+    Parameters
+    ----------
+    transform : RepeatTransform value
+    shape : (rows, columns) of the original
+    spacing : (dy, dx) of the original, mm
+    iop : the original's row and column direction cosines (6 values), or None
+    ipp : the original's position of the first pixel's centre (3 values, mm), or None
+
+    Returns
+    -------
+    ((dy, dx), iop or None, ipp or None)
+        The repeat's; the position needs the orientation (None without it).
+    """
+    dy, dx = spacing
+    new_spacing = (dx, dy) if transform == RepeatTransform.ROTATE90 else (dy, dx)
+    if iop is None or len(iop) != 6:
+        return new_spacing, None, None
     row_dir, col_dir = np.array([float(v) for v in iop[:3]]), np.array([float(v) for v in iop[3:]])
-    origin = np.array([float(v) for v in ipp])
+    origin = np.zeros(3) if ipp is None else np.array([float(v) for v in ipp])
     m = index_map(transform, shape)
 
     def pos(i: float, j: float) -> np.ndarray:
@@ -140,26 +157,45 @@ def _transform_geometry(item: pydicom.Dataset, transform: str, shape: tuple[int,
         return origin + oj * dx * row_dir + oi * dy * col_dir
 
     p00 = pos(0, 0)
-    new_row = pos(0, 1) - p00
-    new_col = pos(1, 0) - p00
-    new_row /= np.linalg.norm(new_row)
-    new_col /= np.linalg.norm(new_col)
-    item.ImageOrientationPatient = [round(float(v), 8) for v in (*new_row, *new_col)]
-    item.ImagePositionPatient = [round(float(v), 6) for v in p00]
+    new_row = (pos(0, 1) - p00) / new_spacing[1]
+    new_col = (pos(1, 0) - p00) / new_spacing[0]
+    new_iop = [round(float(v), 8) for v in (*new_row, *new_col)]
+    return new_spacing, new_iop, None if ipp is None else [round(float(v), 6) for v in p00]
 
 
-def _geometry_items(ds: pydicom.Dataset) -> list[pydicom.Dataset]:
-    """The data set itself and every functional-group item that carries spacing, orientation or position."""
-    items = [ds]
+def _geometry_items(ds: pydicom.Dataset, inner: str) -> list[pydicom.Dataset]:
+    """The items of ``inner`` (e.g. ``PlanePositionSequence``) in the shared and per-frame functional groups."""
+    items: list[pydicom.Dataset] = []
     for seq in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
         for group in ds.get(seq) or []:
-            for inner in ("PixelMeasuresSequence", "PlaneOrientationSequence", "PlanePositionSequence"):
-                items.extend(group.get(inner) or [])
+            items.extend(group.get(inner) or [])
     return items
 
 
+def _spacing_of(item: pydicom.Dataset | None) -> tuple[float, float]:
+    sp = None if item is None else item.get("PixelSpacing")
+    return (float(sp[0]), float(sp[1])) if sp is not None and len(sp) == 2 else (1.0, 1.0)
+
+
+def _move(item: pydicom.Dataset, transform: str, shape, spacing, iop, *, position: bool, orientation: bool) -> None:
+    """Write the moved geometry into ``item`` (only the attributes it already has)."""
+    new_spacing, new_iop, new_ipp = moved_geometry(
+        transform, shape, spacing, iop, item.get("ImagePositionPatient") if position else None
+    )
+    if item.get("PixelSpacing") is not None:
+        item.PixelSpacing = [f"{new_spacing[0]:.10g}", f"{new_spacing[1]:.10g}"]
+    if orientation and new_iop is not None and item.get("ImageOrientationPatient") is not None:
+        item.ImageOrientationPatient = new_iop
+    if position and new_ipp is not None:
+        item.ImagePositionPatient = new_ipp
+
+
 def _transform_dataset(ds: pydicom.Dataset, transform: str) -> None:
-    """Rotate or flip the pixel data of ``ds`` (decoded, written uncompressed) and its geometry, in place."""
+    """Rotate or flip the pixel data of ``ds`` (decoded, written uncompressed) and its geometry, in place.
+
+    Classic files carry Pixel Spacing, Image Orientation and Position (Patient) at the top level; enhanced
+    multi-frame files in the functional groups (spacing and orientation usually shared, a position per frame).
+    """
     if transform == RepeatTransform.NONE:
         return
     shape = (int(ds.Rows), int(ds.Columns))
@@ -169,16 +205,21 @@ def _transform_dataset(ds: pydicom.Dataset, transform: str) -> None:
     ds["PixelData"].VR = "OW" if int(ds.BitsAllocated) > 8 else "OB"
     ds.Rows, ds.Columns = transformed_shape(transform, shape)
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    # Geometry: the functional groups carry spacing, orientation and position separately.
-    geometry = _geometry_items(ds)
-    spacing = next((it.PixelSpacing for it in geometry if it.get("PixelSpacing") is not None), None)
-    for it in geometry:
-        if it.get("PixelSpacing") is None and spacing is not None and it.get("ImagePositionPatient") is not None:
-            it.PixelSpacing = spacing  # so the position of a plane item moves with the right spacing ...
-            _transform_geometry(it, transform, shape)
-            del it.PixelSpacing  # ... without adding an attribute it did not have
-        elif it.get("ImagePositionPatient") is not None or it.get("PixelSpacing") is not None:
-            _transform_geometry(it, transform, shape)
+    # Read every old value first, then write.
+    measures = _geometry_items(ds, "PixelMeasuresSequence")
+    orients = _geometry_items(ds, "PlaneOrientationSequence")
+    positions = _geometry_items(ds, "PlanePositionSequence")
+    fg_spacing = _spacing_of(measures[0]) if measures else _spacing_of(ds)
+    fg_iop = next((list(o.ImageOrientationPatient) for o in orients if o.get("ImageOrientationPatient")), None)
+    fg_iop = fg_iop or (list(ds.ImageOrientationPatient) if ds.get("ImageOrientationPatient") else None)
+    top_iop = list(ds.ImageOrientationPatient) if ds.get("ImageOrientationPatient") else None
+    for it in positions:
+        _move(it, transform, shape, fg_spacing, fg_iop, position=True, orientation=False)
+    for it in orients:
+        _move(it, transform, shape, fg_spacing, list(it.ImageOrientationPatient), position=False, orientation=True)
+    for it in measures:
+        _move(it, transform, shape, _spacing_of(it), None, position=False, orientation=False)
+    _move(ds, transform, shape, _spacing_of(ds), top_iop, position=True, orientation=True)
 
 
 def repeat_dicom(dicom_bytes: bytes, content_type: str, transform: str) -> tuple[bytes, CMRImage]:

@@ -306,3 +306,62 @@ def test_the_trainee_report_data_carries_the_repeatability(case, supervisor, tra
     submit(c, repeat.pk, phantom.endocardium, phantom.epicardium)
     (row,) = trainee_report_data(trainee=trainee_a, reader=supervisor).repeatability
     assert row["repeat_case_id"] == repeat.pk and row["dice"] == pytest.approx(1.0)
+
+
+def _position(ds, i: int, j: int, iop=None, ipp=None, spacing=None) -> np.ndarray:
+    iop = [float(v) for v in (iop if iop is not None else ds.ImageOrientationPatient)]
+    ipp = np.array([float(v) for v in (ipp if ipp is not None else ds.ImagePositionPatient)])
+    dy, dx = (float(v) for v in (spacing if spacing is not None else ds.PixelSpacing))
+    return ipp + j * dx * np.array(iop[:3]) + i * dy * np.array(iop[3:])
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS)
+def test_every_pixel_of_the_repeat_keeps_its_place_in_the_patient(case, supervisor, transform):
+    repeat = case_repeat_create(user=supervisor, case=case, title="Basal slice 7", transform=transform)
+    ds_a = pydicom.dcmread(io.BytesIO(file_read(case.dicom_file)))
+    ds_b = pydicom.dcmread(io.BytesIO(file_read(repeat.dicom_file)))
+    m = index_map(transform, (case.rows, case.columns))
+    for i, j in [(0, 0), (0, 5), (7, 0), (repeat.rows - 1, repeat.columns - 1), (31, 17)]:
+        oi, oj, _ = (m @ np.array([i, j, 1.0])).astype(int)
+        np.testing.assert_allclose(_position(ds_b, i, j), _position(ds_a, oi, oj), atol=1e-4)
+        assert ds_b.pixel_array[i, j] == ds_a.pixel_array[oi, oj]
+
+
+@pytest.mark.parametrize("multiframe", [False, True])
+def test_a_t2star_series_repeats_every_echo_turned(supervisor, dataset, phantom, tmp_path, multiframe):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from backend.cases.services import case_create
+    from backend.cmr.phantom import write_t2star_series
+
+    files = write_t2star_series(tmp_path / "s", phantom, seed=4, multiframe=multiframe)
+    case = case_create(
+        user=supervisor,
+        dataset=dataset,
+        title="T2*",
+        image_files=[SimpleUploadedFile(p.name, p.read_bytes()) for p in files],
+        gold_standard=sav_upload(phantom.endocardium, phantom.epicardium),
+    )
+    repeat = case_repeat_create(user=supervisor, case=case, title="T2* again", transform="rotate90")
+    a, b = image_of(case), image_of(repeat)
+    assert a.pixels.ndim == 3 and b.echo_times_ms == a.echo_times_ms
+    np.testing.assert_array_equal(b.pixels, np.rot90(a.pixels, k=-1, axes=(-2, -1)))
+    assert not set(b.sop_instance_uids) & set(a.sop_instance_uids)
+    if multiframe:
+        ds_a = pydicom.dcmread(io.BytesIO(file_read(case.dicom_file)))
+        ds_b = pydicom.dcmread(io.BytesIO(file_read(repeat.dicom_file)))
+
+        def geometry(ds):
+            sh = ds.SharedFunctionalGroupsSequence[0]
+            frame = ds.PerFrameFunctionalGroupsSequence[0]
+            return (
+                sh.PlaneOrientationSequence[0].ImageOrientationPatient,
+                frame.PlanePositionSequence[0].ImagePositionPatient,
+                sh.PixelMeasuresSequence[0].PixelSpacing,
+            )
+
+        m = index_map("rotate90", (case.rows, case.columns))
+        for i, j in [(0, 0), (3, 9)]:
+            oi, oj, _ = (m @ np.array([i, j, 1.0])).astype(int)
+            pa = _position(ds_a, oi, oj, *geometry(ds_a))
+            np.testing.assert_allclose(_position(ds_b, i, j, *geometry(ds_b)), pa, atol=1e-4)
