@@ -120,7 +120,11 @@ describe('dataset form: tolerances per quantity', () => {
 describe("dataset form: the experts' own agreement", () => {
   const agreement = {
     dataset_id: 2,
-    cases: [],
+    cases: [{
+      case_id: 9, title: 'SC-HF-I-1 frame 59', raters: ['expert 1', 'expert 2'], n_experts: 2, map_quantity: 't1_ms',
+      pairs: [],
+      mean: { dice: 0.9282, hd95_mm: 1.25, abs_delta_map: 46.16, abs_delta_wall_thickness_mm: 1.25 },
+    }],
     proposal: {
       n_cases: 8, n_pairs: 8, max_experts: 2, statistic: 'median over cases',
       tolerances: { tolerance_dice: 0.87, tolerance_t1_ms: 6.2, tolerance_wall_thickness_mm: 1.2, tolerance_hd95_mm: 2.8 },
@@ -138,6 +142,8 @@ describe("dataset form: the experts' own agreement", () => {
     const box = await screen.findByTestId('expert-agreement');
     expect(box).toHaveTextContent(
       'Use the experts’ own agreement: Dice ≥ 0.87, |ΔT1| ≤ 6.2 ms, |ΔWT| ≤ 1.2 mm, HD95 ≤ 2.8 mm from 2 experts on 8 cases (median over cases)');
+    const cells = [...screen.getByTestId('expert-agreement-cases').querySelectorAll('tbody td')].map((td) => td.textContent);
+    expect(cells).toEqual(['SC-HF-I-1 frame 59', '2', '0.928', '1.25', '46.2 ms', '1.25']);
     expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(0.85); // nothing changes before the button
     await user.click(screen.getByTestId('use-expert-agreement'));
     expect(screen.getByTestId('dataset-tolerance-dice')).toHaveValue(0.87);

@@ -18,6 +18,9 @@ const num = (v: number | null | undefined) => (typeof v === 'number' ? v : Numbe
 /** An empty optional limit is null: "not judged". */
 const orNull = (v: number) => (Number.isNaN(v) ? null : v);
 
+/** A number to `digits` decimals, or a dash where undefined. */
+const fmt = (v: number | null | undefined, digits: number) => (v == null ? '—' : v.toFixed(digits));
+
 /** A new dataset starts with the server's defaults (from the OpenAPI schema, src/lib/api-defaults.ts). */
 const DEFAULTS = API_DEFAULTS.DatasetIn;
 
@@ -189,6 +192,26 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
               onClick={() => applyExperts(agreement.data.proposal.tolerances)}>
               Use the experts’ agreement
             </button>
+            <details>
+              <summary>The numbers per case</summary>
+              <table className="table small" data-testid="expert-agreement-cases">
+                <thead>
+                  <tr><th>Case</th><th>Experts</th><th>Dice</th><th>HD95 (mm)</th><th>|Δ map|</th><th>|ΔWT| (mm)</th></tr>
+                </thead>
+                <tbody>
+                  {agreement.data.cases.map((c) => (
+                    <tr key={c.case_id}>
+                      <td>{c.title}</td>
+                      <td>{c.n_experts}</td>
+                      <td>{fmt(c.mean.dice, 3)}</td>
+                      <td>{fmt(c.mean.hd95_mm, 2)}</td>
+                      <td>{fmt(c.mean.abs_delta_map, 1)}{c.map_quantity === 't2star_ms' ? ' %' : c.mean.abs_delta_map != null ? ' ms' : ''}</td>
+                      <td>{fmt(c.mean.abs_delta_wall_thickness_mm, 2)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
           </div>
         ) : null}
         <div className="grid-3">
