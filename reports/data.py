@@ -181,7 +181,8 @@ class Attempt:
         The attempt's error classes (``backend.cmr.error_classes``: structure, kind, size_mm, sectors,
         explanation, map_effect), as stored with its evaluation.
     segments : list of dict
-        Its six bullseye segments (name, signed_distance_mm, endocardium_mm, epicardium_mm, delta_map), or none.
+        Its six bullseye segments (name, signed_distance_mm, endocardium_mm, epicardium_mm, myocardium_excess_mm,
+        delta_map), or none.
     consensus_source : str
         What the attempt was compared with (gold standard, CNN consensus, team average...).
     overlay_png : bytes or None

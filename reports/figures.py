@@ -307,7 +307,7 @@ def bullseye_png(
     names : sequences (length c) of 6 str
         Segment names in the stored order (segment 1 at 12 o'clock, then counter-clockwise as displayed).
     distance_mm : sequences (length c) of 6 float or None
-        Stored signed distance of both walls to the consensus, mm (+ = the trainee's contour outside).
+        Stored extra (+) or missed (−) myocardium per segment (epicardium minus endocardium signed distance), mm.
     delta_map : sequences (length c) of 6 float or None
         Stored trainee - consensus myocardial mean per segment (``unit``).
     quantity, unit : str
@@ -324,7 +324,7 @@ def bullseye_png(
     """
     c = len(titles)
     has_map = any(v is not None and math.isfinite(v) for vs in delta_map for v in vs)
-    rows = [("distance", distance_mm, distance_range_mm, "signed distance (mm)\n− inside · + outside")]
+    rows = [("distance", distance_mm, distance_range_mm, "myocardium (mm)\n− missed · + extra")]
     if has_map:
         map_rng = nice_range([v for vs in delta_map for v in vs], 5.0)
         rows.append(("map", delta_map, map_rng, f"Δ{quantity} ({unit})\n− lower · + higher"))

@@ -205,6 +205,7 @@ def sample_error_classes(
         {
             "name": AHA_NAMES[i],
             "signed_distance_mm": round(float(endo[i] + epi[i]) / 2.0, 2),
+            "myocardium_excess_mm": round(float(epi[i] - endo[i]), 2),
             "endocardium_mm": round(float(endo[i]), 2),
             "epicardium_mm": round(float(epi[i]), 2),
             "delta_map": round(float(dmap[i]), 1),

@@ -579,7 +579,8 @@ def thumbnails(data: TraineeReportData, figure_no: int) -> list:
 
 
 def bullseyes(data: TraineeReportData, attempts: list[Attempt], figure_no: int) -> list:
-    """Bullseyes of the stored segments of ``attempts`` (the largest discrepancies): signed distance and Δmap."""
+    """Bullseyes of the stored segments of ``attempts`` (the largest discrepancies): extra / missed myocardium and
+    Δmap."""
     if not attempts:
         return []
     quantities = {a.map_quantity for a in attempts if a.map_quantity}
@@ -588,7 +589,7 @@ def bullseyes(data: TraineeReportData, attempts: list[Attempt], figure_no: int) 
     png = figures.bullseye_png(
         [f"{a.case_title}, attempt {a.attempt}" for a in attempts],
         [[str(s.get("name", "")) for s in ss] for ss in segs],
-        [[s.get("signed_distance_mm") for s in ss] for ss in segs],
+        [[s.get("myocardium_excess_mm") for s in ss] for ss in segs],
         [[s.get("delta_map") for s in ss] for ss in segs],
         quantity=q,
         cell_in=2.2 if len(attempts) > 1 else 2.6,
@@ -600,8 +601,9 @@ def bullseyes(data: TraineeReportData, attempts: list[Attempt], figure_no: int) 
         + ("anterior" if named else "sector 1")
         + " at 12 o'clock, then counter-clockwise"
         + ("" if named else "; numbered, not named, without the RV insertion point")
-        + "). Top: the signed distance of both walls to the consensus, mm (blue: the trainee's contour inside, "
-        "red: outside; ±3 mm and beyond at full colour). "
+        + "). Top: extra or missed myocardium, mm: how much further the trainee's myocardium extends than the "
+        "consensus's (epicardium minus endocardium signed distance; red: extra tissue included, blue: myocardium "
+        "missed; ±3 mm and beyond at full colour). "
         + (
             f"Bottom: the trainee's minus the consensus's myocardial mean {esc(q)} in the segment, ms (blue: lower, "
             "red: higher). "

@@ -421,6 +421,11 @@ class SegmentDiscrepancy:
         arc-length weighted; positive: outside the consensus), mm.
     endocardium_mm, epicardium_mm : float or None
         The same per wall.
+    myocardium_excess_mm : float or None
+        ``epicardium_mm - endocardium_mm``: how much further the trainee's myocardium extends than the
+        consensus's in the segment (positive: extra tissue included, e.g. fat outside or trabeculae inside;
+        negative: consensus myocardium missed), mm. Unlike the pooled signed distance, a thickened or thinned wall
+        cannot cancel out here; this is what the bullseye colours.
     delta_map : float or None
         Trainee minus consensus myocardial mean of the map inside the segment (ms); None without a map or pixels.
     """
@@ -429,15 +434,18 @@ class SegmentDiscrepancy:
     signed_distance_mm: float | None
     endocardium_mm: float | None
     epicardium_mm: float | None
+    myocardium_excess_mm: float | None
     delta_map: float | None
 
     def as_dict(self) -> dict:
-        """Plain form: ``{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "delta_map"}``."""
+        """Plain form: ``{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "myocardium_excess_mm",
+        "delta_map"}``."""
         return {
             "name": self.name,
             "signed_distance_mm": self.signed_distance_mm,
             "endocardium_mm": self.endocardium_mm,
             "epicardium_mm": self.epicardium_mm,
+            "myocardium_excess_mm": self.myocardium_excess_mm,
             "delta_map": self.delta_map,
         }
 
@@ -497,12 +505,15 @@ def segment_discrepancy(
             tm = _mean_of(map_ms, t_myo & (seg_map == k))
             cm = _mean_of(map_ms, c_myo & (seg_map == k))
             dmap = None if tm is None or cm is None else tm - cm
+        endo_mm = float(vals["endocardium"].mean()) if vals["endocardium"].size else None
+        epi_mm = float(vals["epicardium"].mean()) if vals["epicardium"].size else None
         out.append(
             SegmentDiscrepancy(
                 name,
                 float(pooled.mean()) if pooled.size else None,
-                float(vals["endocardium"].mean()) if vals["endocardium"].size else None,
-                float(vals["epicardium"].mean()) if vals["epicardium"].size else None,
+                endo_mm,
+                epi_mm,
+                None if endo_mm is None or epi_mm is None else epi_mm - endo_mm,
                 dmap,
             )
         )

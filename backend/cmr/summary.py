@@ -28,7 +28,8 @@ Shape (all distances mm, times ms; ``None`` where a value is undefined)::
                              "message"}]},
      "warnings": [{"code", "message"}],
      "error_classes": [{"structure", "kind", "size_mm", "sectors", "explanation", "map_effect"}],
-     "segments": [{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "delta_map"}] (6, or [])}
+     "segments": [{"name", "signed_distance_mm", "endocardium_mm", "epicardium_mm", "myocardium_excess_mm",
+                   "delta_map"}] (6, or [])}
 
 Tolerance defaults (:data:`DEFAULT_TOLERANCES`, the one place they are written; a dataset overrides them):
 

@@ -136,6 +136,9 @@ class SegmentDiscrepancySerializer(serializers.Serializer):
     signed_distance_mm = _float(help_text="mean signed distance of both walls to the consensus; + outside, mm")
     endocardium_mm = _float()
     epicardium_mm = _float()
+    myocardium_excess_mm = _float(
+        help_text="epicardium minus endocardium: + the trainee's myocardium extends further (extra tissue), mm"
+    )
     delta_map = _float(help_text="trainee minus consensus myocardial mean in the segment, ms")
 
 

@@ -214,3 +214,20 @@ def test_the_bullseye_segments_match_a_hand_computation():
     want = t1[t_myo & (seg == 0)].mean() - t1[c_myo & (seg == 0)].mean()
     assert segs[0].delta_map == pytest.approx(want, abs=1e-9)
     assert segs[3].delta_map == pytest.approx(t1[t_myo & (seg == 3)].mean() - t1[c_myo & (seg == 3)].mean(), abs=1e-9)
+
+
+def test_a_thickened_wall_shows_as_extra_myocardium_in_every_segment_and_cannot_cancel():
+    from backend.cmr.error_classes import segment_discrepancy
+
+    # Endocardium 1.5 mm in and epicardium 1.5 mm out: the walls' pooled signed distance nearly cancels
+    # (-1.5 * 15 + 1.5 * 23 weighted), but the myocardium extends 3 mm further in every segment.
+    segs = segment_discrepancy(
+        (ring(13.5), ring(24.5)),
+        CONSENSUS,
+        shape=SHAPE,
+        pixel_spacing_mm=(1.0, 1.0),
+        scheme=sector_scheme(CONSENSUS[0]),
+    )
+    for s in segs:
+        assert s.myocardium_excess_mm == pytest.approx(3.0, abs=0.05)
+        assert abs(s.signed_distance_mm) < 0.5

@@ -113,7 +113,9 @@ def test_every_figure_has_a_caption_with_its_unit(text):
     assert re.search(r"Figure 2\. Error classes over attempts: .* \(left, %\) .* \(right, mm\)", body)
     assert "Figure 3. Bland–Altman plot of the myocardial T1 (ms)" in body
     assert re.search(r"Figure 4\. The 3 largest discrepancies: .* Distances in mm", body)
-    assert re.search(r"Figure 5\. Where the discrepancy lies: .* mm \(blue: .* ms \(blue: lower", body)
+    assert re.search(
+        r"Figure 5\. Where the discrepancy lies: .* extra or missed myocardium, mm: .* ms \(blue: lower", body
+    )
 
 
 def test_the_thumbnails_are_the_three_lowest_dice_attempts_with_an_overlay(data, pdf, text):

@@ -133,7 +133,7 @@ describe('the app', () => {
   it('shows the bullseye of the stored segments beside the image on the feedback page', async () => {
     vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
     const names = ['anterior', 'anteroseptal', 'inferoseptal', 'inferior', 'inferolateral', 'anterolateral'];
-    const segments = names.map((name, i) => ({ name, signed_distance_mm: i - 2.5, endocardium_mm: i - 3,
+    const segments = names.map((name, i) => ({ name, signed_distance_mm: 0, myocardium_excess_mm: i - 2.5, endocardium_mm: i - 3,
       epicardium_mm: i - 2, delta_map: 10 - 4 * i }));
     mockFeedback(submission({ summary: summary({ segments }) }), []);
     renderWithProviders(<AppRoutes />, { route: '/submissions/7' });

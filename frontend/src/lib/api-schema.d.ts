@@ -1148,6 +1148,11 @@ export interface components {
             endocardium_mm: number | null;
             /** Format: double */
             epicardium_mm: number | null;
+            /**
+             * Format: double
+             * @description epicardium minus endocardium: + the trainee's myocardium extends further (extra tissue), mm
+             */
+            myocardium_excess_mm: number | null;
             name: string;
             /**
              * Format: double

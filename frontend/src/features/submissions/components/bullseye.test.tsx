@@ -9,13 +9,13 @@ const NAMES = ['anterior', 'anteroseptal', 'inferoseptal', 'inferior', 'inferola
 /** Six stored segments as backend/cmr/error_classes.py writes them (AHA order, anterior first). */
 function segments() {
   return [
-    // signed_distance_mm is deliberately not the mean of the two walls: the component must show it as stored.
-    { name: 'anterior', signed_distance_mm: 1.2, endocardium_mm: 0.4, epicardium_mm: 2.3, delta_map: -12.5 },
-    { name: 'anteroseptal', signed_distance_mm: -0.8, endocardium_mm: -1.4, epicardium_mm: 0.9, delta_map: 4.2 },
-    { name: 'inferoseptal', signed_distance_mm: -2.6, endocardium_mm: -3.1, epicardium_mm: -2.0, delta_map: 31.0 },
-    { name: 'inferior', signed_distance_mm: 0.05, endocardium_mm: 0.2, epicardium_mm: -0.1, delta_map: null },
-    { name: 'inferolateral', signed_distance_mm: 4.4, endocardium_mm: 3.9, epicardium_mm: 4.8, delta_map: -2.0 },
-    { name: 'anterolateral', signed_distance_mm: null, endocardium_mm: null, epicardium_mm: null, delta_map: 0.6 },
+    // myocardium_excess_mm is deliberately not epicardium minus endocardium here: the component must show it as stored.
+    { name: 'anterior', signed_distance_mm: 0, myocardium_excess_mm: 1.2, endocardium_mm: 0.4, epicardium_mm: 2.3, delta_map: -12.5 },
+    { name: 'anteroseptal', signed_distance_mm: 0, myocardium_excess_mm: -0.8, endocardium_mm: -1.4, epicardium_mm: 0.9, delta_map: 4.2 },
+    { name: 'inferoseptal', signed_distance_mm: 0, myocardium_excess_mm: -2.6, endocardium_mm: -3.1, epicardium_mm: -2.0, delta_map: 31.0 },
+    { name: 'inferior', signed_distance_mm: 0, myocardium_excess_mm: 0.05, endocardium_mm: 0.2, epicardium_mm: -0.1, delta_map: null },
+    { name: 'inferolateral', signed_distance_mm: 0, myocardium_excess_mm: 4.4, endocardium_mm: 3.9, epicardium_mm: 4.8, delta_map: -2.0 },
+    { name: 'anterolateral', signed_distance_mm: 0, myocardium_excess_mm: null, endocardium_mm: null, epicardium_mm: null, delta_map: 0.6 },
   ];
 }
 
@@ -38,7 +38,7 @@ describe('the diverging colour scale', () => {
 
 describe('the map colour range', () => {
   it('is symmetric, at least 5, and the largest stored |Δ| rounded up to a round number', () => {
-    const seg = (d: number | null) => ({ name: 'x', signed_distance_mm: 0, endocardium_mm: 0, epicardium_mm: 0, delta_map: d });
+    const seg = (d: number | null) => ({ name: 'x', signed_distance_mm: 0, myocardium_excess_mm: 0, endocardium_mm: 0, epicardium_mm: 0, delta_map: d });
     expect(mapRange([seg(2), seg(-3)])).toBe(5);
     expect(mapRange([seg(-13), seg(null)])).toBe(15);
     expect(mapRange([seg(105.2)])).toBe(150);
@@ -54,10 +54,10 @@ describe('segment layout', () => {
 });
 
 describe('the bullseye', () => {
-  it('colours each segment by the sign of its stored signed distance', () => {
+  it('colours each segment by the sign of its stored extra (+) or missed (-) myocardium', () => {
     render(<Bullseye summary={summary({ segments: segments() })} />);
     const fill = (i: number) => rgb(screen.getByTestId(`bullseye-fill-${i}`).getAttribute('fill') ?? '');
-    // anterior +1.2 (outside: red), anteroseptal -0.8 and inferoseptal -2.6 (inside: blue), inferolateral +4.4 (red)
+    // anterior +1.2 (extra: red), anteroseptal -0.8 and inferoseptal -2.6 (missed: blue), inferolateral +4.4 (red)
     for (const i of [0, 4]) expect(fill(i)[0]).toBeGreaterThan(fill(i)[2]);
     for (const i of [1, 2]) expect(fill(i)[2]).toBeGreaterThan(fill(i)[0]);
     expect(screen.getByTestId('bullseye-fill-4').getAttribute('fill')).toBe(divergingColour(DISTANCE_RANGE_MM, 3));
@@ -71,24 +71,25 @@ describe('the bullseye', () => {
     expect(screen.getByTestId('bullseye-value-2')).toHaveTextContent('-2.6');
     expect(screen.getByTestId('bullseye-value-5')).toHaveTextContent('—');
     expect(screen.getByTestId('bullseye-segment-0')).toHaveAttribute('data-value', '1.2');
-    expect(screen.getByTestId('bullseye-legend')).toHaveTextContent('Blue: your contour inside the consensus; red: outside');
+    expect(screen.getByTestId('bullseye-legend')).toHaveTextContent('Red: your myocardium extends further than the consensus’s');
+    expect(screen.getByTestId('bullseye-legend')).toHaveTextContent('blue: consensus myocardium missed');
   });
 
   it('gives every segment a title with its numbers, and a table of the six for screen readers', () => {
     render(<Bullseye summary={summary({ segments: segments() })} />);
     const title = screen.getByTestId('bullseye-fill-0').querySelector('title');
-    expect(title).toHaveTextContent('anterior: +1.2 mm (endocardium +0.4 mm, epicardium +2.3 mm); ΔT1 -12.5 ms');
+    expect(title).toHaveTextContent('anterior: myocardium +1.2 mm (endocardium +0.4 mm, epicardium +2.3 mm); ΔT1 -12.5 ms');
     const row = within(screen.getByTestId('bullseye-row-2'));
     expect(row.getByRole('rowheader')).toHaveTextContent('inferoseptal');
     expect(row.getAllByRole('cell').map((c) => c.textContent)).toEqual(['-2.6', '-3.1', '-2.0', '+31.0']);
     expect(within(screen.getByTestId('bullseye-row-3')).getAllByRole('cell')[3]).toHaveTextContent('—');
   });
 
-  it('shows each value as stored and never recomputes one (both walls is not the mean of the two)', () => {
+  it('shows each value as stored and never recomputes one (not epicardium minus endocardium)', () => {
     render(<Bullseye summary={summary({ segments: segments() })} />);
-    // anterior: endocardium 0.4, epicardium 2.3 (mean 1.35) but the stored pooled value is 1.2.
+    // anterior: endocardium 0.4, epicardium 2.3 (difference 1.9) but the stored value is 1.2.
     expect(within(screen.getByTestId('bullseye-row-0')).getAllByRole('cell')[0]).toHaveTextContent('+1.2');
-    expect(screen.queryByText('+1.4')).toBeNull();
+    expect(screen.queryByText('+1.9')).toBeNull();
     // inferior: a stored +0.05 is shown, rounded for display, with its sign; not dropped as zero.
     expect(screen.getByTestId('bullseye-segment-3')).toHaveAttribute('data-value', '0.05');
   });

@@ -74,14 +74,14 @@ type View = 'distance' | 'map';
 
 /** The stored numbers of one segment, in words (the segment's tooltip and accessible name). */
 function segmentTitle(s: Segment, quantity: string, unit: string): string {
-  return `${s.name}: ${fmtSigned(s.signed_distance_mm, 1)} mm (endocardium ${fmtSigned(s.endocardium_mm, 1)} mm, `
+  return `${s.name}: myocardium ${fmtSigned(s.myocardium_excess_mm, 1)} mm (endocardium ${fmtSigned(s.endocardium_mm, 1)} mm, `
     + `epicardium ${fmtSigned(s.epicardium_mm, 1)} mm); Δ${quantity} ${fmtSigned(s.delta_map, 1)} ${unit}`;
 }
 
 function Legend({ view, range, unit, quantity }: { view: View; range: number; unit: string; quantity: string }) {
   const gradId = useId();
-  const low = view === 'distance' ? 'inside' : 'lower';
-  const high = view === 'distance' ? 'outside' : 'higher';
+  const low = view === 'distance' ? 'missed' : 'lower';
+  const high = view === 'distance' ? 'extra' : 'higher';
   const r = view === 'distance' ? range.toFixed(0) : String(range);
   return (
     <figure className="bullseye-legend" aria-label={`Colour scale from −${r} to +${r} ${unit}`}>
@@ -100,7 +100,7 @@ function Legend({ view, range, unit, quantity }: { view: View; range: number; un
       </svg>
       <figcaption className="small muted" data-testid="bullseye-legend">
         {view === 'distance'
-          ? `Blue: your contour ${low} the consensus; red: ${high} (mm; ±${r} mm and beyond at full colour).`
+          ? `Red: your myocardium extends further than the consensus’s (extra tissue: fat outside, trabeculae inside); blue: consensus myocardium ${low} (mm; ±${r} mm and beyond at full colour).`
           : `Blue: your ${quantity} ${low} than the consensus’s in that segment; red: ${high} (${unit}).`}
       </figcaption>
     </figure>
@@ -109,7 +109,8 @@ function Legend({ view, range, unit, quantity }: { view: View; range: number; un
 
 /**
  * The bullseye of the discrepancy: the six mid-ventricular segments as stored in the evaluation summary, coloured
- * by the stored signed distance (mm; + = your contour outside the consensus) or by the stored map difference.
+ * by the stored extra (+) or missed (−) myocardium (mm; epicardium minus endocardium signed distance, which a thickened
+ * or thinned wall cannot cancel) or by the stored map difference.
  * Nothing is recomputed here: each number is the summary's, only formatted (architecture convention 16).
  */
 export function Bullseye({ summary }: { summary: EvaluationSummary }) {
@@ -122,7 +123,7 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
   const hasMap = segments.some((s) => isNum(s.delta_map));
   const shown: View = hasMap ? view : 'distance';
   const range = shown === 'distance' ? DISTANCE_RANGE_MM : mapRange(segments);
-  const value = (s: Segment) => (shown === 'distance' ? s.signed_distance_mm : s.delta_map);
+  const value = (s: Segment) => (shown === 'distance' ? s.myocardium_excess_mm : s.delta_map);
   const valueUnit = shown === 'distance' ? 'mm' : unit;
   const named = segments.some((s) => !s.name.startsWith('sector '));
 
@@ -138,7 +139,7 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
           <label className="check">
             <input type="radio" name={name} checked={shown === 'distance'} onChange={() => setView('distance')}
               data-testid="bullseye-view-distance" />
-            Distance (mm)
+            Extra / missed myocardium (mm)
           </label>
           <label className="check">
             <input type="radio" name={name} checked={shown === 'map'} onChange={() => setView('map')}
@@ -179,15 +180,15 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
       <Legend view={shown} range={range} unit={valueUnit} quantity={quantity} />
       <div className="bullseye-table">
         <p className="small muted" id={`${name}-caption`}>
-          Per segment, as stored: both walls, endocardium and epicardium in mm (+ = your contour outside the
-          consensus); Δ{quantity} = yours − consensus, {unit}.
+          Per segment, as stored, in mm: Myo = extra (+) or missed (−) myocardium; Endo and Epi = each wall’s
+          distance to the consensus (+ = your contour outside it); Δ{quantity} = yours − consensus, {unit}.
         </p>
         <div className="table-scroll">
           <table className="table compact" data-testid="bullseye-table" aria-describedby={`${name}-caption`}>
             <thead>
               <tr>
                 <th scope="col">Segment</th>
-                <th scope="col" className="num-col">Both</th>
+                <th scope="col" className="num-col">Myo</th>
                 <th scope="col" className="num-col">Endo</th>
                 <th scope="col" className="num-col">Epi</th>
                 <th scope="col" className="num-col">Δ{quantity}</th>
@@ -197,7 +198,7 @@ export function Bullseye({ summary }: { summary: EvaluationSummary }) {
               {segments.map((s, i) => (
                 <tr key={s.name} data-testid={`bullseye-row-${i}`}>
                   <th scope="row">{s.name}</th>
-                  <td className="num-col">{fmtSigned(s.signed_distance_mm, 1)}</td>
+                  <td className="num-col">{fmtSigned(s.myocardium_excess_mm, 1)}</td>
                   <td className="num-col">{fmtSigned(s.endocardium_mm, 1)}</td>
                   <td className="num-col">{fmtSigned(s.epicardium_mm, 1)}</td>
                   <td className="num-col">{fmtSigned(s.delta_map, 1)}</td>
