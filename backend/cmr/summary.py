@@ -392,7 +392,7 @@ def _verdict(checks: list[dict], no_consensus_reason: str | None) -> dict:
         msg = "Outside expert agreement. " + " ".join(parts)
         result = VerdictResult.OUTSIDE
     elif measured and measured[0]["quantity"] == ToleranceQuantity.DICE.value:
-        names = ", ".join(c["label"].lower() if i else c["label"] for i, c in enumerate(measured))
+        names = ", ".join(c["label"][:1].lower() + c["label"][1:] if i else c["label"] for i, c in enumerate(measured))
         msg = f"Within expert agreement on all {len(measured)} tolerances ({names})."
         unmeasured = [c["label"] for c in checks if c["passed"] is None]
         if unmeasured:

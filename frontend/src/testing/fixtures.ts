@@ -42,7 +42,7 @@ export function verdict(cs: ToleranceCheck[] = checks()): Verdict {
       failed: failed.map((c) => c.quantity), checks: cs };
   }
   return { result: 'within', checks: cs, failed: [],
-    message: `Within expert agreement on all ${cs.length} tolerances (${cs.map((c, i) => (i ? c.label.toLowerCase() : c.label)).join(', ')}).` };
+    message: `Within expert agreement on all ${cs.length} tolerances (${cs.map((c, i) => (i ? c.label.charAt(0).toLowerCase() + c.label.slice(1) : c.label)).join(', ')}).` };
 }
 
 /** The verdict of the issue's example: Dice fine, myocardial T1 +22.9 ms, 14.5 ms over the limit of ±8.4 ms. */
