@@ -464,6 +464,8 @@ class CaseRow:
     map_quantity : str or None
     latest_delta_wall_thickness_mm : float or None
         Signed, trainee - consensus, mm.
+    latest_verdict : {"within", "outside", "not_assessed"} or None
+        The latest attempt's stored verdict, as stored.
     latest_within : bool or None
         Whether the latest attempt is within every tolerance (its stored verdict).
     latest_verdict_message : str
@@ -482,6 +484,7 @@ class CaseRow:
     latest_delta_map_ms: float | None
     map_quantity: str | None
     latest_delta_wall_thickness_mm: float | None
+    latest_verdict: str | None
     latest_within: bool | None
     latest_verdict_message: str
     qualifies: bool
@@ -521,6 +524,7 @@ def case_rows(attempts: Sequence[Attempt], rule: AccreditationRule) -> list[Case
                 latest_delta_wall_thickness_mm=(
                     last.delta_wall_thickness_mm if _finite(last.delta_wall_thickness_mm) else None
                 ),
+                latest_verdict=last.verdict,
                 latest_within=attempt_within(last),
                 latest_verdict_message=last.verdict_message,
                 qualifies=_case_qualifies(group, rule),

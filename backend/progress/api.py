@@ -98,7 +98,7 @@ def accreditation_out(d: DatasetAccreditation) -> dict:
                 "case_id": r.case_id,
                 "case_title": r.case_title,
                 "attempts": r.attempts,
-                "latest_result": {True: "within", False: "outside"}.get(r.latest_within),  # type: ignore[arg-type]
+                "latest_result": r.latest_verdict if r.latest_verdict in ("within", "outside") else None,
                 "qualifies": r.qualifies,
             }
             for r in d.rows
