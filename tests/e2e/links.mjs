@@ -47,7 +47,12 @@ async function crawl(context, who, start) {
   const followed = [];
   for (const href of internal) {
     if (href.startsWith('/api/')) {
-      const r = await context.request.get(BASE + href);
+      // One retry when the socket was reset (a kept-alive connection the proxy had already closed); an HTTP error
+      // status is never retried.
+      const r = await context.request.get(BASE + href).catch((err) => {
+        if (err?.code === 'ECONNRESET' || /ECONNRESET/.test(String(err))) return context.request.get(BASE + href);
+        throw err;
+      });
       if (r.status() >= 400) problems.push(`${who}: ${start} -> ${href} answers ${r.status()}`);
       followed.push(`${href} (${r.status()})`);
       continue;
