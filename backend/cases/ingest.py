@@ -13,20 +13,23 @@ member and deflated file; the frame, matrix and pixel-spacing bounds are the rea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import json
 import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from backend.cmr.contours import ContourSet
 from backend.cmr.dicom import CMRImage, image_with_header_of, read_image
@@ -186,6 +189,53 @@ def ingest_image(files: Sequence[UploadedFile], *, field: str = "image") -> Inge
     return IngestedImage(image, buf.getvalue(), "application/zip", ".zip", pixel_hash(image), pseudonym)
 
 
+def polygons_upload(data: Mapping[str, Any]) -> UploadedFile | None:
+    """The JSON polygons of a request body as a contour upload (``contours.json``), or None when it has none.
+
+    A JSON body ``{"endocardium": [[x, y], ...], "epicardium": [[x, y], ...]}`` (or multipart text fields of those
+    names holding the JSON lists) becomes the same kind of upload as a file, so that it is read, validated, stored
+    and evaluated by the same path as an IDL SAV file (:func:`ingest_contours`, which reads it with
+    :func:`backend.cmr.sav.read_contours`).
+
+    Parameters
+    ----------
+    data : mapping
+        The request body (``request.data``).
+
+    Returns
+    -------
+    UploadedFile or None
+        None when neither wall is in ``data``.
+    """
+    if "endocardium" not in data and "epicardium" not in data:
+        return None
+    body: dict[str, Any] = {}
+    for wall in ("endocardium", "epicardium"):
+        value = data.get(wall)
+        if isinstance(value, str) and hasattr(data, "getlist"):  # a multipart text field holding the JSON list
+            with contextlib.suppress(ValueError):  # not JSON: the reader refuses the string with its message
+                value = json.loads(value)
+        body[wall] = value
+    # NaN / Infinity (only from a multipart text field) are written as such and refused by the reader with a message.
+    raw = json.dumps(body).encode()
+    return SimpleUploadedFile("contours.json", raw, content_type="application/json")
+
+
+def contour_download_ext(raw: bytes) -> str:
+    """The file extension of a stored contour upload, from its first bytes (``.sav``, ``.json``, ``.dcm`` ...)."""
+    if raw[:2] == b"SR":
+        return ".sav"
+    if raw[128:132] == b"DICM":
+        return ".dcm"
+    if raw[:6] == b"\x93NUMPY":
+        return ".npy"
+    if raw[:8] == b"\x89PNG\r\n\x1a\n":
+        return ".png"
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return ".json"
+    return ".bin"
+
+
 def ingest_contours(
     upload: UploadedFile | None,
     *,
@@ -222,7 +272,9 @@ def ingest_contours(
 
     whose = who if who.lower().startswith("your ") else f"the {who}"
     if upload is None:
-        raise UploadError(f"Please choose {whose} file (IDL SAV, or a .npy/.png mask).", field)
+        raise UploadError(
+            f"Please choose {whose} file (IDL SAV, DICOM SEG or RTSTRUCT, JSON polygons, or a .npy/.png mask).", field
+        )
     limit = settings.CMR_MAX_CONTOUR_BYTES
     if upload.size is not None and upload.size > limit:
         raise UploadError(

@@ -1265,6 +1265,12 @@ def read_contours(
         return contours_from_variables(variables, image_shape=image_shape, names=names, validate=validate, label="SAV")
     if head[:6] == b"\x93NUMPY":
         return _read_npy(p, image_shape, validate, max_uncompressed_bytes)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        from .contour_json import read_contour_json
+
+        return read_contour_json(
+            _read_limited(p, max_bytes, "JSON contour file"), image_shape=image_shape, validate=validate, name=p.name
+        )
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return _read_png(p, image_shape, validate, max_uncompressed_bytes)
     first = next((ln for ln in head.splitlines() if ln.strip()), b"")

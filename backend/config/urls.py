@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/cases/<int:case_id>/pixels", cases.CasePixelsView.as_view()),
     path("api/cases/<int:case_id>/reference", cases.CaseReferenceView.as_view()),
     path("api/cases/<int:case_id>/repeat", cases.CaseRepeatView.as_view()),
+    path("api/cases/<int:case_id>/draft", submissions.ContourDraftView.as_view()),
     path("api/submissions/", submissions.SubmissionListView.as_view()),
     path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
     path("api/submissions/<int:submission_id>/status", submissions.SubmissionStatusView.as_view()),

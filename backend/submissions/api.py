@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from backend.accounts import selectors as account_selectors
 from backend.accounts.api import cohort_out, user_out
 from backend.cases import selectors as case_selectors
+from backend.cases.ingest import polygons_upload
 from backend.cases.models import FeedbackMode, ReferenceKind
 from backend.cmr.contours import contour_set_from_bytes, contour_set_polygons
 from backend.core.api import FILE_RENDERERS, validated
@@ -21,6 +22,8 @@ from .models import EvaluationStatus, Submission
 from .serializers import (
     AttemptSerializer,
     CohortOverviewSerializer,
+    ContourDraftIn,
+    ContourDraftSerializer,
     SubmissionIn,
     SubmissionListQuery,
     SubmissionSerializer,
@@ -108,7 +111,7 @@ class SubmissionListView(APIView):
         sub = services.submission_create(
             trainee=request.user,
             case=case,
-            contours=request.FILES.get("contours"),
+            contours=request.FILES.get("contours") or polygons_upload(request.data),
             image_files=request.FILES.getlist("image"),
         )
         return Response(SubmissionSerializer(submission_out(sub, request.user)).data, status=status.HTTP_201_CREATED)
@@ -120,7 +123,9 @@ class PracticeView(APIView):
         if not request.user.is_trainee:
             return Response({"detail": "Practice uploads are for trainees."}, status=status.HTTP_403_FORBIDDEN)
         sub = services.practice_submission_create(
-            trainee=request.user, image_files=request.FILES.getlist("image"), contours=request.FILES.get("contours")
+            trainee=request.user,
+            image_files=request.FILES.getlist("image"),
+            contours=request.FILES.get("contours") or polygons_upload(request.data),
         )
         return Response(submission_out(sub, request.user), status=status.HTTP_201_CREATED)
 
@@ -192,3 +197,41 @@ class TraineeRepeatabilityView(APIView):
             "repeats": selectors.repeatability_list(user=request.user, trainee=trainee),
         }
         return Response(TraineeRepeatabilitySerializer(body).data)
+
+
+def draft_out(case_id: int, draft) -> dict:
+    """The body of ``GET/PUT /api/cases/{id}/draft`` (``ContourDraftSerializer``); nulls when nothing is saved."""
+    return {
+        "case_id": case_id,
+        "endocardium": draft.endocardium if draft else None,
+        "epicardium": draft.epicardium if draft else None,
+        "updated_at": draft.updated_at if draft else None,
+    }
+
+
+class ContourDraftView(APIView):
+    """A trainee's own unsubmitted contours on a case (save and resume in the viewer); never evaluated."""
+
+    @extend_schema(responses={200: ContourDraftSerializer})
+    def get(self, request, case_id: int):
+        case = case_selectors.case_get(user=request.user, case_id=case_id)
+        draft = selectors.draft_get(user=request.user, case=case)
+        return Response(ContourDraftSerializer(draft_out(case.pk, draft)).data)
+
+    @extend_schema(request=ContourDraftIn, responses={200: ContourDraftSerializer})
+    def put(self, request, case_id: int):
+        if not request.user.is_trainee:
+            return Response({"detail": "Only trainees save draft contours."}, status=status.HTTP_403_FORBIDDEN)
+        case = case_selectors.case_get(user=request.user, case_id=case_id)
+        v = validated(ContourDraftIn, request.data)
+        draft = services.draft_save(
+            trainee=request.user, case=case, endocardium=v.get("endocardium"), epicardium=v.get("epicardium")
+        )
+        return Response(ContourDraftSerializer(draft_out(case.pk, draft)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, case_id: int):
+        case = case_selectors.case_get(user=request.user, case_id=case_id)
+        if request.user.is_trainee:
+            services.draft_delete(trainee=request.user, case=case)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -75,3 +75,23 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.attempt} of {self.trainee_id} on case {self.case_id}"
+
+
+class ContourDraft(models.Model):
+    """A trainee's unsubmitted contours on a case (the viewer's "save draft"): never evaluated, one per trainee and case.
+
+    Each wall is a JSON list of ``[x, y]`` points in image pixel coordinates (x = column, y = row), or null while
+    it is not drawn yet.
+    """
+
+    trainee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="contour_drafts")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contour_drafts")
+    endocardium = models.JSONField(null=True, blank=True)
+    epicardium = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trainee", "case"], name="one_draft_per_trainee_and_case")]
+
+    def __str__(self) -> str:
+        return f"draft of {self.trainee_id} on case {self.case_id}"

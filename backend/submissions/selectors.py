@@ -12,7 +12,7 @@ from backend.cases.models import Case, Dataset
 from backend.cmr.contours import contour_set_from_bytes
 from backend.core.storage import file_read
 
-from .models import EvaluationStatus, Submission
+from .models import ContourDraft, EvaluationStatus, Submission
 
 
 def submission_list(*, user: User) -> QuerySet[Submission]:
@@ -170,3 +170,10 @@ def repeatability_list(*, user: User, trainee: User, datasets: Sequence[Dataset]
             }
         )
     return rows
+
+
+def draft_get(*, user: User, case: Case) -> ContourDraft | None:
+    """The user's own draft contours on ``case`` (a trainee's; None for a supervisor or when none is saved)."""
+    if not user.is_trainee:
+        return None
+    return ContourDraft.objects.filter(trainee=user, case=case).first()

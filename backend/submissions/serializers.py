@@ -286,6 +286,12 @@ class TraineeRepeatabilitySerializer(serializers.Serializer):
 # ------------------------------------------------------------------------------------------------------------------
 
 
+_POLYGON_HELP = (
+    "list of [x, y] points in image pixel coordinates (x = column, y = row, pixel centres at integers), implicitly "
+    "closed"
+)
+
+
 class SubmissionListQuery(serializers.Serializer):
     """The filters of ``GET /api/submissions/``."""
 
@@ -296,7 +302,8 @@ class SubmissionListQuery(serializers.Serializer):
 
 
 class SubmissionIn(serializers.Serializer):
-    """The fields of an upload besides its files (``contours``, optional ``image``; multipart)."""
+    """The fields of an upload besides its files (``contours``, optional ``image``; multipart), or a JSON body with
+    ``case`` and the polygons ``endocardium`` and ``epicardium`` (lists of ``[x, y]`` in image pixel coordinates)."""
 
     case = IdField(
         what="case",
@@ -306,3 +313,33 @@ class SubmissionIn(serializers.Serializer):
             "invalid": "Say which case these contours are for (the case's number).",
         },
     )
+    endocardium = serializers.JSONField(
+        required=False, help_text="instead of a contours file: the endocardium, a list of [x, y] (image pixels)"
+    )
+    epicardium = serializers.JSONField(
+        required=False, help_text="instead of a contours file: the epicardium, a list of [x, y] (image pixels)"
+    )
+
+
+class ContourDraftIn(serializers.Serializer):
+    """A draft's body: either wall may be null (not drawn yet); points are checked by the service."""
+
+    endocardium = serializers.JSONField(required=False, allow_null=True, help_text=_POLYGON_HELP)
+    epicardium = serializers.JSONField(required=False, allow_null=True, help_text=_POLYGON_HELP)
+
+
+class ContourDraftSerializer(serializers.Serializer):
+    """A trainee's draft contours on a case (``GET/PUT /api/cases/{id}/draft``); nulls when nothing is saved."""
+
+    case_id = serializers.IntegerField()
+    endocardium = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        allow_null=True,
+        help_text=_POLYGON_HELP,
+    )
+    epicardium = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        allow_null=True,
+        help_text=_POLYGON_HELP,
+    )
+    updated_at = serializers.DateTimeField(allow_null=True)

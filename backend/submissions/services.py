@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.cases.ingest import ingest_contours, ingest_image
+from backend.cases.ingest import contour_download_ext, ingest_contours, ingest_image
 from backend.cases.models import Case, ConsensusSource, FeedbackMode, ReferenceContour, ReferenceKind
 from backend.cases.selectors import current_reference
 from backend.cases.services import reference_store
@@ -35,7 +35,7 @@ from backend.core.api import UploadError
 from backend.core.models import StoredFile
 from backend.core.storage import file_path, file_read, file_store, staged_files
 
-from .models import EvaluationStatus, OverlayMode, Submission
+from .models import ContourDraft, EvaluationStatus, OverlayMode, Submission
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,9 @@ def _store_submission(*, trainee: User, case: Case, contours: UploadedFile | Non
         case=case,
         attempt=attempt,
         source_file=file_store(
-            raw, content_type="application/octet-stream", download_name=f"case-{case.pk}-attempt-{attempt}.sav"
+            raw,
+            content_type="application/octet-stream",
+            download_name=f"case-{case.pk}-attempt-{attempt}{contour_download_ext(raw)}",
         ),
         contours_file=file_store(contour_set_to_bytes(cs), content_type="application/x-npz"),
     )
@@ -416,3 +418,60 @@ def _render_overlay_png(sub: Submission, case: Case, *, reveal: bool) -> bytes:
         units=image.units,
         title=f"{case.title}: attempt {sub.attempt}",
     )
+
+
+def draft_save(*, trainee: User, case: Case, endocardium: object, epicardium: object) -> ContourDraft:
+    """Save (create or replace) a trainee's draft contours on a case; nothing is evaluated.
+
+    A draft may be unfinished: either wall may be null, and a polygon may have fewer than 3 points yet. Each point
+    must be two finite numbers inside the image (pixel coordinates, x = column, y = row, from -0.5 to
+    columns - 0.5 and rows - 0.5).
+
+    Parameters
+    ----------
+    trainee : User
+        A trainee who may see ``case``.
+    case : Case
+    endocardium, epicardium : list of [x, y] or None
+        The decoded JSON values.
+
+    Returns
+    -------
+    ContourDraft
+
+    Raises
+    ------
+    UploadError
+        A malformed point or one outside the image (naming the wall); nothing is stored.
+    """
+    from backend.cmr.contour_json import parse_polygon
+
+    if not trainee.is_trainee:
+        raise UploadError("Only trainees save draft contours.")
+    walls: dict[str, list | None] = {}
+    for name, value in (("endocardium", endocardium), ("epicardium", epicardium)):
+        if value is None:
+            walls[name] = None
+            continue
+        try:
+            pts = parse_polygon(value, name)
+        except CMRError as exc:
+            raise UploadError(str(exc), name) from None
+        if len(pts) and (pts.min() < -0.5 or pts[:, 0].max() > case.columns - 0.5 or pts[:, 1].max() > case.rows - 0.5):
+            raise UploadError(
+                f"The {name} leaves the image: it is {case.columns} columns x {case.rows} rows (pixel coordinates, "
+                "x = column, y = row).",
+                name,
+            )
+        walls[name] = pts.tolist()
+    with transaction.atomic():
+        draft, _ = ContourDraft.objects.select_for_update().get_or_create(trainee=trainee, case=case)
+        draft.endocardium, draft.epicardium = walls["endocardium"], walls["epicardium"]
+        draft.full_clean()
+        draft.save()
+    return draft
+
+
+def draft_delete(*, trainee: User, case: Case) -> None:
+    """Remove a trainee's draft on a case (no error when there is none)."""
+    ContourDraft.objects.filter(trainee=trainee, case=case).delete()

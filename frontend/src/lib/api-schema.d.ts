@@ -96,6 +96,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{case_id}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A trainee's own unsubmitted contours on a case (save and resume in the viewer); never evaluated. */
+        get: operations["cases_draft_retrieve"];
+        /** @description A trainee's own unsubmitted contours on a case (save and resume in the viewer); never evaluated. */
+        put: operations["cases_draft_update"];
+        post?: never;
+        /** @description A trainee's own unsubmitted contours on a case (save and resume in the viewer); never evaluated. */
+        delete: operations["cases_draft_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases/{case_id}/pixels": {
         parameters: {
             query?: never;
@@ -708,6 +727,23 @@ export interface components {
             source: components["schemas"]["SourceEnum"];
             version: number | null;
         };
+        /** @description A trainee's draft contours on a case (``GET/PUT /api/cases/{id}/draft``); nulls when nothing is saved. */
+        ContourDraft: {
+            case_id: number;
+            /** @description list of [x, y] points in image pixel coordinates (x = column, y = row, pixel centres at integers), implicitly closed */
+            endocardium: number[][] | null;
+            /** @description list of [x, y] points in image pixel coordinates (x = column, y = row, pixel centres at integers), implicitly closed */
+            epicardium: number[][] | null;
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        /** @description A draft's body: either wall may be null (not drawn yet); points are checked by the service. */
+        ContourDraftIn: {
+            /** @description list of [x, y] points in image pixel coordinates (x = column, y = row, pixel centres at integers), implicitly closed */
+            endocardium?: unknown;
+            /** @description list of [x, y] points in image pixel coordinates (x = column, y = row, pixel centres at integers), implicitly closed */
+            epicardium?: unknown;
+        };
         Contours: {
             endocardium: number[][] | null;
             epicardium: number[][] | null;
@@ -1239,10 +1275,17 @@ export interface components {
             summary: components["schemas"]["EvaluationSummary"] | null;
             trainee: components["schemas"]["User"];
         };
-        /** @description The fields of an upload besides its files (``contours``, optional ``image``; multipart). */
+        /**
+         * @description The fields of an upload besides its files (``contours``, optional ``image``; multipart), or a JSON body with
+         *     ``case`` and the polygons ``endocardium`` and ``epicardium`` (lists of ``[x, y]`` in image pixel coordinates).
+         */
         SubmissionIn: {
             /** Format: int64 */
             case: number;
+            /** @description instead of a contours file: the endocardium, a list of [x, y] (image pixels) */
+            endocardium?: unknown;
+            /** @description instead of a contours file: the epicardium, a list of [x, y] (image pixels) */
+            epicardium?: unknown;
         };
         /** @description Where an evaluation stands (``GET /api/submissions/{id}/status``: what the feedback page polls). */
         SubmissionStatus: {
@@ -1576,6 +1619,73 @@ export interface operations {
         responses: {
             /** @description No response body */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cases_draft_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContourDraft"];
+                };
+            };
+        };
+    };
+    cases_draft_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ContourDraftIn"];
+                "multipart/form-data": components["schemas"]["ContourDraftIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContourDraft"];
+                };
+            };
+        };
+    };
+    cases_draft_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

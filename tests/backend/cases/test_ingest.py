@@ -52,11 +52,16 @@ def test_it_explains_a_truncated_sav_upload_without_internal_names():
 
 def test_it_asks_for_a_missing_contour_file_in_plain_words():
     mine = _message(lambda: ingest_contours(None, image_shape=(256, 256), field="contours", who="your contours"))
-    assert mine == "Please choose your contours file (IDL SAV, or a .npy/.png mask)."
+    assert (
+        mine == "Please choose your contours file (IDL SAV, DICOM SEG or RTSTRUCT, JSON polygons, or a .npy/.png mask)."
+    )
     gold = _message(
         lambda: ingest_contours(None, image_shape=(256, 256), field="gold_standard", who="gold-standard contours")
     )
-    assert gold == "Please choose the gold-standard contours file (IDL SAV, or a .npy/.png mask)."
+    assert (
+        gold
+        == "Please choose the gold-standard contours file (IDL SAV, DICOM SEG or RTSTRUCT, JSON polygons, or a .npy/.png mask)."
+    )
 
 
 def test_it_names_the_users_image_file_not_the_temporary_one():
