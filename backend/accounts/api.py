@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from backend.core.api import validated
 
-from . import selectors, services
+from . import auth, selectors, services, throttle
 from .models import User
 
 
@@ -24,13 +24,20 @@ def user_out(u: User | None) -> dict | None:
     return {"id": u.pk, "username": u.username, "full_name": u.full_name, "role": u.role}
 
 
+def account_out(u: User) -> dict:
+    """A trainee as their supervisor sees them: the public fields, whether the account is active, and whether it
+    signs in with the hospital directory (no local password to reset)."""
+    return {**(user_out(u) or {}), "is_active": u.is_active, "directory": auth.is_directory_account(u)}
+
+
 def cohort_out(c) -> dict:
     return {
         "id": c.pk,
         "name": c.name,
         "supervisor": user_out(c.supervisor),
-        "trainees": [user_out(t) for t in c.trainees.all()],
+        "trainees": [account_out(t) for t in c.trainees.all()],
         "datasets": [{"id": d.pk, "name": d.name} for d in c.datasets.all()],
+        "archived": c.archived_at is not None,
     }
 
 
@@ -41,6 +48,23 @@ class LoginIn(serializers.Serializer):
 
 class CohortIn(serializers.Serializer):
     name = serializers.CharField(max_length=120)
+
+
+class CohortUpdateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    archived = serializers.BooleanField(required=False, help_text="archive (hide from its trainees) or bring back")
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("Say what to change: name or archived.")
+        return attrs
+
+
+class DeletedOut(serializers.Serializer):
+    """What a deletion removed."""
+
+    deleted = serializers.BooleanField()
+    files_deleted = serializers.IntegerField(help_text="stored files removed from the media store")
 
 
 class TraineeIn(serializers.Serializer):
@@ -63,12 +87,21 @@ class MeView(APIView):
 class LoginView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=LoginIn, responses={200: dict})
+    @extend_schema(
+        request=LoginIn,
+        responses={200: dict},
+        description="Local accounts and, where configured, the hospital directory. 400 with a sentence (wrong "
+        "username or password, deactivated, not in a MyoQA group of the directory); 429 when locked out after too "
+        "many failures, with `locked_until` and a Retry-After header.",
+    )
     def post(self, request):
         v = validated(LoginIn, request.data)
-        user = authenticate(request, username=v["username"], password=v["password"])
-        if user is None:
-            return Response({"detail": "Wrong username or password."}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            user = auth.user_authenticate(request=request._request, username=v["username"], password=v["password"])
+        except auth.LoginFailed as exc:
+            if exc.locked_out:
+                return throttle.lockout_response(request._request, None, {"username": v["username"]})
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
         login(request, user)
         return Response({"user": user_out(user)})
 
@@ -100,7 +133,7 @@ class CohortTraineesView(APIView):
     def post(self, request, cohort_id: int):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
         v = validated(TraineeIn, request.data)
-        services.cohort_add_trainee(cohort=cohort, **v)
+        services.cohort_add_trainee(cohort=cohort, **v, password_rules=True)
         return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))
 
 
@@ -109,3 +142,36 @@ class CohortTraineeView(APIView):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
         services.cohort_remove_trainee(cohort=cohort, user=selectors.cohort_trainee_get(cohort=cohort, user_id=user_id))
         return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))
+
+
+class CohortDetailView(APIView):
+    """Rename or archive a cohort, or delete it with its class reports (its supervisor only)."""
+
+    @extend_schema(request=CohortUpdateIn, responses={200: dict})
+    def patch(self, request, cohort_id: int):
+        cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
+        v = validated(CohortUpdateIn, request.data)
+        services.cohort_update(cohort=cohort, name=v.get("name"), archived=v.get("archived"))
+        return Response(cohort_out(selectors.cohort_get(user=request.user, cohort_id=cohort_id)))
+
+    @extend_schema(responses={200: DeletedOut})
+    def delete(self, request, cohort_id: int):
+        from backend.progress.deletion import cohort_delete
+
+        cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
+        n = cohort_delete(user=request.user, cohort=cohort)
+        return Response(DeletedOut({"deleted": True, "files_deleted": n}).data)
+
+
+class TraineeDeleteView(APIView):
+    """Delete a trainee's account and all their data (a supervisor who runs every cohort they are in)."""
+
+    @extend_schema(responses={200: DeletedOut})
+    def delete(self, request, trainee_id: int):
+        from backend.progress.deletion import trainee_delete
+
+        if not request.user.is_supervisor:
+            return Response({"detail": "Only supervisors delete accounts."}, status=status.HTTP_403_FORBIDDEN)
+        trainee = selectors.trainee_get(user=request.user, trainee_id=trainee_id)
+        n = trainee_delete(user=request.user, trainee=trainee)
+        return Response(DeletedOut({"deleted": True, "files_deleted": n}).data)

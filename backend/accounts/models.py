@@ -18,6 +18,15 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.TRAINEE)
 
+    def save(self, *args, **kwargs) -> None:
+        """Save; a superuser is always a supervisor (so ``manage.py createsuperuser`` makes the first supervisor)."""
+        if self.is_superuser and self.role != Role.SUPERVISOR:
+            self.role = Role.SUPERVISOR
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "role"}
+        super().save(*args, **kwargs)
+
     @property
     def is_supervisor(self) -> bool:
         return self.role == Role.SUPERVISOR
@@ -37,6 +46,9 @@ class Cohort(models.Model):
     name = models.CharField(max_length=120)
     supervisor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="supervised_cohorts")
     trainees = models.ManyToManyField(User, related_name="cohorts", blank=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="archived: hidden from its trainees, kept in reports and exports"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,24 +1,37 @@
 """URL map: everything under /api/ (the Node proxy serves the front-end and forwards /api)."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.accounts import api as accounts
+from backend.accounts import auth_api
+from backend.audit import api as audit
 from backend.cases import api as cases
+from backend.cases import export_api as case_exports
 from backend.cnn import api as cnn
+from backend.core import docs
 from backend.progress import api as progress
 from backend.submissions import api as submissions
+from backend.submissions import export_api as submission_exports
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI, its start-up script a file of its own (?script) and its assets from this server: the proxy's CSP
+    # allows scripts from 'self' only.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("api/static/<path:path>", docs.sidecar_asset, name="docs-asset"),
     path("api/auth/me", accounts.MeView.as_view()),
     path("api/auth/login", accounts.LoginView.as_view()),
     path("api/auth/logout", accounts.LogoutView.as_view()),
+    path("api/auth/password", auth_api.PasswordChangeView.as_view()),
+    path("api/trainees/<int:trainee_id>/password", auth_api.TraineePasswordView.as_view()),
+    path("api/trainees/<int:trainee_id>/account", auth_api.TraineeAccountView.as_view()),
     path("api/cohorts/", accounts.CohortListView.as_view()),
+    path("api/cohorts/<int:cohort_id>", accounts.CohortDetailView.as_view()),
     path("api/cohorts/<int:cohort_id>/trainees", accounts.CohortTraineesView.as_view()),
     path("api/cohorts/<int:cohort_id>/trainees/<int:user_id>", accounts.CohortTraineeView.as_view()),
     path("api/cohorts/<int:cohort_id>/overview", submissions.CohortOverviewView.as_view()),
+    path("api/trainees/<int:trainee_id>", accounts.TraineeDeleteView.as_view()),
     path("api/trainees/<int:trainee_id>/history", submissions.TraineeHistoryView.as_view()),
     path("api/trainees/<int:trainee_id>/repeatability", submissions.TraineeRepeatabilityView.as_view()),
     path("api/datasets/", cases.DatasetListView.as_view()),
@@ -31,7 +44,20 @@ urlpatterns = [
     path("api/cases/<int:case_id>/pixels", cases.CasePixelsView.as_view()),
     path("api/cases/<int:case_id>/reference", cases.CaseReferenceView.as_view()),
     path("api/cases/<int:case_id>/repeat", cases.CaseRepeatView.as_view()),
+    path("api/cases/<int:case_id>/references", cases.CaseReferencesView.as_view()),
     path("api/cases/<int:case_id>/draft", submissions.ContourDraftView.as_view()),
+    re_path(
+        r"^api/cases/(?P<case_id>[0-9]+)/reference\.(?P<fmt>seg|rtstruct)\.dcm$",
+        case_exports.CaseReferenceDicomView.as_view(),
+    ),
+    re_path(
+        r"^api/submissions/(?P<submission_id>[0-9]+)/contours\.(?P<fmt>seg|rtstruct)\.dcm$",
+        submission_exports.SubmissionContoursDicomView.as_view(),
+    ),
+    re_path(
+        r"^api/submissions/(?P<submission_id>[0-9]+)/consensus\.(?P<fmt>seg|rtstruct)\.dcm$",
+        submission_exports.SubmissionConsensusDicomView.as_view(),
+    ),
     path("api/submissions/", submissions.SubmissionListView.as_view()),
     path("api/submissions/<int:submission_id>", submissions.SubmissionDetailView.as_view()),
     path("api/submissions/<int:submission_id>/status", submissions.SubmissionStatusView.as_view()),
@@ -49,4 +75,7 @@ urlpatterns = [
     path("api/trainees/<int:trainee_id>/accreditation", progress.TraineeAccreditationView.as_view()),
     path("api/trainees/<int:trainee_id>/error-classes", progress.TraineeErrorClassesView.as_view()),
     path("api/cohorts/<int:cohort_id>/accreditation", progress.CohortAccreditationView.as_view()),
+    path("api/exports/results.csv", progress.ResultsExportView.as_view()),
+    path("api/audit/", audit.AuditListView.as_view()),
+    path("api/audit/export.csv", audit.AuditExportView.as_view()),
 ]

@@ -25,7 +25,9 @@ def test_a_supervisor_creates_a_cohort_and_adds_trainees(supervisor, trainee_a):
     r = c.post("/api/cohorts/", {"name": "Autumn class"})
     assert r.status_code == 201
     cid = r.json()["id"]
-    r = c.post(f"/api/cohorts/{cid}/trainees", {"username": "carol", "full_name": "Carol New", "password": "pw-c"})
+    r = c.post(
+        f"/api/cohorts/{cid}/trainees", {"username": "carol", "full_name": "Carol New", "password": "amber-lantern-7"}
+    )
     assert r.status_code == 200 and [t["username"] for t in r.json()["trainees"]] == ["carol"]
     assert User.objects.get(username="carol").is_trainee
     r = c.post(f"/api/cohorts/{cid}/trainees", {"username": "alice"})
