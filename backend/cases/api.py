@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -18,6 +19,8 @@ from backend.cmr.dicom import image_from_bytes
 from backend.cmr.summary import DEFAULT_TOLERANCES
 from backend.core.api import FILE_RENDERERS, IdField, validated
 from backend.core.storage import file_path, file_read
+from backend.progress import deletion
+from backend.submissions import services as submission_services
 
 from . import expert_agreement, selectors, services
 from . import rv_insertion as rv
@@ -47,6 +50,7 @@ def dataset_out(d: Dataset) -> dict:
         **{f: getattr(d, f) for f in TOLERANCE_FIELDS},
         "accreditation_last_n": d.accreditation_last_n,
         "accreditation_min_cases": d.accreditation_min_cases,
+        "archived": d.archived_at is not None,
     }
 
 
@@ -58,6 +62,7 @@ def case_out(c, user) -> dict:
         "dataset_name": c.dataset.name if c.dataset else None,
         "created_at": c.created_at,
         "practice": c.dataset_id is None,
+        "archived": c.archived_at is not None,
         "image": {
             "kind": c.image_kind,
             "rows": c.rows,
@@ -67,12 +72,23 @@ def case_out(c, user) -> dict:
             "field_strength_t": c.field_strength_t,
             "units": c.units,
         },
-        "n_expert_contours": c.references.filter(kind=ReferenceKind.EXPERT).count(),
+        "n_expert_contours": len(selectors.current_expert_set(c.references.filter(kind=ReferenceKind.EXPERT))),
         "my_attempts": c.submissions.filter(trainee=user).count() if user.is_trainee else c.submissions.count(),
         "reference_available": _reference_shown(c, user) is not None,
         "rv_insertion": _rv_insertion_out(c, user),
+        "expert_consensus": _expert_consensus_out(c, user),
         **_repeat_out(c, user),
     }
+
+
+def _expert_consensus_out(c, user) -> dict | None:
+    """The expert consensus (STAPLE) with each expert's sensitivity and specificity, for the supervisor who manages
+    the case's dataset; None for everyone else and for cases without one."""
+    if not user.is_supervisor or c.dataset is None or c.dataset.created_by_id != user.pk:
+        return None
+    from .expert_consensus import expert_consensus_out
+
+    return expert_consensus_out(c)
 
 
 def _repeat_out(c, user) -> dict:
@@ -124,6 +140,7 @@ class DatasetIn(serializers.Serializer):
     tolerance_hd95_mm = _tolerance(1000.0, default=DEFAULT_TOLERANCES.hd95_mm, allow_null=True)
     accreditation_last_n = serializers.IntegerField(default=3, min_value=1, max_value=1000)
     accreditation_min_cases = serializers.IntegerField(default=3, min_value=1, max_value=1000)
+    archived = serializers.BooleanField(required=False, help_text="archive (hide from trainees) or bring back")
 
     def validate_cohort_ids(self, ids: list[int]) -> list[Cohort]:
         """The supervisor's cohorts of these ids; an id that is not one of theirs is refused (not dropped)."""
@@ -198,11 +215,41 @@ class CaseRvInsertionIn(serializers.Serializer):
         },
     )
     rv_insertion_confirmed = serializers.BooleanField(required=False)
+    title = serializers.CharField(max_length=200, required=False, help_text="the case's new title")
+    archived = serializers.BooleanField(required=False, help_text="archive (hide from trainees) or bring back")
 
     def validate(self, attrs: dict) -> dict:
         if not attrs:
-            raise serializers.ValidationError("Say what to change: rv_insertion ([x, y]) or rv_insertion_confirmed.")
+            raise serializers.ValidationError(
+                "Say what to change: title, archived, rv_insertion ([x, y]) or rv_insertion_confirmed."
+            )
         return attrs
+
+
+class ReferenceVersionSerializer(serializers.Serializer):
+    """One stored version of a case's gold standard or expert contours, and how many evaluations used it."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ReferenceKind.choices)
+    version = serializers.IntegerField()
+    rater = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="the version new evaluations use (or the current expert set)")
+    n_evaluations = serializers.IntegerField(help_text="submissions whose current result used this version")
+
+
+class DeletedSerializer(serializers.Serializer):
+    """What a deletion removed."""
+
+    deleted = serializers.BooleanField()
+    files_deleted = serializers.IntegerField(help_text="stored files removed from the media store")
+
+
+class ReferenceReplacedSerializer(serializers.Serializer):
+    """The versions stored by a replacement and the submissions queued for re-evaluation."""
+
+    references = ReferenceVersionSerializer(many=True)
+    reevaluations_queued = serializers.ListField(child=serializers.IntegerField())
 
 
 class DatasetListView(APIView):
@@ -215,6 +262,7 @@ class DatasetListView(APIView):
         if not request.user.is_supervisor:
             return Response({"detail": "Only supervisors create datasets."}, status=status.HTTP_403_FORBIDDEN)
         v = validated(DatasetIn, request.data, context={"user": request.user})
+        v.pop("archived", None)
         d = services.dataset_create(user=request.user, cohorts=v.pop("cohort_ids"), **v)
         return Response(dataset_out(d), status=status.HTTP_201_CREATED)
 
@@ -230,6 +278,12 @@ class DatasetDetailView(APIView):
         v = validated(DatasetIn, request.data, partial=True, context={"user": request.user})
         d = services.dataset_update(dataset=d, cohorts=v.pop("cohort_ids", None), **v)
         return Response(dataset_out(d))
+
+    @extend_schema(responses={200: DeletedSerializer})
+    def delete(self, request, dataset_id: int):
+        d = selectors.dataset_get(user=request.user, dataset_id=dataset_id, manage=True)
+        n = deletion.dataset_delete(user=request.user, dataset=d)
+        return Response(DeletedSerializer({"deleted": True, "files_deleted": n}).data)
 
 
 class DatasetExpertAgreementView(APIView):
@@ -282,14 +336,79 @@ class CaseDetailView(APIView):
         if c.dataset is None or c.dataset.created_by_id != request.user.pk:
             raise c.DoesNotExist
         v = validated(CaseRvInsertionIn, request.data)
-        point = v.get("rv_insertion")
-        c = rv.case_rv_insertion_set(
-            case=c,
-            point=tuple(point) if point else None,
-            confirm=v.get("rv_insertion_confirmed"),
-            clear="rv_insertion" in v and point is None,
-        )
+        if "title" in v or "archived" in v:
+            c = services.case_update(case=c, title=v.get("title"), archived=v.get("archived"))
+        if "rv_insertion" in v or "rv_insertion_confirmed" in v:
+            point = v.get("rv_insertion")
+            c = rv.case_rv_insertion_set(
+                case=c,
+                point=tuple(point) if point else None,
+                confirm=v.get("rv_insertion_confirmed"),
+                clear="rv_insertion" in v and point is None,
+            )
         return Response(case_out(c, request.user))
+
+    @extend_schema(responses={200: DeletedSerializer})
+    def delete(self, request, case_id: int):
+        c = _managed_case(request, case_id)
+        n = deletion.case_delete(user=request.user, case=c)
+        return Response(DeletedSerializer({"deleted": True, "files_deleted": n}).data)
+
+
+def _managed_case(request, case_id: int):
+    """A case of a dataset the requesting supervisor created (404 for anyone else, trainees included)."""
+    c = selectors.case_get(user=request.user, case_id=case_id)
+    if not request.user.is_supervisor or c.dataset is None or c.dataset.created_by_id != request.user.pk:
+        raise c.DoesNotExist
+    return c
+
+
+def _reference_versions(c) -> list[dict]:
+    current = selectors.current_reference(case=c)
+    experts = {r.pk for r in selectors.current_expert_set(c.references.filter(kind=ReferenceKind.EXPERT))}
+    refs = c.references.filter(kind__in=[ReferenceKind.GOLD_STANDARD, ReferenceKind.EXPERT]).order_by(
+        "kind", "version", "id"
+    )
+    return [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "version": r.version,
+            "rater": r.rater,
+            "created_at": r.created_at,
+            "current": (current is not None and r.pk == current.pk) or r.pk in experts,
+            "n_evaluations": r.evaluations.count(),
+        }
+        for r in refs
+    ]
+
+
+class CaseReferencesView(APIView):
+    """A case's gold-standard and expert contour versions (supervisor of its dataset): list, or replace."""
+
+    @extend_schema(responses={200: ReferenceVersionSerializer(many=True)})
+    def get(self, request, case_id: int):
+        c = _managed_case(request, case_id)
+        return Response(ReferenceVersionSerializer(_reference_versions(c), many=True).data)
+
+    @extend_schema(request=None, responses={201: ReferenceReplacedSerializer})
+    def post(self, request, case_id: int):
+        """Multipart ``gold_standard`` (one file) and/or ``experts`` (several): a new version; the case's finished
+        submissions are re-evaluated against a new gold standard (old results keep their version)."""
+        c = _managed_case(request, case_id)
+        with transaction.atomic():
+            stored = services.case_reference_replace(
+                user=request.user,
+                case=c,
+                gold_standard=request.FILES.get("gold_standard"),
+                experts=request.FILES.getlist("experts"),
+            )
+            queued = submission_services.reevaluations_queue(case=c)
+        body = {
+            "references": [r for r in _reference_versions(c) if r["id"] in {x.pk for x in stored}],
+            "reevaluations_queued": queued,
+        }
+        return Response(ReferenceReplacedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class CaseDicomView(APIView):

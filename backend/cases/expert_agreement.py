@@ -12,6 +12,7 @@ from backend.cmr.dicom import image_from_bytes
 from backend.core.storage import file_read
 
 from .models import Dataset, ReferenceContour, ReferenceKind
+from .selectors import current_expert_set
 
 
 def dataset_expert_agreement(*, dataset: Dataset) -> dict:
@@ -33,7 +34,8 @@ def dataset_expert_agreement(*, dataset: Dataset) -> dict:
     for r in refs:
         by_case.setdefault(r.case_id, []).append(r)
     cases = []
-    for experts in by_case.values():
+    for all_sets in by_case.values():
+        experts = current_expert_set(all_sets)
         if len(experts) < 2:
             continue
         case = experts[0].case

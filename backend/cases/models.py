@@ -15,7 +15,8 @@ class ConsensusSource(models.TextChoices):
     """Where a dataset's reference contours come from (eriksen requirement 3)."""
 
     GOLD_STANDARD = "gold_standard", "Gold-standard expert consensus"
-    TEAM_AVERAGE = "team_average", "Average of the team's contours"
+    EXPERT_CONSENSUS = "expert_consensus", "Expert consensus (STAPLE of the experts' contours)"
+    TEAM_AVERAGE = "team_average", "Team average (majority vote of the trainees' contours)"
     AUTOMATIC = "automatic", "Automatic consensus (CNN)"
 
 
@@ -33,6 +34,7 @@ class ReferenceKind(models.TextChoices):
     EXPERT = "expert", "Individual expert"
     TEAM = "team", "Team average (majority vote)"
     AUTOMATIC = "automatic", "Automatic (CNN)"
+    EXPERT_CONSENSUS = "expert_consensus", "Expert consensus (STAPLE)"
 
 
 class Dataset(models.Model):
@@ -68,6 +70,9 @@ class Dataset(models.Model):
     # Accreditation: the last N submissions within all tolerances on at least M distinct cases.
     accreditation_last_n = models.PositiveIntegerField(default=3)
     accreditation_min_cases = models.PositiveIntegerField(default=3)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="archived: hidden from trainees, kept in reports and exports"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,6 +134,9 @@ class Case(models.Model):
     repeat_transform = models.CharField(max_length=20, choices=RepeatTransform.choices, blank=True)
     repeat_available_at = models.DateTimeField(null=True, blank=True)
     repeat_after_cases = models.PositiveIntegerField(null=True, blank=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="archived: hidden from trainees, kept in reports and exports"
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,8 +150,10 @@ class Case(models.Model):
 class ReferenceContour(models.Model):
     """A reference contour set of a case: gold standard, one expert's, a team consensus or an automatic one.
 
-    ``version`` counts the team (or automatic) consensus recomputations of a case; ``contributors`` lists the
-    submission ids a team consensus was voted from, so old evaluations stay reproducible.
+    ``version`` counts the team (or automatic, or expert) consensus recomputations of a case; ``contributors`` lists
+    the submission ids a team consensus was voted from (the expert reference ids for an expert consensus), so old
+    evaluations stay reproducible; ``reliability`` holds an expert consensus's fusion method and per-expert
+    sensitivity and specificity.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="references")
@@ -151,6 +161,11 @@ class ReferenceContour(models.Model):
     rater = models.CharField(max_length=120, blank=True)
     version = models.PositiveIntegerField(default=1)
     contributors = models.JSONField(default=list, blank=True)
+    reliability = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="expert consensus: the fusion method and each expert's sensitivity and specificity (STAPLE)",
+    )
     source_file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     contours_file = models.ForeignKey(
         StoredFile, on_delete=models.PROTECT, related_name="+", help_text="the parsed contour set (npz)"
@@ -162,7 +177,7 @@ class ReferenceContour(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "kind", "version"],
-                condition=models.Q(kind__in=["gold_standard", "team", "automatic"]),
+                condition=models.Q(kind__in=["gold_standard", "team", "automatic", "expert_consensus"]),
                 name="one_consensus_per_version",
             )
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -14,11 +15,14 @@ from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceConto
 
 
 def dataset_list(*, user: User) -> QuerySet[Dataset]:
-    """Datasets the user created or runs (supervisor) or that are given to one of their cohorts (trainee)."""
+    """Datasets the user created or runs (supervisor) or that are given to one of their cohorts (trainee).
+
+    A trainee never sees an archived dataset, nor one given only to an archived cohort; a supervisor sees both.
+    """
     if user.is_supervisor:
         qs = Dataset.objects.filter(Q(created_by=user) | Q(cohorts__supervisor=user))
     else:
-        qs = Dataset.objects.filter(cohorts__trainees=user)
+        qs = Dataset.objects.filter(cohorts__trainees=user, cohorts__archived_at__isnull=True, archived_at__isnull=True)
     return qs.distinct().prefetch_related("cohorts")
 
 
@@ -32,11 +36,11 @@ def dataset_get(*, user: User, dataset_id: int, manage: bool = False) -> Dataset
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
-    """Cases of the user's datasets, plus (trainee) their own practice cases."""
+    """Cases of the user's datasets, plus (trainee) their own practice cases; a trainee sees no archived case."""
     datasets = dataset_list(user=user).values("pk")
     q = Q(dataset__in=datasets)
     if user.is_trainee:
-        q |= Q(owner=user, dataset__isnull=True)
+        q = (q & Q(archived_at__isnull=True)) | Q(owner=user, dataset__isnull=True)
     qs = Case.objects.filter(q).select_related("dataset")
     if user.is_trainee:
         qs = qs.exclude(pk__in=repeats_hidden(user=user, datasets=datasets))
@@ -92,6 +96,7 @@ def current_reference(*, case: Case, user: User | None = None) -> ReferenceConto
     else:
         kinds = {
             ConsensusSource.GOLD_STANDARD: [ReferenceKind.GOLD_STANDARD],
+            ConsensusSource.EXPERT_CONSENSUS: [ReferenceKind.EXPERT_CONSENSUS],
             ConsensusSource.TEAM_AVERAGE: [ReferenceKind.TEAM],
             ConsensusSource.AUTOMATIC: [ReferenceKind.AUTOMATIC],
         }[ConsensusSource(case.dataset.consensus_source)]
@@ -127,3 +132,16 @@ def team_consensus_shown(*, user: User, reference: ReferenceContour) -> bool:
     if user.is_supervisor or reference.kind != ReferenceKind.TEAM:
         return True
     return len(reference.contributors or []) >= settings.TEAM_CONSENSUS_MIN_CONTOURS_SHOWN
+
+
+def current_expert_set(refs: Iterable[ReferenceContour]) -> list[ReferenceContour]:
+    """The current expert set among a case's expert references: those of the highest version.
+
+    A supervisor who replaces a case's expert contours stores a new set (version N + 1); the older sets are kept
+    for the history but no longer read.
+    """
+    experts = [r for r in refs if r.kind == ReferenceKind.EXPERT]
+    if not experts:
+        return []
+    latest = max(r.version for r in experts)
+    return [r for r in experts if r.version == latest]

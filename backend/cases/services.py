@@ -8,6 +8,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from backend.accounts.models import Cohort, User
 from backend.cmr.contours import ContourSet, contour_set_from_bytes, contour_set_to_bytes
@@ -15,7 +17,7 @@ from backend.cmr.dicom import image_to_bytes
 from backend.core.api import UploadError
 from backend.core.storage import file_read, file_store, staged_files
 
-from .ingest import IngestedImage, ingest_contours, ingest_image, pixel_hash
+from .ingest import IngestedImage, contour_download_ext, image_geometry, ingest_contours, ingest_image, pixel_hash
 from .models import Case, ConsensusSource, Dataset, FeedbackMode, ReferenceContour, ReferenceKind
 from .repeat import RepeatTransform, repeat_dicom, transform_contours
 
@@ -89,10 +91,14 @@ def dataset_update(*, dataset: Dataset, cohorts: Sequence[Cohort] | None = None,
         *TOLERANCE_FIELDS,
         "accreditation_last_n",
         "accreditation_min_cases",
+        "archived",
     }
     for k, v in fields.items():
         if k not in allowed:
             raise ValidationError(f"Unknown dataset setting {k!r}.")
+        if k == "archived":
+            dataset.archived_at = (dataset.archived_at or timezone.now()) if v else None
+            continue
         setattr(dataset, k, v)
     _check_tolerances(dataset)
     dataset.full_clean()
@@ -115,8 +121,11 @@ def _store_reference(
     src = None
     if upload is not None:
         upload.seek(0)
+        raw = upload.read()
         src = file_store(
-            upload.read(), content_type="application/octet-stream", download_name=f"case-{case.pk}-{kind}.sav"
+            raw,
+            content_type="application/octet-stream",
+            download_name=f"case-{case.pk}-{kind}{contour_download_ext(raw)}",
         )
     ref = ReferenceContour(
         case=case,
@@ -196,6 +205,10 @@ def case_create(
         raise Dataset.DoesNotExist
     ing = ingest_image(image_files)
     shape = (ing.image.rows, ing.image.columns)
+
+    def geometry():  # read only for a DICOM SEG / RTSTRUCT upload
+        return image_geometry(ing.dicom_bytes)
+
     gold = None
     if gold_standard is not None:
         gold = ingest_contours(
@@ -204,10 +217,17 @@ def case_create(
             field="gold_standard",
             who="gold-standard contours",
             pixel_spacing_mm=ing.image.pixel_spacing_mm,
+            geometry=geometry,
         )
     elif dataset.consensus_source == ConsensusSource.GOLD_STANDARD:
         raise UploadError(
             "This dataset uses the gold-standard consensus: please add the expert consensus SAV file.", "gold_standard"
+        )
+    if dataset.consensus_source == ConsensusSource.EXPERT_CONSENSUS and len(experts) < 2:
+        raise UploadError(
+            "This dataset uses the expert consensus (STAPLE of the experts' contours): please add at least two "
+            f"experts' contour files (got {len(experts)}).",
+            "experts",
         )
     expert_sets = [
         ingest_contours(
@@ -216,6 +236,7 @@ def case_create(
             field="experts",
             who=f"expert contours {f.name}",
             pixel_spacing_mm=ing.image.pixel_spacing_mm,
+            geometry=geometry,
         )
         for f in experts
     ]
@@ -225,6 +246,10 @@ def case_create(
             _store_reference(case, ReferenceKind.GOLD_STANDARD, gold, gold_standard, rater="expert consensus")
         for i, (f, cs) in enumerate(zip(experts, expert_sets, strict=True), 1):
             _store_reference(case, ReferenceKind.EXPERT, cs, f, rater=f"expert {i}")
+        if dataset.consensus_source == ConsensusSource.EXPERT_CONSENSUS:
+            from .expert_consensus import expert_consensus_current
+
+            expert_consensus_current(case)  # fused now, so the supervisor sees each expert's reliability at once
     return case
 
 
@@ -323,3 +348,109 @@ def case_repeat_create(
             cs = transform_contours(contour_set_from_bytes(file_read(ref.contours_file)), transform, shape)
             _store_reference(repeat, ref.kind, cs, None, rater=ref.rater, version=ref.version)
     return repeat
+
+
+@transaction.atomic
+def case_update(*, case: Case, title: str | None = None, archived: bool | None = None) -> Case:
+    """Change a case's title, or archive it (hidden from trainees, kept in reports and exports) or bring it back.
+
+    Parameters
+    ----------
+    case : Case
+        A case of a dataset (the caller checked that the requester manages it).
+    title : str, optional
+        The new title (not blank).
+    archived : bool, optional
+        True archives the case (the first archiving time is kept), False brings it back.
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    ValidationError
+        A blank title.
+    """
+    if title is not None:
+        if not title.strip():
+            raise ValidationError({"title": "Give the case a title."})
+        case.title = title.strip()
+    if archived is not None:
+        case.archived_at = (case.archived_at or timezone.now()) if archived else None
+    case.full_clean()
+    case.save()
+    return case
+
+
+def case_reference_replace(
+    *, user: User, case: Case, gold_standard: UploadedFile | None = None, experts: Sequence[UploadedFile] = ()
+) -> list[ReferenceContour]:
+    """Replace a case's gold-standard and/or expert contours with new versions; the old versions are kept.
+
+    Each new contour file is read by the same path as a new case's (:func:`backend.cases.ingest.ingest_contours`);
+    a new gold standard becomes version N + 1 of the case's gold standard (the consensus a new evaluation uses), new
+    expert contours become expert set N + 1 (replacing the whole set). Evaluations already made keep the version
+    they used; re-evaluating them is the caller's next step.
+
+    Parameters
+    ----------
+    user : User
+        The supervisor who created the case's dataset.
+    case : Case
+    gold_standard : UploadedFile, optional
+    experts : sequence of UploadedFile
+        The new expert set (one file per expert).
+
+    Returns
+    -------
+    list of ReferenceContour
+        The rows stored (the gold standard first).
+
+    Raises
+    ------
+    Case.DoesNotExist
+        ``user`` does not manage the case.
+    UploadError
+        No file, or a file refused by the contour reader; nothing is stored.
+    """
+    if not user.is_supervisor or case.dataset is None or case.dataset.created_by_id != user.pk:
+        raise Case.DoesNotExist
+    if gold_standard is None and not experts:
+        raise UploadError("Add the new gold-standard contours or the new expert contours.", "gold_standard")
+    shape = (case.rows, case.columns)
+    spacing = (case.pixel_spacing_dy_mm, case.pixel_spacing_dx_mm)
+    gold = None
+    if gold_standard is not None:
+        gold = ingest_contours(
+            gold_standard,
+            image_shape=shape,
+            field="gold_standard",
+            who="gold-standard contours",
+            pixel_spacing_mm=spacing,
+        )
+    expert_sets = [
+        ingest_contours(
+            f, image_shape=shape, field="experts", who=f"expert contours {f.name}", pixel_spacing_mm=spacing
+        )
+        for f in experts
+    ]
+    stored = []
+    with staged_files(), transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).first()  # one replacement of a case at a time
+
+        def next_version(kind: str) -> int:
+            return (case.references.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+
+        if gold is not None:
+            v = next_version(ReferenceKind.GOLD_STANDARD)
+            stored.append(
+                _store_reference(
+                    case, ReferenceKind.GOLD_STANDARD, gold, gold_standard, rater="expert consensus", version=v
+                )
+            )
+        if expert_sets:
+            v = next_version(ReferenceKind.EXPERT)
+            for i, (f, cs) in enumerate(zip(experts, expert_sets, strict=True), 1):
+                stored.append(_store_reference(case, ReferenceKind.EXPERT, cs, f, rater=f"expert {i}", version=v))
+    return stored

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.cases.models import Case, ConsensusSource, Dataset, ReferenceContour, ReferenceKind
+from backend.cases.selectors import current_expert_set
 from backend.core.api import UploadError
 from backend.core.models import JobStatus
 
@@ -100,6 +101,40 @@ def model_register(*, folder: str | Path, user: User | None = None, activate: bo
     return existing
 
 
+def activation_refusal(card: dict) -> str:
+    """Why a model with this card may not be activated, or ``""`` when it may.
+
+    A model may teach only when its card holds a held-out evaluation (patients it was never trained on) whose
+    consensus vs experts myocardium Dice reaches the site minimum ``settings.CONSENSUS_MIN_HELDOUT_DICE`` (issue 10;
+    default 0.85). Cross-validation alone does not count: the held-out patients are the ones the card names.
+
+    Parameters
+    ----------
+    card : dict
+        The model card (``holdout.overall.model.dice``, ``holdout.patients``).
+
+    Returns
+    -------
+    str
+        A sentence for the supervisor, or ``""``.
+    """
+    minimum = float(settings.CONSENSUS_MIN_HELDOUT_DICE)
+    h = card.get("holdout") or {}
+    dice = ((h.get("overall") or {}).get("model") or {}).get("dice")
+    if not h.get("patients") or dice is None:
+        return (
+            "This model cannot be activated: its card holds no held-out evaluation (accuracy on patients it was "
+            "never trained on). Evaluate it with `python -m ml.evaluate --model DIR --data DIR --update-card` first."
+        )
+    if float(dice) < minimum:
+        return (
+            f"This model cannot be activated: on held-out patients its consensus reaches myocardium Dice "
+            f"{float(dice):.3f} against the experts, below this site's minimum of {minimum:.2f} "
+            "(MYOQA_CONSENSUS_MIN_HELDOUT_DICE)."
+        )
+    return ""
+
+
 @transaction.atomic
 def model_activate(*, user: User | None, model: ConsensusModel) -> ConsensusModel:
     """Make ``model`` the one evaluations use (the previous active model is deactivated).
@@ -107,10 +142,14 @@ def model_activate(*, user: User | None, model: ConsensusModel) -> ConsensusMode
     Raises
     ------
     ModelError
-        The model's files are missing.
+        The model's files are missing, or its card fails :func:`activation_refusal` (no held-out evaluation, or a
+        held-out Dice below the site minimum).
     """
     from ml.infer import MODEL_FILE
 
+    refusal = activation_refusal(model.card or {})
+    if refusal:
+        raise ModelError(refusal)
     if not (model_folder(model) / MODEL_FILE).is_file():
         raise ModelError(f"The files of model {model.version} are missing on the server; it cannot be activated.")
     ConsensusModel.objects.select_for_update().filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
@@ -202,7 +241,7 @@ def cases_for_training(datasets: Sequence[Dataset]) -> list:
         for c in d.cases.select_related("image_file").prefetch_related("references__contours_file"):
             refs = list(c.references.all())
             gold = [r for r in refs if r.kind == ReferenceKind.GOLD_STANDARD]
-            experts = [r for r in refs if r.kind == ReferenceKind.EXPERT]
+            experts = current_expert_set(refs)
             if not gold and not experts:
                 continue
             read = lambda r: contour_set_from_bytes(file_read(r.contours_file))  # noqa: E731
@@ -295,19 +334,56 @@ def uses_automatic_consensus(case: Case) -> bool:
 
 
 def _accuracy_note(m: ConsensusModel, confidence: float, trainee_msd_mm: float | None) -> str:
-    """The trainee's note on an automatic consensus: the model, its own error, and whether theirs is within it."""
+    """The trainee's note on an automatic consensus: the model, its own held-out error, and whether the trainee's
+    difference from it is smaller than that error (then the difference may be the model's, not the trainee's)."""
     acc = held_out_accuracy(m.card)
     note = f"Automatic consensus by the CNN {m.version}."
     if acc and acc.get("dice") is not None:
+        msd = acc.get("msd_mm")
         note += (
-            f" Its own error against experts ({acc['basis']}): Dice {acc['dice']:.2f}, "
-            f"HD {acc['hd_mm']:.1f} mm; differences smaller than that may be the model's, not yours."
+            f" Its own error against experts ({acc['basis']}): Dice {acc['dice']:.2f}"
+            + (f", mean surface distance {msd:.1f} mm" if msd is not None else "")
+            + f", HD {acc['hd_mm']:.1f} mm."
         )
-        if trainee_msd_mm is not None and acc.get("msd_mm") is not None and trainee_msd_mm <= acc["msd_mm"]:
-            note += f" Your contour is within it (mean distance {trainee_msd_mm:.1f} mm <= {acc['msd_mm']:.1f} mm)."
+        if trainee_msd_mm is not None and msd is not None:
+            if trainee_msd_mm <= msd:
+                note += (
+                    f" Your contour differs from it by {trainee_msd_mm:.1f} mm (mean distance), less than the model's "
+                    "own error: this difference may be the model's, not yours."
+                )
+            else:
+                note += (
+                    f" Your contour differs from it by {trainee_msd_mm:.1f} mm (mean distance), more than the "
+                    "model's own error."
+                )
+    else:
+        note += " Its accuracy against experts was not measured."
     if confidence < LOW_CONFIDENCE:
         note += f" The model was unsure on this image (confidence {confidence:.2f}): check with a supervisor."
-    return note[:600]
+    return note[:700]
+
+
+ABSTAIN_SUFFIX = " Only your own values are shown, and this attempt is not scored."
+
+
+def image_kind_refusal(card: dict, kind: str, label: str) -> str:
+    """``""`` when the model was trained on images of ``kind``, else the trainee's "no automatic consensus" note.
+
+    Parameters
+    ----------
+    card : dict
+        The model card; ``data.image_kinds`` lists the :class:`backend.cmr.dicom.ImageKind` values it was trained on
+        (a card without the list is taken to know cine magnitude images only).
+    kind, label : str
+        The image's kind and its readable name.
+    """
+    kinds = list((card.get("data") or {}).get("image_kinds") or ["magnitude"])
+    kinds = ["magnitude" if k == "cine" else k for k in kinds]
+    if kind in kinds:
+        return ""
+    names = {"magnitude": "cine", "t1_map": "T1 map", "t2_map": "T2 map", "phantom": "phantom"}
+    trained = ", ".join(names.get(k, k) for k in kinds)
+    return f"No automatic consensus here: the model was trained on {trained} images, not on a {label}." + ABSTAIN_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -369,7 +445,12 @@ def automatic_consensus_run(
         p = predictor or get_predictor(model_folder(m))
         img = image_from_bytes(file_read(case.image_file))
         trainee = contour_set_from_bytes(file_read(contours_file))
+        refusal = image_kind_refusal(m.card or {}, img.kind.value, img.kind.label)
+        if refusal:
+            return AutomaticConsensus(None, None, refusal)
         pred = p.predict(img.display_frame(), trainee, pixel_spacing_mm=img.pixel_spacing_mm)
+        if pred.uncertainty is not None and pred.uncertainty.abstain_reason:
+            return AutomaticConsensus(None, None, pred.uncertainty.abstain_reason + ABSTAIN_SUFFIX)
         msd = agreement(trainee, pred.consensus.contours, shape=img.shape, pixel_spacing_mm=img.pixel_spacing_mm)[
             "msd_mm"
         ]

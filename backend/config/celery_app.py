@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 app = Celery("myoqa")
 app.config_from_object("backend.config.celery_policy")
-app.autodiscover_tasks(["backend.submissions", "backend.progress", "backend.cnn"])
+app.autodiscover_tasks(["backend.submissions", "backend.progress", "backend.cnn", "backend.audit"])
 
 
 def worker_queues(option: Any) -> list[str]:

@@ -141,3 +141,11 @@ task_routes = {
     "backend.cnn.*": {"queue": ML_QUEUE},
 }
 timezone = "UTC"
+# Celery beat (``celery -A backend.config.celery_app beat``): the daily prune of the audit log (retention:
+# MYOQA_AUDIT_RETENTION_DAYS); a site without beat runs ``manage.py prune_audit`` from cron instead.
+beat_schedule = {
+    "prune-audit-log": {
+        "task": "backend.audit.prune",
+        "schedule": float(settings.AUDIT_PRUNE_INTERVAL_H * 3600),
+    }
+}

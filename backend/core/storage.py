@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -81,3 +81,35 @@ def file_read(f: StoredFile) -> bytes:
 def file_path(f: StoredFile) -> Path:
     """Absolute path of ``f`` in the media store (for streaming responses)."""
     return Path(settings.MEDIA_ROOT) / f.path
+
+
+def files_delete(files: Iterable[StoredFile | None]) -> int:
+    """Delete stored files: their rows now, their bytes once the surrounding transaction commits.
+
+    Call after the rows that refer to them (``on_delete=PROTECT``) are deleted, inside the same transaction: if it
+    rolls back, rows and bytes both stay.
+
+    Parameters
+    ----------
+    files : iterable of StoredFile or None
+        None entries (an optional file not set) are skipped; a file named twice is deleted once.
+
+    Returns
+    -------
+    int
+        How many files were deleted.
+    """
+    from django.db import transaction
+
+    unique = {f.pk: f for f in files if f is not None}
+    paths = [file_path(f) for f in unique.values()]
+    StoredFile.objects.filter(pk__in=list(unique)).delete()
+
+    def unlink() -> None:
+        for p in paths:
+            p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                p.parent.rmdir()  # the two-character folder, once empty
+
+    transaction.on_commit(unlink)
+    return len(unique)

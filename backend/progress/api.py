@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from backend.core.storage import file_path
 from reports.data import DatasetAccreditation
 from reports.style import ERROR_KIND_LABELS
 
-from . import selectors, services
+from . import exports, selectors, services
 from .models import ReportJob
 from .serializers import CohortAccreditationSerializer, TraineeAccreditationSerializer, TraineeErrorClassesSerializer
 
@@ -147,3 +147,44 @@ class TraineeErrorClassesView(APIView):
             "attempts": selectors.trainee_error_classes(trainee=trainee, reader=request.user),
         }
         return Response(TraineeErrorClassesSerializer(body).data)
+
+
+class ExportQuery(serializers.Serializer):
+    """Whose results: one of a cohort, a dataset or a trainee (by id)."""
+
+    cohort = IdField(what="cohort", required=False)
+    dataset = IdField(what="dataset", required=False)
+    trainee = IdField(what="trainee", required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if len(attrs) != 1:
+            raise serializers.ValidationError("Say whose results to export: one cohort, one dataset or one trainee.")
+        return attrs
+
+
+class ResultsExportView(APIView):
+    """CSV of results (supervisors): one row per submission with every number of its evaluation summary."""
+
+    renderer_classes = FILE_RENDERERS
+
+    @extend_schema(parameters=[ExportQuery], responses={(200, "text/csv"): bytes})
+    def get(self, request):
+        from backend.cases import selectors as case_selectors
+
+        if not request.user.is_supervisor:
+            return Response({"detail": "Exports are for supervisors."}, status=status.HTTP_403_FORBIDDEN)
+        q = validated(ExportQuery, request.query_params, what="The query string")
+        scope: dict = {}
+        if "cohort" in q:
+            scope["cohort"] = account_selectors.cohort_get(user=request.user, cohort_id=q["cohort"], manage=True)
+            name = f"cohort-{q['cohort']}"
+        elif "dataset" in q:
+            scope["dataset"] = case_selectors.dataset_get(user=request.user, dataset_id=q["dataset"], manage=True)
+            name = f"dataset-{q['dataset']}"
+        else:
+            scope["trainee"] = account_selectors.trainee_get(user=request.user, trainee_id=q["trainee"])
+            name = f"trainee-{q['trainee']}"
+        text = exports.export_results(reader=request.user, **scope)
+        resp = HttpResponse(text.encode(), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="myoqa-results-{name}.csv"'
+        return resp

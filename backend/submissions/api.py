@@ -85,6 +85,7 @@ def submission_out(s: Submission, user) -> dict:
         "summary": s.summary if s.status == EvaluationStatus.DONE else None,
         "overlay_url": f"/api/submissions/{s.pk}/overlay.png" if s.status == EvaluationStatus.DONE else None,
         "analysis_seconds": s.analysis_seconds,
+        "history": selectors.past_evaluations(submission=s),
     }
 
 

@@ -77,6 +77,32 @@ class Submission(models.Model):
         return f"attempt {self.attempt} of {self.trainee_id} on case {self.case_id}"
 
 
+class PastEvaluation(models.Model):
+    """An evaluation of a submission superseded by a re-evaluation against a newer consensus version.
+
+    When a supervisor replaces a case's gold standard, each evaluated submission is evaluated again; its earlier
+    result is kept here with the consensus (source, version, the reference row) it used, so history stays visible.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="past_evaluations")
+    status = models.CharField(max_length=10, choices=EvaluationStatus.choices)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    summary = models.JSONField(null=True, blank=True)
+    reference = models.ForeignKey(ReferenceContour, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consensus_source = models.CharField(max_length=20, blank=True)
+    consensus_version = models.PositiveIntegerField(null=True, blank=True)
+    consensus_contributors = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission_id", "superseded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"past evaluation of submission {self.submission_id} (consensus v{self.consensus_version})"
+
+
 class ContourDraft(models.Model):
     """A trainee's unsubmitted contours on a case (the viewer's "save draft"): never evaluated, one per trainee and case.
 

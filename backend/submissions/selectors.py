@@ -177,3 +177,25 @@ def draft_get(*, user: User, case: Case) -> ContourDraft | None:
     if not user.is_trainee:
         return None
     return ContourDraft.objects.filter(trainee=user, case=case).first()
+
+
+def past_evaluations(*, submission: Submission) -> list[dict]:
+    """The earlier evaluations of a submission (``PastEvaluationSerializer``), oldest first: the consensus source
+    and version each used, and its stored headline numbers and verdict (nothing re-judged)."""
+    rows = []
+    for p in submission.past_evaluations.all():
+        sm = p.summary or {}
+        myo = (sm.get("agreement") or {}).get("myocardium") or {}
+        verdict = (sm.get("verdict") or {}).get("result") if p.status == EvaluationStatus.DONE else None
+        rows.append(
+            {
+                "consensus_source": p.consensus_source,
+                "consensus_version": p.consensus_version,
+                "finished_at": p.finished_at,
+                "superseded_at": p.superseded_at,
+                "dice": myo.get("dice"),
+                "hd95_mm": myo.get("hd95_mm"),
+                "verdict": verdict,
+            }
+        )
+    return rows

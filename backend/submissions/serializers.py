@@ -179,6 +179,18 @@ class ContoursSerializer(serializers.Serializer):
     epicardium = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), allow_null=True)
 
 
+class PastEvaluationSerializer(serializers.Serializer):
+    """An earlier evaluation of the attempt, superseded when its case's consensus was replaced."""
+
+    consensus_source = serializers.CharField(allow_blank=True)
+    consensus_version = serializers.IntegerField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    superseded_at = serializers.DateTimeField()
+    dice = _float(help_text="myocardial Dice of that evaluation")
+    hd95_mm = _float()
+    verdict = serializers.ChoiceField(choices=[r.value for r in VerdictResult], allow_null=True)
+
+
 class SubmissionSerializer(serializers.Serializer):
     """One attempt with its evaluation (``GET /api/submissions/{id}``)."""
 
@@ -199,6 +211,7 @@ class SubmissionSerializer(serializers.Serializer):
     summary = EvaluationSummarySerializer(allow_null=True)
     overlay_url = serializers.CharField(allow_null=True)
     analysis_seconds = _float()
+    history = PastEvaluationSerializer(many=True, help_text="earlier evaluations against older consensus versions")
 
 
 class SubmissionStatusSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from celery import chain
@@ -16,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.cases.ingest import contour_download_ext, ingest_contours, ingest_image
+from backend.cases.ingest import contour_download_ext, image_geometry, ingest_contours, ingest_image
 from backend.cases.models import Case, ConsensusSource, FeedbackMode, ReferenceContour, ReferenceKind
 from backend.cases.selectors import current_reference
 from backend.cases.services import reference_store
@@ -35,7 +36,7 @@ from backend.core.api import UploadError
 from backend.core.models import StoredFile
 from backend.core.storage import file_path, file_read, file_store, staged_files
 
-from .models import ContourDraft, EvaluationStatus, OverlayMode, Submission
+from .models import ContourDraft, EvaluationStatus, OverlayMode, PastEvaluation, Submission
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def submission_create(
         field="contours",
         who="your contours",
         pixel_spacing_mm=(case.pixel_spacing_dy_mm, case.pixel_spacing_dx_mm),
+        geometry=lambda: image_geometry(file_read(case.dicom_file)),
     )
     if image_files:
         ing = ingest_image(image_files)
@@ -172,6 +174,7 @@ def practice_submission_create(
         field="contours",
         who="your contours",
         pixel_spacing_mm=ing.image.pixel_spacing_mm,
+        geometry=lambda: image_geometry(ing.dicom_bytes),
     )
     with staged_files(), transaction.atomic():
         case = case_from_ingested(ing=ing, title="Practice image", user=trainee, dataset=None, owner=trainee)
@@ -227,6 +230,10 @@ def _consensus_for(sub: Submission) -> tuple[ReferenceContour | None, str]:
         return ref, sub.consensus_note or ("" if ref else NO_ACTIVE_MODEL_NOTE)
     if case.dataset.consensus_source == ConsensusSource.TEAM_AVERAGE:
         return _team_consensus(case)
+    if case.dataset.consensus_source == ConsensusSource.EXPERT_CONSENSUS:
+        from backend.cases.expert_consensus import expert_consensus_current
+
+        return expert_consensus_current(case)
     ref = current_reference(case=case)
     return ref, "" if ref else "This case has no gold-standard contours yet."
 
@@ -475,3 +482,92 @@ def draft_save(*, trainee: User, case: Case, endocardium: object, epicardium: ob
 def draft_delete(*, trainee: User, case: Case) -> None:
     """Remove a trainee's draft on a case (no error when there is none)."""
     ContourDraft.objects.filter(trainee=trainee, case=case).delete()
+
+
+def reevaluations_queue(*, case: Case) -> list[int]:
+    """Queue the re-evaluation of every finished submission of ``case`` (after its consensus changed).
+
+    One task per submission (:func:`backend.submissions.tasks.reevaluate_submission`), sent when the surrounding
+    transaction commits. Submissions still queued or running are left alone: they read the consensus when they run.
+
+    Returns
+    -------
+    list of int
+        The ids of the submissions queued.
+    """
+    from .tasks import reevaluate_submission
+
+    ids = list(
+        Submission.objects.filter(case=case, status__in=[EvaluationStatus.DONE, EvaluationStatus.FAILED]).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        transaction.on_commit(partial(reevaluate_submission.delay, pk))
+    return ids
+
+
+def submission_reevaluate(*, submission_id: int) -> Submission:
+    """Evaluate a finished submission again against its case's current consensus, keeping the old result.
+
+    The earlier evaluation (its summary, payload, verdict and the consensus source, version and reference it used)
+    is kept as a :class:`PastEvaluation`; the submission then holds the new one. Idempotent: a submission already
+    evaluated against the current consensus, or still queued or running, is left as it is. A case whose consensus
+    is made per submission (automatic) or from the team (majority vote) is re-evaluated by its own path.
+
+    Parameters
+    ----------
+    submission_id : int
+
+    Returns
+    -------
+    Submission
+        After the new evaluation (or unchanged).
+    """
+    old_overlay = None
+    with transaction.atomic():
+        sub = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("case", "case__dataset", "reference")
+            .get(pk=submission_id)
+        )
+        case = sub.case
+        if sub.status not in (EvaluationStatus.DONE, EvaluationStatus.FAILED):
+            return sub
+        if case.dataset is None or case.dataset.consensus_source != ConsensusSource.GOLD_STANDARD:
+            return sub
+        ref = current_reference(case=case)
+        if ref is None or sub.reference_id == ref.pk:
+            return sub
+        past = PastEvaluation(
+            submission=sub,
+            status=sub.status,
+            error=sub.error,
+            result=sub.result,
+            summary=sub.summary,
+            reference=sub.reference,
+            consensus_source=sub.consensus_source,
+            consensus_version=sub.consensus_version,
+            consensus_contributors=list(sub.consensus_contributors or []),
+            finished_at=sub.finished_at,
+        )
+        past.full_clean()
+        past.save()
+        old_overlay = sub.overlay_file
+        Submission.objects.filter(pk=sub.pk).update(
+            status=EvaluationStatus.QUEUED,
+            error="",
+            result=None,
+            summary=None,
+            reference=None,
+            overlay_file=None,
+            overlay_mode="",
+            runs=0,
+            started_at=None,
+            finished_at=None,
+        )
+        if old_overlay is not None:
+            from backend.core.storage import files_delete
+
+            files_delete([old_overlay])  # drawn with the old consensus; made again on request
+    return evaluation_run(submission_id=submission_id)
