@@ -19,6 +19,8 @@ export const DEFAULTS = Object.freeze({
   staticDir: path.resolve(HERE, '..', 'frontend', 'dist'),
   maxBodyBytes: 250 * 1024 * 1024, // 262144000: a DICOM series upload
   proxyTimeoutMs: 120_000,
+  // Behind the hospital's TLS proxy: keep the X-Forwarded-Proto and client address it sends (see the /api step).
+  trustForwarded: false,
 });
 
 export const SECURITY_HEADERS = Object.freeze({
@@ -27,7 +29,7 @@ export const SECURITY_HEADERS = Object.freeze({
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
-    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
+    "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
     "frame-ancestors 'none'; form-action 'self'",
 });
 
@@ -98,6 +100,13 @@ function parseStaticDir(name, raw) {
   return dir;
 }
 
+function parseBoolean(name, raw) {
+  const text = String(raw).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(String(raw))}.`);
+}
+
 function parseHost(name, raw) {
   const text = String(raw).trim();
   if (!text || /\s/.test(text)) {
@@ -119,6 +128,7 @@ export function resolveOptions(options = {}) {
     staticDir: parseStaticDir('staticDir', o.staticDir),
     maxBodyBytes: parseInteger('maxBodyBytes', o.maxBodyBytes, { min: 1 }),
     proxyTimeoutMs: parseInteger('proxyTimeoutMs', o.proxyTimeoutMs, { min: 1, max: 2_147_483_647 }),
+    trustForwarded: typeof o.trustForwarded === 'boolean' ? o.trustForwarded : parseBoolean('trustForwarded', o.trustForwarded),
     spoolDir: o.spoolDir === undefined ? os.tmpdir() : parseStaticDir('spoolDir', o.spoolDir),
     log: typeof o.log === 'function' ? o.log : (...args) => console.error(...args),
   };
@@ -147,6 +157,7 @@ export function loadConfig(env = process.env) {
       (n, v) => parseInteger(n, v, { min: 1, max: 2_147_483_647 }),
       DEFAULTS.proxyTimeoutMs,
     ),
+    trustForwarded: read('TRUST_FORWARDED', parseBoolean, DEFAULTS.trustForwarded),
   };
 }
 
@@ -243,7 +254,7 @@ function keepReadingAfterWriteErrors(socket, state) {
  */
 export function createServer(options = {}) {
   const config = resolveOptions(options);
-  const { backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, spoolDir, log } = config;
+  const { backendUrl, staticDir, maxBodyBytes, proxyTimeoutMs, trustForwarded, spoolDir, log } = config;
   const indexHtml = path.join(staticDir, 'index.html');
   const assetsDir = path.join(staticDir, 'assets') + path.sep;
   const tooLargeBody = { detail: `The upload is larger than the limit of ${formatMegabytes(maxBodyBytes)} MB.` };
@@ -292,11 +303,17 @@ export function createServer(options = {}) {
     }
     const state = stateOf(req);
 
-    // This proxy is the edge: overwrite whatever the client claims. Host itself is kept as is.
+    // This proxy is the edge: overwrite whatever the client claims. Host itself is kept as is. Behind the
+    // hospital's TLS proxy (trustForwarded, TRUST_FORWARDED=true), that proxy is the edge: its X-Forwarded-Proto
+    // (https: Django's secure cookies and SSL redirect) and the client address it names first are kept.
     const encrypted = Boolean(req.socket.encrypted);
-    req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    const ownProto = encrypted ? 'https' : 'http';
+    const claimedProto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase();
+    const claimedFor = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim();
+    req.headers['x-forwarded-for'] = (trustForwarded && claimedFor) || (req.socket.remoteAddress ?? '');
     req.headers['x-forwarded-host'] = req.headers.host ?? '';
-    req.headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+    req.headers['x-forwarded-proto'] =
+      trustForwarded && (claimedProto === 'https' || claimedProto === 'http') ? claimedProto : ownProto;
     // Node already answered any "Expect: 100-continue"; do not ask the backend again.
     delete req.headers.expect;
 

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI's files, served under /api/static/ (the API docs page)
     "axes",  # login throttling (backend/accounts/throttle.py)
     "backend.core",
     "backend.accounts",
@@ -124,9 +123,7 @@ AXES_LOCKOUT_CALLABLE = "backend.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
 
 # Uploads: stored outside any web root under generated names; only authorised views serve them.
-# Django serves no static files but Swagger UI's (drf-spectacular-sidecar, under /api/ so the proxy forwards them);
-# the proxy serves the front-end.
-STATIC_URL = "/api/static/"
+STATIC_URL = "/static/"  # Django serves no static files itself; the proxy serves the front-end
 MEDIA_ROOT = Path(env_str("MYOQA_MEDIA_ROOT", str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
@@ -147,11 +144,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "DESCRIPTION": "Contour training and quality assessment for cardiac MR parametric mapping.",
-    # Swagger UI from this server (no CDN: the proxy's CSP allows scripts from 'self' only, and a LAN may have no
-    # internet); its start-up script is a file too (SpectacularSwaggerSplitView), not an inline script.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Swagger UI from this server (drf-spectacular-sidecar's files, backend/core/docs.py; no CDN: the proxy's CSP
+    # allows scripts from 'self' only, and a LAN may have no internet); its start-up script is a file too
+    # (SpectacularSwaggerSplitView), not an inline script.
+    "SWAGGER_UI_DIST": "/api/docs/assets/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": "/api/docs/assets/swagger-ui-dist/favicon-32x32.png",
+    "REDOC_DIST": "/api/docs/assets/redoc",
 }
 
 # --- Celery ------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ urlpatterns = [
     # Swagger UI, its start-up script a file of its own (?script) and its assets from this server: the proxy's CSP
     # allows scripts from 'self' only.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
-    path("api/static/<path:path>", docs.sidecar_asset, name="docs-asset"),
+    path("api/docs/assets/<path:path>", docs.sidecar_asset, name="docs-asset"),
     path("api/auth/me", accounts.MeView.as_view()),
     path("api/auth/login", accounts.LoginView.as_view()),
     path("api/auth/logout", accounts.LogoutView.as_view()),

@@ -27,6 +27,7 @@ describe('configuration from the environment', () => {
       STATIC_DIR: dir,
       MAX_BODY_BYTES: '1048576',
       PROXY_TIMEOUT_MS: '500',
+      TRUST_FORWARDED: 'true',
     });
     assert.deepEqual(config, {
       port: 0,
@@ -35,6 +36,7 @@ describe('configuration from the environment', () => {
       staticDir: dir,
       maxBodyBytes: 1048576,
       proxyTimeoutMs: 500,
+      trustForwarded: true,
     });
   });
 
@@ -53,6 +55,7 @@ describe('configuration from the environment', () => {
     ['MAX_BODY_BYTES', '1e9'],
     ['PROXY_TIMEOUT_MS', '0'],
     ['PROXY_TIMEOUT_MS', 'soon'],
+    ['TRUST_FORWARDED', 'maybe'],
   ];
   for (const [name, value] of bad) {
     test(`it rejects ${name}=${JSON.stringify(value)} with a message naming the variable`, () => {

@@ -79,6 +79,34 @@ describe('forwarding /api to the backend', () => {
     assert.equal(headers['x-forwarded-proto'], 'http');
   });
 
+  test('behind the hospital TLS proxy (TRUST_FORWARDED) it keeps that proxy\'s scheme and client address', async () => {
+    const trusting = await startProxy({
+      backendUrl: upstream.url,
+      staticDir: tempDir({ 'index.html': '<!doctype html>' }),
+      trustForwarded: true,
+    });
+    try {
+      const forwarded = {
+        Host: 'myoqa.hospital.local',
+        'X-Forwarded-For': '10.20.30.40, 10.0.0.1',
+        'X-Forwarded-Host': 'evil.example',
+        'X-Forwarded-Proto': 'https',
+      };
+      let { headers } = json(await request(`${trusting.url}/api/whoami/`, { headers: forwarded }));
+      assert.equal(headers['x-forwarded-proto'], 'https');
+      assert.equal(headers['x-forwarded-for'], '10.20.30.40');
+      assert.equal(headers['x-forwarded-host'], 'myoqa.hospital.local');
+      // Nothing (or nonsense) claimed: its own view, as without the setting.
+      ({ headers } = json(
+        await request(`${trusting.url}/api/whoami/`, { headers: { 'X-Forwarded-Proto': 'gopher' } }),
+      ));
+      assert.equal(headers['x-forwarded-proto'], 'http');
+      assert.equal(headers['x-forwarded-for'], '127.0.0.1');
+    } finally {
+      await trusting.close();
+    }
+  });
+
   test('it streams a multi-megabyte chunked upload to the backend intact', async () => {
     const data = crypto.randomBytes(6 * 1024 * 1024 + 123);
     async function* chunks() {
