@@ -109,6 +109,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request):
         logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -138,6 +139,7 @@ class CohortTraineesView(APIView):
 
 
 class CohortTraineeView(APIView):
+    @extend_schema(responses={200: dict})
     def delete(self, request, cohort_id: int, user_id: int):
         cohort = selectors.cohort_get(user=request.user, cohort_id=cohort_id, manage=True)
         services.cohort_remove_trainee(cohort=cohort, user=selectors.cohort_trainee_get(cohort=cohort, user_id=user_id))
