@@ -86,6 +86,7 @@ except ImportError:  # pragma: no cover - Windows
     resource = None  # type: ignore[assignment]
 
 from .contours import ContourSet, as_polygon, validate_contour_set
+from .dicom_contours import ImageGeometry, read_dicom_contours
 from .errors import InvalidContourError
 
 _log = logging.getLogger(__name__)
@@ -1205,12 +1206,17 @@ def read_contours(
     max_uncompressed_bytes: int = 100_000_000,
     timeout_s: float = 10.0,
     validate: bool = True,
+    geometry: ImageGeometry | None = None,
+    uid_alias: Callable[[str], str] | None = None,
+    dicom_names: Mapping[str, str | Iterable[str]] | None = None,
 ) -> ContourSet:
-    """Read one rater's LV contours from an uploaded file: IDL SAV, ``.npy`` mask or ``.png`` mask.
+    """Read one rater's LV contours from an uploaded file: IDL SAV, DICOM SEG / RTSTRUCT, JSON polygons, or a mask.
 
-    The format is recognised from the first bytes, not the file name: ``SR`` (IDL SAV, plain or compressed),
-    ``\\x93NUMPY`` (.npy), ``\\x89PNG`` (.png). A Sunnybrook text contour (``x y`` lines) holds a single wall and
-    is refused with a message asking for both files (read them with :func:`read_contour_text`).
+    The one reader entry point. The format is recognised from the first bytes, not the file name: ``SR`` (IDL SAV,
+    plain or compressed), ``DICM`` at byte 128 (DICOM SEG or RTSTRUCT, :mod:`backend.cmr.dicom_contours`), ``{``
+    (JSON polygons, :mod:`backend.cmr.contour_json`), ``\\x93NUMPY`` (.npy), ``\\x89PNG`` (.png). A Sunnybrook text
+    contour (``x y`` lines) holds a single wall and is refused with a message asking for both files (read them with
+    :func:`read_contour_text`).
 
     Parameters
     ----------
@@ -1232,6 +1238,15 @@ def read_contours(
     validate : bool
         Run :func:`~backend.cmr.contours.validate_contour_set` (points inside the image, endocardium inside the
         epicardium, non-empty mask) when ``image_shape`` is given.
+    geometry : ImageGeometry, optional
+        The image's geometry and UIDs, for a DICOM SEG / RTSTRUCT (checked to reference this image; an RTSTRUCT
+        needs it to map patient coordinates to pixels).
+    uid_alias : callable, optional
+        Maps an original (scanner) UID to the stored image's de-identified UID, so that a DICOM contour file made on
+        the original image matches.
+    dicom_names : mapping, optional
+        The site's segment / ROI names, merged over
+        :data:`backend.cmr.dicom_contours.DEFAULT_DICOM_NAMES`.
 
     Returns
     -------
@@ -1263,6 +1278,16 @@ def read_contours(
             p, max_bytes=max_bytes, max_uncompressed_bytes=max_uncompressed_bytes, timeout_s=timeout_s
         )
         return contours_from_variables(variables, image_shape=image_shape, names=names, validate=validate, label="SAV")
+    if head[128:132] == b"DICM":
+        return read_dicom_contours(
+            p,
+            image_shape=image_shape,
+            geometry=geometry,
+            uid_alias=uid_alias,
+            names=dicom_names,
+            max_uncompressed_bytes=max_uncompressed_bytes,
+            validate=validate,
+        )
     if head[:6] == b"\x93NUMPY":
         return _read_npy(p, image_shape, validate, max_uncompressed_bytes)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
@@ -1285,5 +1310,6 @@ def read_contours(
         raise InvalidContourError("The contour file is empty (0 bytes); upload the IDL SAV file again.")
     raise InvalidContourError(
         f"The file is not a contour file: it starts with {_starts_with(head)}; expected an IDL SAV file (starts with "
-        "'SR', written in IDL with SAVE), a .npy or .png mask, or Sunnybrook text contours."
+        "'SR', written in IDL with SAVE), a DICOM SEG or RTSTRUCT, JSON polygons, a .npy or .png mask, or "
+        "Sunnybrook text contours."
     )
