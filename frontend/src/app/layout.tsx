@@ -44,9 +44,12 @@ function Header({ user }: { user: User }) {
           {user.role === 'trainee' ? <NavLink to="/practice">Practice</NavLink> : null}
           {user.role === 'trainee' ? <NavLink to={`/trainees/${user.id}`}>My progress</NavLink> : null}
           {user.role === 'supervisor' ? <NavLink to="/consensus-models" data-testid="nav-consensus-models">Consensus models</NavLink> : null}
+          {user.role === 'supervisor' ? <NavLink to="/audit" data-testid="nav-audit">Audit log</NavLink> : null}
         </nav>
         <div className="user-box">
-          <span className="user-name" data-testid="current-user">{user.full_name || user.username}</span>
+          <Link to="/account" className="user-name" data-testid="current-user" title="My account: change your password">
+            {user.full_name || user.username}
+          </Link>
           <span className={`role-tag role-${user.role}`} data-testid="current-role">{user.role === 'supervisor' ? 'Supervisor' : 'Trainee'}</span>
           <button type="button" className="btn btn-small" data-testid="logout" disabled={logout.isPending}
             onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}>

@@ -9,11 +9,14 @@ import { NotFoundRoute } from './routes/not-found';
 // Pages beyond the first are split off, so the login page loads little.
 const CaseRoute = lazy(() => import('./routes/case'));
 const FeedbackRoute = lazy(() => import('./routes/feedback'));
+const DrawRoute = lazy(() => import('./routes/draw'));
 const PracticeRoute = lazy(() => import('./routes/practice'));
 const CohortOverviewRoute = lazy(() => import('./routes/cohort-overview'));
 const TraineeHistoryRoute = lazy(() => import('./routes/trainee-history'));
 const ConsensusModelsRoute = lazy(() => import('./routes/consensus-models'));
 const ConsensusModelRoute = lazy(() => import('./routes/consensus-model'));
+const AccountRoute = lazy(() => import('./routes/account'));
+const AuditRoute = lazy(() => import('./routes/audit'));
 
 export function AppRoutes() {
   return (
@@ -23,12 +26,15 @@ export function AppRoutes() {
         <Route element={<RequireAuth><Layout /></RequireAuth>}>
           <Route index element={<HomeRoute />} />
           <Route path="cases/:caseId" element={<CaseRoute />} />
+          <Route path="cases/:caseId/draw" element={<DrawRoute />} />
           <Route path="submissions/:submissionId" element={<FeedbackRoute />} />
           <Route path="practice" element={<PracticeRoute />} />
           <Route path="cohorts/:cohortId" element={<CohortOverviewRoute />} />
           <Route path="trainees/:traineeId" element={<TraineeHistoryRoute />} />
           <Route path="consensus-models" element={<ConsensusModelsRoute />} />
           <Route path="consensus-models/:modelId" element={<ConsensusModelRoute />} />
+          <Route path="account" element={<AccountRoute />} />
+          <Route path="audit" element={<AuditRoute />} />
           <Route path="*" element={<NotFoundRoute />} />
         </Route>
       </Routes>

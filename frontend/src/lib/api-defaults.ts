@@ -20,6 +20,9 @@ export const API_DEFAULTS = {
     "accreditation_last_n": 3,
     "accreditation_min_cases": 3
   } satisfies Partial<Schemas['DatasetIn']>,
+  PasswordResetIn: {
+    "password": ""
+  } satisfies Partial<Schemas['PasswordResetIn']>,
   PatchedDatasetIn: {
     "description": "",
     "consensus_source": "gold_standard",

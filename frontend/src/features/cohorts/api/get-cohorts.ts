@@ -1,13 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
 import type { UserRef } from '@/lib/vocabulary';
+import type { TraineeAccount } from './trainee-account';
 
 /** GET /api/cohorts/ — the cohorts a supervisor runs, or a trainee belongs to. */
 export type Cohort = {
   id: number;
   name: string;
   supervisor: UserRef;
-  trainees: UserRef[];
+  trainees: (UserRef & Partial<Pick<TraineeAccount, 'is_active' | 'directory'>>)[];
   datasets: { id: number; name: string }[];
 };
 

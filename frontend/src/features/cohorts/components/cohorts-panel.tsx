@@ -7,6 +7,7 @@ import { useAddTrainee } from '../api/add-trainee';
 import { useCreateCohort } from '../api/create-cohort';
 import { useCohorts, type Cohort } from '../api/get-cohorts';
 import { useRemoveTrainee } from '../api/remove-trainee';
+import { TraineeAccountActions } from './trainee-account-actions';
 
 function CreateCohortForm() {
   const [name, setName] = useState('');
@@ -100,6 +101,7 @@ function CohortCard({ cohort, extra }: { cohort: Cohort; extra?: CohortExtra }) 
               <tr key={t.id}>
                 <td><Link to={`/trainees/${t.id}`}>{personName(t)}</Link></td>
                 <td className="actions">
+                  <TraineeAccountActions trainee={t} />
                   <button type="button" className="btn btn-small btn-danger" disabled={remove.isPending}
                     onClick={() => {
                       if (window.confirm(`Remove ${personName(t)} from ${cohort.name}?`)) {
