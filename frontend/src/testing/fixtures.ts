@@ -93,7 +93,7 @@ export function submission(overrides: Partial<Submission> = {}): Submission {
     consensus_note: null,
     contours: { endocardium: [[10, 10], [20, 10], [20, 20]], epicardium: [[5, 5], [25, 5], [25, 25]] },
     consensus_contours: null, summary: summary(),
-    overlay_url: '/api/submissions/7/overlay.png', analysis_seconds: 0.4,
+    overlay_url: '/api/submissions/7/overlay.png', analysis_seconds: 0.4, history: [],
     ...overrides,
   };
 }
@@ -114,7 +114,7 @@ export function dataset(overrides: Partial<Dataset> = {}): Dataset {
     id: 2, name: 'T1 basics', description: '', cohort_ids: [5], n_cases: 2, consensus_source: 'gold_standard',
     automatic_consensus_available: false, feedback_mode: 'reveal', tolerance_dice: 0.85, tolerance_t1_ms: 8.4,
     tolerance_t2_ms: 2.2, tolerance_t2star_percent: 10, tolerance_t2star_ms: null, tolerance_wall_thickness_mm: 1.5,
-    tolerance_hd95_mm: null, accreditation_last_n: 3, accreditation_min_cases: 3,
+    tolerance_hd95_mm: null, accreditation_last_n: 3, accreditation_min_cases: 3, archived: false,
     ...overrides,
   };
 }
@@ -125,6 +125,7 @@ export function consensusModel(overrides: Partial<ConsensusModel> = {}): Consens
     id: 4, version: 'unet-w0.25-20250301T101500Z', head: 'unet', is_active: false, created_at: '2025-03-01T10:15:00Z',
     activated_at: null, activated_by: null, width: 0.25, parameters: 1_953_617,
     accuracy: { dice: 0.8712, hd_mm: 4.276, msd_mm: 1.0349, basis: 'held-out patients SC-HF-I-01, SC-HF-I-02' },
+    activation_refusal: null,
     training_seconds: 1_534.2, inference_seconds: 0.0843,
     data: { description: 'datasets T1 basics + 24 phantoms', n_cases: 64, n_real_cases: 40, n_phantom_cases: 24,
       train_patients: ['SC-HF-I-04', 'SC-HF-I-05', 'SC-HF-NI-03', 'SC-N-02'], n_samples: 896, split: 'by patient (never by frame)' },

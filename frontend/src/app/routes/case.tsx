@@ -4,6 +4,7 @@ import { ErrorBox, Loading } from '@/components/error-box';
 import { useCase, type Case } from '@/features/cases/api/get-case';
 import { useReference } from '@/features/cases/api/get-reference';
 import { CaseInfo } from '@/features/cases/components/case-info';
+import { CaseManagePanel } from '@/features/cases/components/case-manage-panel';
 import { RepeatCasePanel } from '@/features/cases/components/repeat-case-panel';
 import { RvInsertionPanel, rvInsertionLabel, rvPoint, useSaveRvPoint } from '@/features/cases/components/rv-insertion-panel';
 import { useDataset } from '@/features/datasets/api/get-dataset';
@@ -65,7 +66,14 @@ export default function CaseRoute() {
       <div className="grid-2 align-start">
         <CaseInfo c={data} />
         {user.role === 'trainee' ? (
-          <UploadForm mode="case" caseId={data.id} onCreated={(s) => navigate(`/submissions/${s.id}`)} />
+          <div className="stack">
+            <section className="card" aria-labelledby="draw-heading">
+              <h2 id="draw-heading">Contour in the browser</h2>
+              <p className="muted">Draw the endocardium and the epicardium on the image, save a draft, and submit.</p>
+              <Link className="btn btn-primary" to={`/cases/${data.id}/draw`} data-testid="draw-link">Draw contours</Link>
+            </section>
+            <UploadForm mode="case" caseId={data.id} onCreated={(s) => navigate(`/submissions/${s.id}`)} />
+          </div>
         ) : null}
       </div>
       {user.role === 'trainee' ? (
@@ -74,6 +82,9 @@ export default function CaseRoute() {
         <SupervisorCase c={data} />
       )}
       {user.role === 'supervisor' ? <RepeatCasePanel c={data} /> : null}
+      {user.role === 'supervisor' && data.rv_insertion != null ? (
+        <CaseManagePanel c={data} onDeleted={() => navigate('/')} />
+      ) : null}
     </div>
   );
 }

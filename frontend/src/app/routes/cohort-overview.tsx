@@ -4,6 +4,7 @@ import { useCohortOverview } from '@/features/cohorts/api/get-cohort-overview';
 import { OverviewMatrix } from '@/features/cohorts/components/overview-matrix';
 import { useCohortAccreditation } from '@/features/progress/api/get-cohort-accreditation';
 import { CohortAccreditationTable } from '@/features/progress/components/cohort-accreditation-table';
+import { ExportLink } from '@/features/exports/components/export-link';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { errorMessage } from '@/lib/api-client';
 import { useCurrentUser } from '../layout';
@@ -23,6 +24,7 @@ export default function CohortOverviewRoute() {
       <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {o.cohort.name}</nav>
       <h1>{o.cohort.name}: overview</h1>
       {user.role === 'supervisor' ? <ReportButton kind="cohort" cohortId={o.cohort.id} label="Class report (PDF)" /> : null}
+      {user.role === 'supervisor' ? <ExportLink scope="cohort" id={o.cohort.id} label="Class results (CSV)" /> : null}
       <p className="muted">
         Each cell shows the verdict on a trainee’s latest attempt on a case
         <span className="legend-inline"><span className="mark mark-ok">✓ within</span> all tolerances,

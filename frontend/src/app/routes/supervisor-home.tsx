@@ -6,6 +6,7 @@ import { useCohorts } from '@/features/cohorts/api/get-cohorts';
 import { CohortsPanel } from '@/features/cohorts/components/cohorts-panel';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
 import { DatasetForm } from '@/features/datasets/components/dataset-form';
+import { resultsCsvUrl } from '@/features/exports/components/export-link';
 import { accreditationRule } from '@/features/datasets/lib/accreditation';
 import { toleranceSummary } from '@/features/datasets/lib/tolerances';
 import { ReportButton } from '@/features/reports/components/report-button';
@@ -26,6 +27,9 @@ function DatasetCard({ dataset, cohorts, automaticAvailable, onAddCase }: {
         <h3 id={`dataset-${dataset.id}`}>{dataset.name}</h3>
         <div className="button-row">
           <button type="button" className="btn btn-small" onClick={() => onAddCase(dataset.id)}>Add case</button>
+          <a className="btn btn-small" href={resultsCsvUrl('dataset', dataset.id)} download data-testid={`export-dataset-${dataset.id}`}>
+            Results (CSV)
+          </a>
           <button type="button" className="btn btn-small" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
             {editing ? 'Close settings' : 'Settings'}
           </button>

@@ -4,6 +4,7 @@ import { useTraineeHistory } from '@/features/submissions/api/get-trainee-histor
 import { useTraineeAccreditation } from '@/features/progress/api/get-trainee-accreditation';
 import { AccreditationStatus } from '@/features/progress/components/accreditation-status';
 import { RepeatabilityTable } from '@/features/cases/components/repeatability-table';
+import { ExportLink } from '@/features/exports/components/export-link';
 import { ReportButton } from '@/features/reports/components/report-button';
 import { HistoryView } from '@/features/submissions/components/history-view';
 import { errorMessage } from '@/lib/api-client';
@@ -25,7 +26,10 @@ export default function TraineeHistoryRoute() {
       <nav className="breadcrumb" aria-label="Breadcrumb"><Link to="/">Home</Link> › {self ? 'My progress' : personName(history.data.trainee)}</nav>
       <h1>{self ? 'My progress' : `Progress of ${personName(history.data.trainee)}`}</h1>
       {user.role === 'supervisor' ? (
-        <ReportButton kind="trainee" traineeId={history.data.trainee.id} label="Trainee report (PDF)" />
+        <div className="button-row">
+          <ReportButton kind="trainee" traineeId={history.data.trainee.id} label="Trainee report (PDF)" />
+          <ExportLink scope="trainee" id={history.data.trainee.id} label="Results (CSV)" />
+        </div>
       ) : null}
       {accreditation.data ? <AccreditationStatus datasets={accreditation.data.datasets} /> : null}
       <HistoryView history={history.data} />

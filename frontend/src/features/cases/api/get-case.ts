@@ -25,6 +25,8 @@ export type Case = {
   my_attempts: number;
   /** true when THIS user may see the consensus contours now */
   reference_available: boolean;
+  /** archived by its supervisor: hidden from trainees, kept in reports and exports */
+  archived?: boolean;
   /** The anterior RV insertion point (pixels, x = column, y = row; null when not set); only for the supervisor
    * who manages the dataset (null for everyone else). */
   rv_insertion?: RvInsertion | null;
