@@ -8,17 +8,32 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [react()],
   resolve: {
-    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    alias: {
+      '@': fileURLToPath(new URL('./src', import.meta.url)),
+      // Node's `events` for xmlbuilder2 under vtk.js (see the shim).
+      events: fileURLToPath(new URL('./src/lib/shims/events.ts', import.meta.url)),
+    },
   },
   server: {
     proxy: {
       '/api': { target: 'http://127.0.0.1:8000' },
     },
   },
+  // cornerstone3D: the DICOM image loader decodes in an ES-module web worker that imports the wasm codecs by URL, so
+  // the worker is built as an ES module and the loader is not pre-bundled (pre-bundling breaks its worker URL).
+  worker: { format: 'es' },
+  optimizeDeps: {
+    exclude: ['@cornerstonejs/dicom-image-loader'],
+    include: ['dicom-parser'],
+  },
+  assetsInclude: ['**/*.wasm'],
   build: {
     outDir: 'dist',
     sourcemap: false,
-    chunkSizeWarningLimit: 600,
+    // The viewer chunk (cornerstone3D with vtk.js) is loaded only on the pages with an image.
+    chunkSizeWarningLimit: 4000,
+    // cornerstone3D's modules import each other in cycles (tools' base classes): keep ES module execution order.
+    rolldownOptions: { output: { strictExecutionOrder: true } },
   },
   test: {
     environment: 'jsdom',

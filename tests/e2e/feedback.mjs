@@ -54,7 +54,11 @@ try {
   await page.waitForTimeout(800); // let the canvas draw
   if (await page.getByText('could not be shown').count()) throw new Error('the image view shows an error');
   // The canvas holds the image: some pixels are neither black nor empty.
-  const lit = await page.getByTestId('image-canvas').evaluate((c) => {
+  await page.locator('[data-testid="image-canvas"][data-ready="true"]').waitFor();
+  await page.waitForTimeout(500);
+  const lit = await page.getByTestId('image-canvas').evaluate((el) => {
+    // cornerstone3D renders with WebGL off screen and copies each frame into this 2D canvas.
+    const c = el.querySelector('canvas');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;

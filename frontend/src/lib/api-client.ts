@@ -132,6 +132,7 @@ export const api = {
   get: <T>(url: string, signal?: AbortSignal) => apiJson<T>(url, { signal }),
   post: <T>(url: string, body?: unknown) => apiJson<T>(url, { method: 'POST', body }),
   patch: <T>(url: string, body?: unknown) => apiJson<T>(url, { method: 'PATCH', body }),
+  put: <T>(url: string, body?: unknown) => apiJson<T>(url, { method: 'PUT', body }),
   delete: <T>(url: string) => apiJson<T>(url, { method: 'DELETE' }),
 };
 

@@ -154,13 +154,18 @@ export default function FeedbackRoute() {
         </div>
       </div>
       {summary ? <Details summary={summary} /> : null}
-      {s.overlay_url && s.status === 'done' ? (
-        <p>
+      <p className="button-row">
+        {s.overlay_url && s.status === 'done' ? (
           <a className="btn" href={s.overlay_url} download={`myoqa-overlay-${s.id}.png`} data-testid="overlay-link">
             Download the overlay (PNG)
           </a>
-        </p>
-      ) : null}
+        ) : null}
+        {!s.practice && !isSupervisor && (s.status === 'done' || s.status === 'failed') ? (
+          <Link className="btn" to={`/cases/${s.case_id}/draw?from=${s.id}`} data-testid="edit-contours">
+            Edit these contours and resubmit
+          </Link>
+        ) : null}
+      </p>
       {!s.practice ? (
         <AttemptsSection caseId={s.case_id} traineeId={isSupervisor ? s.trainee.id : null}
           toleranceDice={summary?.tolerances.dice} currentId={s.id}
