@@ -21,7 +21,7 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from backend.cmr.contours import ContourSet
 from backend.cmr.dicom import CMRImage, image_with_header_of, read_image
+from backend.cmr.dicom_contours import ImageGeometry, geometry_from_bytes
 from backend.cmr.errors import CMRError
 from backend.core.api import UploadError
 from backend.core.deid import UidMapper, deidentify
@@ -236,6 +237,74 @@ def contour_download_ext(raw: bytes) -> str:
     return ".bin"
 
 
+class _KnownUidMapper(UidMapper):
+    """The site's UID mapping, except that the stored image's own (already de-identified) UIDs map to themselves."""
+
+    def __init__(self, secret: str, known: set[str]) -> None:
+        super().__init__(secret)
+        self._known = known
+
+    def uid(self, original: str) -> str:
+        s = str(original).strip()
+        return s if s in self._known else super().uid(s)
+
+
+def _image_uids(geometry: ImageGeometry | None) -> set[str]:
+    if geometry is None:
+        return set()
+    uids = {
+        *geometry.sop_instance_uids,
+        geometry.frame_of_reference_uid,
+        geometry.study_instance_uid,
+        geometry.series_instance_uid,
+    }
+    return uids - {""}
+
+
+def image_geometry(dicom_bytes: bytes) -> ImageGeometry:
+    """The geometry and UIDs of a stored (de-identified) image (one DICOM file or a zip of echo files), for checking
+    DICOM SEG / RTSTRUCT uploads against it (:func:`ingest_contours`) and exporting contours on it."""
+    return geometry_from_bytes(dicom_bytes)
+
+
+def _deidentified_contours(
+    upload: UploadedFile, cs: ContourSet, geometry: ImageGeometry | None, mapper: UidMapper, field: str
+) -> None:
+    """Replace an accepted DICOM SEG / RTSTRUCT upload's content by a de-identified file of the same contours.
+
+    The file stored is MyoQA's own SEG or RTSTRUCT of the contours read (the
+    writers :func:`backend.cmr.dicom_contours.seg_bytes` / :func:`~backend.cmr.dicom_contours.rtstruct_bytes`) on
+    the stored image, so it references the stored image's UIDs and copies only its de-identified patient and study
+    attributes: the de-identification profile would remove the very references (Source Image Sequence) and names
+    (ROI Name) that make the file readable, and keeping them would keep the uploader's free text. Without the
+    image's geometry the upload is de-identified by the profile instead (:func:`_deidentified_bytes`).
+    """
+    from backend.cmr.contours import lv_regions
+    from backend.cmr.dicom_contours import rtstruct_bytes, seg_bytes
+
+    if geometry is None:
+        upload.seek(0)
+        ds = pydicom.dcmread(io.BytesIO(upload.read()))
+        blob = _deidentified_bytes(ds, mapper, upload_file_name(upload.name, "contours.dcm"), field)
+    elif "RTSTRUCT" in cs.source and cs.has_polygons:
+        assert cs.endocardium is not None and cs.epicardium is not None
+        blob = rtstruct_bytes(
+            geometry, endocardium=cs.endocardium, epicardium=cs.epicardium, series_description="Uploaded contours"
+        )
+    else:
+        reg = lv_regions(cs, geometry.shape)
+        blob = seg_bytes(
+            geometry,
+            myocardium=reg.myocardium,
+            cavity=reg.cavity,
+            endocardium=cs.endocardium if cs.has_polygons else None,
+            epicardium=cs.epicardium if cs.has_polygons else None,
+            series_description="Uploaded contours",
+        )
+    upload.file = io.BytesIO(blob)
+    upload.size = len(blob)
+
+
 def ingest_contours(
     upload: UploadedFile | None,
     *,
@@ -243,8 +312,16 @@ def ingest_contours(
     field: str,
     who: str = "contours",
     pixel_spacing_mm: tuple[float, float] | None = None,
+    geometry: ImageGeometry | Callable[[], ImageGeometry] | None = None,
 ) -> ContourSet:
-    """Validate a contour upload (IDL SAV, .npy or .png mask) against the image's shape.
+    """Validate a contour upload (IDL SAV, DICOM SEG / RTSTRUCT, JSON polygons, .npy or .png mask) against the image.
+
+    A DICOM SEG or RTSTRUCT must reference the image ``geometry`` describes (the stored, de-identified image): a
+    reference to the de-identified UIDs matches as it is, a reference to the scanner's original UIDs matches through
+    the site's de-identification mapping (``MYOQA_DEID_SECRET``: the stored UIDs are HMACs of the originals, so the
+    original's mapping equals the stored UID). An accepted DICOM upload's content is then replaced by a de-identified
+    SEG / RTSTRUCT of the same contours on the stored image (:func:`_deidentified_contours`), so that what the caller
+    stores holds no original header.
 
     Parameters
     ----------
@@ -256,6 +333,9 @@ def ingest_contours(
         Whose contours, for messages ("Gold-standard contours", ...).
     pixel_spacing_mm : (dy, dx) or None
         The image's pixel spacing, so that a refusal of crossing walls gives its lengths in mm.
+    geometry : ImageGeometry or a callable returning one, optional
+        The stored image's geometry and UIDs (:func:`image_geometry`), for DICOM contour uploads (a callable is only
+        called for one); without it an RTSTRUCT is refused and a SEG is only checked against the image's shape.
 
     Returns
     -------
@@ -285,6 +365,11 @@ def ingest_contours(
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
+        if callable(geometry):
+            with path.open("rb") as f:
+                geometry = geometry() if f.read(132)[128:132] == b"DICM" else None
+        known = _image_uids(geometry)
+        mapper = _KnownUidMapper(settings.DEID_SECRET, known)
         try:
             cs = read_contours(
                 path,
@@ -293,9 +378,14 @@ def ingest_contours(
                 max_bytes=limit,
                 timeout_s=settings.CMR_PARSE_TIMEOUT_S,
                 validate=pixel_spacing_mm is None,
+                geometry=geometry,
+                uid_alias=mapper.uid,
+                dicom_names=settings.CMR_DICOM_CONTOUR_NAMES,
             )
             if pixel_spacing_mm is not None:
                 validate_contour_set(cs, image_shape, pixel_spacing_mm=pixel_spacing_mm)
-            return cs
+            if cs.source.startswith("DICOM "):
+                _deidentified_contours(upload, cs, geometry, mapper, field)
         except CMRError as exc:
             raise UploadError(f"{who[0].upper()}{who[1:]}: {exc}", field) from None
+        return cs

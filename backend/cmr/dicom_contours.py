@@ -36,6 +36,7 @@ Geometry (``../shared/docs/domain.md``; PS3.3 C.7.6.2.1.1): the patient position
 from __future__ import annotations
 
 import io
+import logging
 import re
 import warnings
 import zipfile
@@ -1055,29 +1056,35 @@ def seg_bytes(
         stack = np.stack([myocardium, cavity], axis=-1).astype(np.uint8)[None]
     if n_frames > 1:  # a multi-frame source (echoes of one slice): the same masks on every frame
         stack = np.repeat(stack, n_frames, axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seg = hd.seg.Segmentation(
-            source_images=[src],
-            pixel_array=stack,
-            segmentation_type=seg_type,
-            segment_descriptions=descriptions,
-            series_instance_uid=hd.UID(),
-            series_number=9901,
-            sop_instance_uid=hd.UID(),
-            instance_number=1,
-            manufacturer="MyoQA",
-            manufacturer_model_name="MyoQA",
-            software_versions=software_version,
-            device_serial_number="MyoQA",
-            series_description=series_description[:64],
-            content_label=re.sub(r"[^A-Z0-9_ ]", "_", content_label.upper())[:16] or "MYOQA",
-            content_description="LV myocardium and cavity (MyoQA)",
-            omit_empty_frames=False,
-            **extra,
-        )
-        buf = io.BytesIO()
-        seg.save_as(buf)
+    hd_log = logging.getLogger("highdicom")
+    level = hd_log.level
+    hd_log.setLevel(max(level, logging.WARNING))  # highdicom logs every module it copies at INFO
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seg = hd.seg.Segmentation(
+                source_images=[src],
+                pixel_array=stack,
+                segmentation_type=seg_type,
+                segment_descriptions=descriptions,
+                series_instance_uid=hd.UID(),
+                series_number=9901,
+                sop_instance_uid=hd.UID(),
+                instance_number=1,
+                manufacturer="MyoQA",
+                manufacturer_model_name="MyoQA",
+                software_versions=software_version,
+                device_serial_number="MyoQA",
+                series_description=series_description[:64],
+                content_label=re.sub(r"[^A-Z0-9_ ]", "_", content_label.upper())[:16] or "MYOQA",
+                content_description="LV myocardium and cavity (MyoQA)",
+                omit_empty_frames=False,
+                **extra,
+            )
+            buf = io.BytesIO()
+            seg.save_as(buf)
+    finally:
+        hd_log.setLevel(level)
     return buf.getvalue()
 
 

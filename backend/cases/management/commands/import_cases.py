@@ -4,9 +4,9 @@ Layout understood (that of the Sunnybrook Cardiac Data copy and its SAV versions
 
     DICOMS/link.csv                 patient_id,original_id   (e.g. SCD0000101,SC-HF-I-1)
     DICOMS/dicoms/<patient_id>/<instance>.dcm
-    CONTOURS/expert/<original_id>-<instance, 3 digits>.sav
+    CONTOURS/expert/<original_id>-<instance, 3 digits>.sav   (or .dcm: a DICOM SEG / RTSTRUCT; or .json polygons)
 
-Each expert SAV becomes one case with that SAV as its gold standard; every upload goes through the same
+Each expert contour file becomes one case with that file as its gold standard; every upload goes through the same
 validation and de-identification as a web upload. Cases whose files are refused are reported and skipped.
 Example::
 
@@ -29,7 +29,7 @@ from backend.cases.rv_insertion import case_rv_insertion_estimate
 from backend.cases.services import case_create, dataset_create
 from backend.cmr.errors import CMRError
 
-SAV_NAME = re.compile(r"^(?P<case>.+)-(?P<instance>\d{3,})\.sav$", re.IGNORECASE)
+SAV_NAME = re.compile(r"^(?P<case>.+)-(?P<instance>\d{3,})\.(sav|dcm|json)$", re.IGNORECASE)
 
 
 class Command(BaseCommand):
@@ -60,7 +60,8 @@ class Command(BaseCommand):
             user=sup, name=opt["dataset"], cohorts=cohorts, description="Imported with manage.py import_cases"
         )
         done = skipped = 0
-        for sav in sorted((opt["contours"] / "expert").glob("*.sav"))[: opt["limit"]]:
+        expert = sorted(p for p in (opt["contours"] / "expert").glob("*") if SAV_NAME.match(p.name))
+        for sav in expert[: opt["limit"]]:
             m = SAV_NAME.match(sav.name)
             patient = patients.get(m["case"]) if m else None
             dcm = opt["dicoms"] / "dicoms" / str(patient) / f"{int(m['instance'])}.dcm" if m and patient else None

@@ -140,7 +140,12 @@ class Command(BaseCommand):
             metavar="PATH",
             help="DICOM file(s), a folder or a zip (all echoes of one slice for T2*)",
         )
-        parser.add_argument("--trainee", required=True, metavar="FILE", help="trainee contours (IDL SAV, .npy, .png)")
+        parser.add_argument(
+            "--trainee",
+            required=True,
+            metavar="FILE",
+            help="trainee contours (IDL SAV, DICOM SEG / RTSTRUCT, JSON polygons, .npy, .png)",
+        )
         parser.add_argument("--reference", required=True, metavar="FILE", help="reference (consensus) contours")
         parser.add_argument("--map", default="auto", choices=MAP_CHOICES, help="quantity measured in the myocardium")
         parser.add_argument(
@@ -165,7 +170,8 @@ class Command(BaseCommand):
         parser.add_argument("--overlay", metavar="OUT.png", help="write the discrepancy overlay PNG")
 
     def handle(self, *args, **opt) -> None:
-        from backend.cmr.dicom import load_image
+        from backend.cmr.dicom import read_image
+        from backend.cmr.dicom_contours import geometry_from_datasets
         from backend.cmr.overlay import render_overlay
         from backend.cmr.sav import read_contours
 
@@ -174,13 +180,21 @@ class Command(BaseCommand):
             for p in [*paths, Path(opt["trainee"]), Path(opt["reference"])]:
                 if not p.exists():
                     raise CMRError(f"File not found: {p}")
-            image = load_image(
+            read = read_image(
                 paths if len(paths) > 1 else paths[0],
                 slice_location=opt["slice_location"],
                 max_bytes=settings.CMR_MAX_UPLOAD_BYTES,
             )
+            image = read.image
             shape = (image.rows, image.columns)
-            kw = {"image_shape": shape, "names": settings.CMR_SAV_NAMES, "timeout_s": settings.CMR_PARSE_TIMEOUT_S}
+            kw = {
+                "image_shape": shape,
+                "names": settings.CMR_SAV_NAMES,
+                "timeout_s": settings.CMR_PARSE_TIMEOUT_S,
+                # A DICOM SEG / RTSTRUCT is checked against (and an RTSTRUCT mapped onto) the image read here.
+                "geometry": geometry_from_datasets(read.datasets),
+                "dicom_names": settings.CMR_DICOM_CONTOUR_NAMES,
+            }
             try:
                 trainee = read_contours(opt["trainee"], **kw)
             except CMRError as exc:
