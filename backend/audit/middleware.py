@@ -21,6 +21,18 @@ ACCESS_ROUTES: dict[str, tuple[AccessKind, AccessAction]] = {
     "api/cases/<int:case_id>/dicom": (AccessKind.IMAGE, AccessAction.DOWNLOAD),
     "api/cases/<int:case_id>/pixels": (AccessKind.IMAGE, AccessAction.VIEW),
     "api/cases/<int:case_id>/reference": (AccessKind.CONTOUR, AccessAction.VIEW),
+    r"^api/cases/(?P<case_id>[0-9]+)/reference\.(?P<fmt>seg|rtstruct)\.dcm$": (
+        AccessKind.CONTOUR,
+        AccessAction.DOWNLOAD,
+    ),
+    r"^api/submissions/(?P<submission_id>[0-9]+)/contours\.(?P<fmt>seg|rtstruct)\.dcm$": (
+        AccessKind.CONTOUR,
+        AccessAction.DOWNLOAD,
+    ),
+    r"^api/submissions/(?P<submission_id>[0-9]+)/consensus\.(?P<fmt>seg|rtstruct)\.dcm$": (
+        AccessKind.CONTOUR,
+        AccessAction.DOWNLOAD,
+    ),
     "api/submissions/<int:submission_id>": (AccessKind.RESULT, AccessAction.VIEW),
     "api/submissions/<int:submission_id>/overlay.png": (AccessKind.OVERLAY, AccessAction.VIEW),
     "api/reports/<int:job_id>/pdf": (AccessKind.REPORT, AccessAction.DOWNLOAD),
@@ -33,7 +45,8 @@ ACCESS_ROUTES: dict[str, tuple[AccessKind, AccessAction]] = {
     "api/exports/results.csv": (AccessKind.EXPORT, AccessAction.DOWNLOAD),
     "api/audit/export.csv": (AccessKind.AUDIT, AccessAction.DOWNLOAD),
 }
-"""URL route -> what a 200 GET on it serves."""
+"""URL route (a ``path`` route or a ``re_path`` regex, as ``request.resolver_match.route`` gives it) -> what a 200
+GET on it serves."""
 
 
 class AccessLogMiddleware:

@@ -403,7 +403,9 @@ class CaseReferencesView(APIView):
                 gold_standard=request.FILES.get("gold_standard"),
                 experts=request.FILES.getlist("experts"),
             )
-            queued = submission_services.reevaluations_queue(case=c)
+            new_gold = any(r.kind == ReferenceKind.GOLD_STANDARD for r in stored)
+            uses_gold = c.dataset is not None and c.dataset.consensus_source == ConsensusSource.GOLD_STANDARD
+            queued = submission_services.reevaluations_queue(case=c) if new_gold and uses_gold else []
         body = {
             "references": [r for r in _reference_versions(c) if r["id"] in {x.pk for x in stored}],
             "reevaluations_queued": queued,

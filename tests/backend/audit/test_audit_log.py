@@ -110,3 +110,16 @@ def test_deleting_a_trainee_removes_their_audit_entries(
     assert not AccessEvent.objects.exists()
     deletion = LogEntry.objects.filter(action=LogEntry.Action.DELETE, object_pk=str(trainee_a.pk)).get()
     assert deletion.actor_id == supervisor.pk  # who deleted the account stays on record
+
+
+def test_every_route_that_serves_a_file_records_its_accesses():
+    """A new download route (a view with the file renderers) is in the middleware's table, or this fails."""
+    from backend.audit.middleware import ACCESS_ROUTES
+    from backend.core.api import FILE_RENDERERS
+    from tests.backend.test_isolation_every_endpoint import routes
+
+    served = [
+        r for r, view in routes() if view is not None and getattr(view, "renderer_classes", None) == FILE_RENDERERS
+    ]
+    assert len(served) >= 6
+    assert [r for r in served if r not in ACCESS_ROUTES] == []

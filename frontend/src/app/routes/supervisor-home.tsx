@@ -3,9 +3,11 @@ import { ErrorBox, Loading } from '@/components/error-box';
 import { CasesTable } from '@/features/cases/components/cases-table';
 import { NewCaseForm } from '@/features/cases/components/new-case-form';
 import { useCohorts } from '@/features/cohorts/api/get-cohorts';
+import { CohortLifecycle } from '@/features/cohorts/components/cohort-lifecycle';
 import { CohortsPanel } from '@/features/cohorts/components/cohorts-panel';
 import { useDatasets, type Dataset } from '@/features/datasets/api/get-datasets';
 import { DatasetForm } from '@/features/datasets/components/dataset-form';
+import { DatasetLifecycle } from '@/features/datasets/components/dataset-lifecycle';
 import { resultsCsvUrl } from '@/features/exports/components/export-link';
 import { accreditationRule } from '@/features/datasets/lib/accreditation';
 import { toleranceSummary } from '@/features/datasets/lib/tolerances';
@@ -35,6 +37,7 @@ function DatasetCard({ dataset, cohorts, automaticAvailable, onAddCase }: {
           </button>
         </div>
       </div>
+      <DatasetLifecycle dataset={dataset} />
       {dataset.description ? <p className="muted">{dataset.description}</p> : null}
       <dl className="facts facts-inline">
         <div><dt>Cohorts</dt><dd>{names.length ? names.join(', ') : 'none'}</dd></div>
@@ -76,7 +79,10 @@ export default function SupervisorHome() {
       <h1>Supervisor</h1>
       <div className="grid-sidebar">
         <CohortsPanel extra={(c) => (
-          <ReportButton kind="cohort" cohortId={c.id} label="Class report (PDF)" testIdSuffix={`cohort-${c.id}`} />
+          <>
+            <ReportButton kind="cohort" cohortId={c.id} label="Class report (PDF)" testIdSuffix={`cohort-${c.id}`} />
+            <CohortLifecycle cohort={c} />
+          </>
         )} />
         <section aria-labelledby="datasets-heading" className="panel">
           <h2 id="datasets-heading">Datasets</h2>

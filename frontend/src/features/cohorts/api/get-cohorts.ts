@@ -10,6 +10,8 @@ export type Cohort = {
   supervisor: UserRef;
   trainees: (UserRef & Partial<Pick<TraineeAccount, 'is_active' | 'directory'>>)[];
   datasets: { id: number; name: string }[];
+  /** archived by its supervisor: hidden from its trainees, kept in reports and exports */
+  archived?: boolean;
 };
 
 export const cohortsKey = ['cohorts'] as const;
