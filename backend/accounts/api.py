@@ -15,6 +15,7 @@ from backend.core.api import validated
 
 from . import auth, selectors, services, throttle
 from .models import User
+from .serializers import LockedOut, MeOut, UserEnvelopeOut
 
 
 def user_out(u: User | None) -> dict | None:
@@ -79,7 +80,7 @@ class TraineeIn(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: MeOut})
     def get(self, request):
         return Response({"user": user_out(request.user) if request.user.is_authenticated else None})
 
@@ -89,7 +90,7 @@ class LoginView(APIView):
 
     @extend_schema(
         request=LoginIn,
-        responses={200: dict},
+        responses={200: UserEnvelopeOut, 429: LockedOut},
         description="Local accounts and, where configured, the hospital directory. 400 with a sentence (wrong "
         "username or password, deactivated, not in a MyoQA group of the directory); 429 when locked out after too "
         "many failures, with `locked_until` and a Retry-After header.",

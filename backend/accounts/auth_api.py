@@ -20,24 +20,7 @@ from backend.core.api import validated
 
 from . import auth, selectors
 from .api import account_out
-
-
-class UserOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    full_name = serializers.CharField()
-    role = serializers.ChoiceField(choices=["trainee", "supervisor"])
-
-
-class AccountOut(UserOut):
-    """A trainee as their supervisor sees them."""
-
-    is_active = serializers.BooleanField(help_text="false: deactivated (cannot sign in; their work stays)")
-    directory = serializers.BooleanField(help_text="signs in with the hospital directory (no local password)")
-
-
-class UserEnvelopeOut(serializers.Serializer):
-    user = UserOut()
+from .serializers import AccountOut, UserEnvelopeOut
 
 
 class PasswordChangeIn(serializers.Serializer):

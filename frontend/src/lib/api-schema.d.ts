@@ -1234,6 +1234,12 @@ export interface components {
          * @enum {string}
          */
         LatestResultEnum: "within" | "outside";
+        /** @description 429 after too many failed logins. */
+        LockedOut: {
+            detail: string;
+            /** Format: date-time */
+            locked_until: string;
+        };
         LoginIn: {
             password: string;
             username: string;
@@ -1276,6 +1282,10 @@ export interface components {
             /** Format: double */
             sd: number | null;
             unit: components["schemas"]["UnitEnum"];
+        };
+        MeOut: {
+            /** @description null when nobody is signed in */
+            user: components["schemas"]["UserOut"] | null;
         };
         /** @enum {unknown} */
         NullEnum: null;
@@ -1872,9 +1882,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UserEnvelopeOut"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockedOut"];
                 };
             };
         };
@@ -1911,9 +1927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["MeOut"];
                 };
             };
         };
