@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +16,23 @@ from backend.core.storage import file_read
 from . import selectors
 from .api import _reference_shown
 from .contour_export import contours_dicom, download_name
+
+DICOM_SCHEMA = extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "fmt",
+            str,
+            OpenApiParameter.PATH,
+            enum=["seg", "rtstruct"],
+            description="seg: DICOM Segmentation; rtstruct: RT Structure Set",
+        )
+    ],
+    responses={
+        (200, "application/dicom"): OpenApiResponse(OpenApiTypes.BINARY, description="the DICOM file, as a download"),
+        404: OpenApiResponse(description="not visible to this user"),
+    },
+)
+"""The OpenAPI description of a DICOM contour download (``{fmt}`` is ``seg`` or ``rtstruct``)."""
 
 
 def dicom_attachment(data: bytes, filename: str) -> HttpResponse:
@@ -28,6 +47,7 @@ class CaseReferenceDicomView(APIView):
 
     renderer_classes = FILE_RENDERERS
 
+    @DICOM_SCHEMA
     def get(self, request, case_id: int, fmt: str):
         c = selectors.case_get(user=request.user, case_id=case_id)
         ref = _reference_shown(c, request.user)

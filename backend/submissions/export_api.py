@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.cases.contour_export import contours_dicom, download_name
-from backend.cases.export_api import dicom_attachment
+from backend.cases.export_api import DICOM_SCHEMA, dicom_attachment
 from backend.cmr.contours import contour_set_from_bytes
 from backend.core.api import FILE_RENDERERS
 from backend.core.storage import file_read
@@ -24,6 +24,7 @@ from .api import consensus_shown
 class SubmissionContoursDicomView(APIView):
     renderer_classes = FILE_RENDERERS
 
+    @DICOM_SCHEMA
     def get(self, request, submission_id: int, fmt: str):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
         cs = contour_set_from_bytes(file_read(s.contours_file))
@@ -34,6 +35,7 @@ class SubmissionContoursDicomView(APIView):
 class SubmissionConsensusDicomView(APIView):
     renderer_classes = FILE_RENDERERS
 
+    @DICOM_SCHEMA
     def get(self, request, submission_id: int, fmt: str):
         s = selectors.submission_get(user=request.user, submission_id=submission_id)
         if s.reference is None or not consensus_shown(s, request.user):

@@ -2217,14 +2217,24 @@ export interface operations {
             header?: never;
             path: {
                 case_id: string;
-                fmt: string;
+                /** @description seg: DICOM Segmentation; rtstruct: RT Structure Set */
+                fmt: "rtstruct" | "seg";
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
+            /** @description the DICOM file, as a download */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/dicom": string;
+                };
+            };
+            /** @description not visible to this user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2930,15 +2940,25 @@ export interface operations {
             };
             header?: never;
             path: {
-                fmt: string;
+                /** @description seg: DICOM Segmentation; rtstruct: RT Structure Set */
+                fmt: "rtstruct" | "seg";
                 submission_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
+            /** @description the DICOM file, as a download */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/dicom": string;
+                };
+            };
+            /** @description not visible to this user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2953,15 +2973,25 @@ export interface operations {
             };
             header?: never;
             path: {
-                fmt: string;
+                /** @description seg: DICOM Segmentation; rtstruct: RT Structure Set */
+                fmt: "rtstruct" | "seg";
                 submission_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description No response body */
+            /** @description the DICOM file, as a download */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/dicom": string;
+                };
+            };
+            /** @description not visible to this user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
