@@ -5,6 +5,7 @@ import { useSubmission, type EvaluationSummary, type Submission } from '@/featur
 import { AttemptsSection } from '@/features/submissions/components/attempts-section';
 import { Bullseye } from '@/features/submissions/components/bullseye';
 import { ConsensusInfo } from '@/features/submissions/components/consensus-info';
+import { EvaluationHistory } from '@/features/submissions/components/evaluation-history';
 import { MetricsTable } from '@/features/submissions/components/metrics-table';
 import { SubmissionStatusLine } from '@/features/submissions/components/submission-status';
 import { ValuesTable } from '@/features/submissions/components/values-table';
@@ -143,6 +144,7 @@ export default function FeedbackRoute() {
       {summary ? <VerdictPanel verdict={summary.verdict} /> : null}
       {s.status === 'done' && !summary ? <Note>No results were recorded for this attempt.</Note> : null}
       {summary ? <Warnings summary={summary} /> : null}
+      <EvaluationHistory submission={s} />
       <div className={`feedback-figures${withBullseye ? ' with-bullseye' : ''}`}>
         {summary?.agreement ? <div className="feedback-errors"><ErrorClasses summary={summary} /></div> : null}
         {withBullseye ? <div className="feedback-bullseye"><Bullseye summary={summary} /></div> : null}
