@@ -1054,8 +1054,12 @@ def seg_bytes(
         extra = {"fractional_type": hd.seg.SegmentationFractionalTypeValues.PROBABILITY, "max_fractional_value": 255}
     else:
         stack = np.stack([myocardium, cavity], axis=-1).astype(np.uint8)[None]
-    if n_frames > 1:  # a multi-frame source (echoes of one slice): the same masks on every frame
-        stack = np.repeat(stack, n_frames, axis=0)
+    if n_frames > 1:  # a multi-frame source (the echoes of one slice): one frame, placed by its plane position
+        extra["plane_positions"] = [
+            hd.PlanePositionSequence(
+                coordinate_system=hd.CoordinateSystemNames.PATIENT, image_position=geometry.position_mm
+            )
+        ]
     hd_log = logging.getLogger("highdicom")
     level = hd_log.level
     hd_log.setLevel(max(level, logging.WARNING))  # highdicom logs every module it copies at INFO

@@ -386,3 +386,36 @@ def test_site_names_come_first_and_unknown_keys_are_a_configuration_error():
     assert merged["endocardium"][0] == "MYO"
     with pytest.raises(ValueError, match="unknown DICOM contour name key"):
         merge_dicom_names({"cavity": "X"})
+
+
+@pytest.mark.parametrize("multiframe", [False, True], ids=["echo-files-zip", "one-multiframe-file"])
+def test_a_t2star_series_exports_and_reads_back_on_its_echoes(tmp_path, multiframe):
+    """An echo series (8 files, stored as a zip; or one enhanced multi-frame file): both writers reference it."""
+    import zipfile
+
+    from backend.cmr.phantom import write_t2star_series
+
+    ph = lv_phantom(shape=(96, 128), pixel_spacing_mm=(1.5, 1.5), seed=3)
+    cs = ContourSet(ph.endocardium, ph.epicardium)
+    folder = tmp_path / "t2s"
+    write_t2star_series(folder / "mf.dcm" if multiframe else folder, ph, multiframe=multiframe)
+    paths = sorted(folder.rglob("*.dcm"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:  # the stored form of an echo series
+        for i, p in enumerate(paths, 1):
+            z.writestr(f"echo-{i:02d}.dcm", p.read_bytes())
+    g = geometry_from_bytes(buf.getvalue() if len(paths) > 1 else paths[0].read_bytes())
+    assert len(g.sop_instance_uids) == (1 if multiframe else 8)
+    reg = lv_regions(cs, g.shape)
+    seg = seg_bytes(
+        g, myocardium=reg.myocardium, cavity=reg.cavity, endocardium=cs.endocardium, epicardium=cs.epicardium
+    )
+    rt = rtstruct_bytes(g, endocardium=cs.endocardium, epicardium=cs.epicardium)
+    back_rt = read_contours(_write(tmp_path, "rt.dcm", rt), image_shape=g.shape, geometry=g)
+    np.testing.assert_allclose(back_rt.epicardium, cs.epicardium, atol=1e-6)
+    back_seg = lv_regions(read_contours(_write(tmp_path, "seg.dcm", seg), image_shape=g.shape, geometry=g), g.shape)
+    assert np.array_equal(back_seg.myocardium, reg.myocardium)
+    if shutil.which("dciodvfy"):
+        for p in (tmp_path / "rt.dcm", tmp_path / "seg.dcm"):
+            out = subprocess.run(["dciodvfy", str(p)], capture_output=True, text=True)
+            assert not [ln for ln in (out.stdout + out.stderr).splitlines() if ln.startswith("Error")], p.name
