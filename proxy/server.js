@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import zlib from 'node:zlib';
 
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
@@ -244,6 +245,100 @@ function keepReadingAfterWriteErrors(socket, state) {
 // The server
 // ---------------------------------------------------------------------------------------------
 
+// Static compression: text assets (JS, CSS, HTML, SVG, JSON, wasm) go out Brotli- or gzip-compressed when the
+// request accepts it (the viewer chunk, cornerstone3D with vtk.js, is 3.6 MB raw, under 1 MB compressed). Each file
+// is compressed once per encoding and kept in memory until it changes on disk (size or mtime).
+
+export const COMPRESSIBLE = /\.(?:js|mjs|css|html|svg|json|wasm|txt|map)$/i;
+/** Smaller files are sent as they are: compressing them saves less than the headers cost. */
+export const MIN_COMPRESS_BYTES = 1024;
+
+const MIME = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+/** The encoding to answer with for an Accept-Encoding header: 'br', 'gzip' or null (q=0 refuses one). */
+export function pickEncoding(header) {
+  const accepted = new Map();
+  for (const part of String(header || '').toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (!name) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    accepted.set(name.trim(), q ? Number(q.slice(2)) : 1);
+  }
+  for (const enc of ['br', 'gzip']) {
+    const q = accepted.has(enc) ? accepted.get(enc) : accepted.get('*');
+    if (q !== undefined && q > 0) return enc;
+  }
+  return null;
+}
+
+function compress(raw, enc, done) {
+  if (enc === 'br') {
+    zlib.brotliCompress(raw, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    }, done);
+  } else {
+    zlib.gzip(raw, { level: 9 }, done);
+  }
+}
+
+function staticCompression(staticDir, assetsDir) {
+  const cache = new Map();
+  const root = path.resolve(staticDir) + path.sep;
+  return (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path) || !COMPRESSIBLE.test(req.path)) {
+      return next();
+    }
+    const enc = pickEncoding(req.headers['accept-encoding']);
+    if (!enc) return next();
+    let rel;
+    try {
+      rel = decodeURIComponent(req.path);
+    } catch {
+      return next();
+    }
+    const file = path.resolve(root, '.' + path.posix.normalize('/' + rel));
+    if (!file.startsWith(root)) return next();
+    fs.stat(file, (err, st) => {
+      if (err || !st.isFile() || st.size < MIN_COMPRESS_BYTES) return next();
+      const key = `${enc}:${file}`;
+      const etag = `W/"${enc}-${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+      const send = (body) => {
+        res.setHeader('Content-Type', MIME[path.extname(file).toLowerCase()] || 'application/octet-stream');
+        res.setHeader('Content-Encoding', enc);
+        res.setHeader('Vary', 'Accept-Encoding');
+        res.setHeader('Cache-Control', file.startsWith(assetsDir) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          return res.end();
+        }
+        res.setHeader('Content-Length', body.length);
+        return req.method === 'HEAD' ? res.end() : res.end(body);
+      };
+      const hit = cache.get(key);
+      if (hit && hit.etag === etag) return send(hit.body);
+      fs.readFile(file, (readErr, raw) => {
+        if (readErr) return next();
+        compress(raw, enc, (zipErr, body) => {
+          if (zipErr) return next();
+          cache.set(key, { etag, body });
+          send(body);
+        });
+      });
+    });
+  };
+}
+
 /**
  * Build the proxy (not listening yet).
  *
@@ -477,6 +572,9 @@ export function createServer(options = {}) {
     },
   });
   app.use(apiProxy);
+
+  // Static files: compressed (Brotli, else gzip) when the browser accepts it; then served as they are.
+  app.use(staticCompression(staticDir, assetsDir));
 
   // Static files: hashed assets cached for a year, everything else revalidated.
   app.use(

@@ -127,8 +127,8 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
       group.addToolInstance(EPICARDIUM_TOOL, tools.PlanarFreehandROITool.toolName, { allowOpenContours: false, calculateStats: false });
       group.addViewport(viewportId, engineId);
       tools.annotation.config.style.setToolGroupToolStyles(toolGroupId, {
-        [ENDOCARDIUM_TOOL]: { color: WALL_COLOUR.endocardium, colorHighlighted: '#ffffff', lineWidth: '2' },
-        [EPICARDIUM_TOOL]: { color: WALL_COLOUR.epicardium, colorHighlighted: '#ffffff', lineWidth: '2' },
+        [ENDOCARDIUM_TOOL]: { color: WALL_COLOUR.endocardium, colorHighlighted: WALL_COLOUR.endocardium, colorSelected: WALL_COLOUR.endocardium, lineWidth: '2' },
+        [EPICARDIUM_TOOL]: { color: WALL_COLOUR.epicardium, colorHighlighted: WALL_COLOUR.epicardium, colorSelected: WALL_COLOUR.epicardium, lineWidth: '2' },
       } as never);
       const { MouseBindings } = tools.Enums;
       group.setToolActive(tools.ZoomTool.toolName, { bindings: [{ mouseButton: MouseBindings.Secondary }] });
