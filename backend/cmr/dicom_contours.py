@@ -500,15 +500,26 @@ def read_dicom_contours(
     merged = merge_dicom_names(names)
     ds = _dcmread(p)
     sop_class = str(ds.get("SOPClassUID", "") or getattr(ds.get("file_meta", None), "MediaStorageSOPClassUID", ""))
-    if sop_class == SEG_SOP_CLASS:
-        cs = _read_seg(ds, image_shape, geometry, uid_alias, merged, max_uncompressed_bytes)
-    elif sop_class == RTSTRUCT_SOP_CLASS:
-        if geometry is None:
+    if sop_class in (SEG_SOP_CLASS, RTSTRUCT_SOP_CLASS):
+        kind = "DICOM SEG" if sop_class == SEG_SOP_CLASS else "RTSTRUCT"
+        if sop_class == RTSTRUCT_SOP_CLASS and geometry is None:
             raise InvalidContourError(
                 "An RTSTRUCT holds its contours in patient coordinates (mm); it can only be read with the DICOM "
                 "image it was drawn on."
             )
-        cs = _read_rtstruct(ds, geometry, uid_alias, merged)
+        try:
+            if sop_class == SEG_SOP_CLASS:
+                cs = _read_seg(ds, image_shape, geometry, uid_alias, merged, max_uncompressed_bytes)
+            else:
+                assert geometry is not None
+                cs = _read_rtstruct(ds, geometry, uid_alias, merged)
+        except InvalidContourError:
+            raise
+        except Exception:  # noqa: BLE001 -- an attribute of an unexpected form anywhere: a sentence, never a 500
+            raise InvalidContourError(
+                f"The {kind} is malformed: an attribute it needs has a value of the wrong form; export it again from "
+                "the program that made it."
+            ) from None
     else:
         what = pydicom.uid.UID(sop_class).name if sop_class else "a DICOM object of no stated kind"
         raise InvalidContourError(

@@ -419,3 +419,33 @@ def test_a_t2star_series_exports_and_reads_back_on_its_echoes(tmp_path, multifra
         for p in (tmp_path / "rt.dcm", tmp_path / "seg.dcm"):
             out = subprocess.run(["dciodvfy", str(p)], capture_output=True, text=True)
             assert not [ln for ln in (out.stdout + out.stderr).splitlines() if ln.startswith("Error")], p.name
+
+
+def test_mutated_seg_and_rtstruct_files_are_read_or_refused_with_a_sentence_never_an_exception(phantom_case, tmp_path):
+    """200 random byte mutations (overwrite, truncate, insert) of each file: InvalidContourError or a contour set."""
+    _, g, cs = phantom_case
+    reg = lv_regions(cs, g.shape)
+    originals = {
+        "seg": seg_bytes(g, myocardium=reg.myocardium, cavity=reg.cavity),
+        "rt": rtstruct_bytes(g, endocardium=cs.endocardium, epicardium=cs.epicardium),
+    }
+    rng = np.random.default_rng(7)
+    refused = 0
+    for name, data in originals.items():
+        for _ in range(200):
+            b = bytearray(data)
+            at = int(rng.integers(132, len(b)))
+            op = rng.integers(3)
+            if op == 0:
+                b[at : at + 8] = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+            elif op == 1:
+                b = b[:at]
+            else:
+                b[at:at] = rng.integers(0, 256, int(rng.integers(1, 16)), dtype=np.uint8).tobytes()
+            p = _write(tmp_path, f"{name}.dcm", bytes(b))
+            try:
+                read_contours(p, image_shape=g.shape, geometry=g)
+            except InvalidContourError as exc:
+                refused += 1
+                assert str(exc) and "Traceback" not in str(exc)
+    assert refused > 50
