@@ -295,3 +295,33 @@ def test_export_contours_and_assess_commands_take_any_contour_file(tmp_path, cap
     with pytest.raises(SystemExit) as exit_:  # a SAV file given as the image: one line, exit status 2
         call_command("export_contours", image=[str(sav)], contours=str(sav), format="seg", out=str(seg))
     assert exit_.value.code == 2 and capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_practice_upload_takes_an_rtstruct_drawn_on_the_trainees_own_image(trainee_a, phantom, tmp_path):
+    image = write_map_dicom(tmp_path / "mine" / "t1.dcm", t1_map_pixels(phantom, seed=4), phantom, quantity="t1")
+    g = geometry_from_datasets(read_image(image).datasets)
+    r = ApiClient(trainee_a).post(
+        "/api/practice/",
+        {
+            "image": SimpleUploadedFile("t1.dcm", image.read_bytes()),
+            "contours": _rt_upload(g, phantom.endocardium, phantom.epicardium),
+        },
+        json=False,
+    )
+    assert r.status_code == 201, r.content
+    np.testing.assert_allclose(np.array(r.json()["contours"]["epicardium"]), phantom.epicardium, atol=0.006)
+    before = _counts()
+    other = lv_phantom(shape=(160, 208), pixel_spacing_mm=(1.4, 1.5), seed=31)
+    elsewhere = write_map_dicom(tmp_path / "x" / "t1.dcm", t1_map_pixels(other, seed=31), other, quantity="t1")
+    r = ApiClient(trainee_a).post(
+        "/api/practice/",
+        {
+            "image": SimpleUploadedFile("t1.dcm", image.read_bytes()),
+            "contours": _rt_upload(
+                geometry_from_datasets(read_image(elsewhere).datasets), phantom.endocardium, phantom.epicardium
+            ),
+        },
+        json=False,
+    )
+    assert r.status_code == 400 and "was made on another image" in r.json()["detail"]
+    assert _counts() == before
