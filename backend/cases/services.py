@@ -420,6 +420,10 @@ def case_reference_replace(
         raise UploadError("Add the new gold-standard contours or the new expert contours.", "gold_standard")
     shape = (case.rows, case.columns)
     spacing = (case.pixel_spacing_dy_mm, case.pixel_spacing_dx_mm)
+
+    def geometry():  # the stored image, read only for a DICOM SEG / RTSTRUCT upload
+        return image_geometry(file_read(case.dicom_file))
+
     gold = None
     if gold_standard is not None:
         gold = ingest_contours(
@@ -428,10 +432,16 @@ def case_reference_replace(
             field="gold_standard",
             who="gold-standard contours",
             pixel_spacing_mm=spacing,
+            geometry=geometry,
         )
     expert_sets = [
         ingest_contours(
-            f, image_shape=shape, field="experts", who=f"expert contours {f.name}", pixel_spacing_mm=spacing
+            f,
+            image_shape=shape,
+            field="experts",
+            who=f"expert contours {f.name}",
+            pixel_spacing_mm=spacing,
+            geometry=geometry,
         )
         for f in experts
     ]

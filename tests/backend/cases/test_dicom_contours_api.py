@@ -325,3 +325,17 @@ def test_a_practice_upload_takes_an_rtstruct_drawn_on_the_trainees_own_image(tra
     )
     assert r.status_code == 400 and "was made on another image" in r.json()["detail"]
     assert _counts() == before
+
+
+def test_a_replacement_gold_standard_may_be_an_rtstruct_of_the_case_image(case, supervisor, phantom):
+    from backend.cases.services import case_reference_replace
+
+    g = _case_geometry(ApiClient(supervisor), case.pk)
+    epi = grow(phantom.epicardium, phantom.centre, 1.0)
+    (new,) = case_reference_replace(
+        user=supervisor, case=case, gold_standard=_rt_upload(g, phantom.endocardium, epi, "gold-v2.dcm")
+    )
+    assert new.kind == "gold_standard" and new.version == 2
+    from backend.cmr.contours import contour_set_from_bytes
+
+    np.testing.assert_allclose(contour_set_from_bytes(file_read(new.contours_file)).epicardium, epi, atol=1e-6)
