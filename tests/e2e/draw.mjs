@@ -22,7 +22,7 @@ let page;
 /** Canvas transform of the viewport and its page offset: screen = left + o + (p + 0.5) * s. */
 async function toScreenFn() {
   const el = page.locator('[data-testid="image-canvas"][data-ready="true"]');
-  await el.waitFor();
+  await el.waitFor({ timeout: 90000 }); // the first page with an image loads cornerstone3D (a shared CI machine)
   await page.waitForFunction(() => document.querySelector('[data-testid="image-canvas"]')?.dataset.imageTransform);
   const info = await el.evaluate((e) => ({ t: e.dataset.imageTransform, r: e.getBoundingClientRect().toJSON() }));
   const [ox, oy, sx, sy] = info.t.split(',').map(Number);
@@ -109,8 +109,28 @@ try {
   await page.locator('[data-testid="image-canvas"][data-ready="true"]').waitFor();
   await page.waitForTimeout(600);
   await page.screenshot({ path: `${ART}/draw-feedback-1280.png` });
+  // Time to first paint of the feedback page loaded afresh (a full navigation, the session cookie kept), and until
+  // the verdict and the image are shown.
+  await page.goto(page.url());
+  await page.getByTestId('metric-epicardium-hausdorff').waitFor({ timeout: 60000 });
+  const verdictMs = await page.evaluate(() => Math.round(performance.now()));
+  const box = await page.getByTestId('verdict-message').boundingBox();
+  if (!box || box.y + box.height > 800) throw new Error(`the verdict is not above the fold at 1280x800: ${JSON.stringify(box)}`);
+  await page.locator('[data-testid="image-canvas"][data-ready="true"]').waitFor({ timeout: 60000 });
+  const imageMs = await page.evaluate(() => Math.round(performance.now()));
   const paint = await page.evaluate(() => performance.getEntriesByType('paint').map((p) => [p.name, Math.round(p.startTime)]));
+  paint.push(['verdict-shown-by', verdictMs], ['image-ready-by', imageMs]);
   log('paint ' + JSON.stringify(paint));
+  result.paint = paint;
+  // The DICOM downloads of the feedback page answer DICOM files (bytes 128-131 'DICM').
+  result.exports = {};
+  for (const id of ['export-contours-seg', 'export-contours-rtstruct', 'export-consensus-seg', 'export-consensus-rtstruct']) {
+    const href = await page.getByTestId(id).getAttribute('href');
+    const res = await page.request.get(BASE + href);
+    const body = await res.body();
+    result.exports[id] = { status: res.status(), dicm: body.subarray(128, 132).toString('latin1'), bytes: body.length };
+  }
+  log('exports ' + JSON.stringify(result.exports));
 
   // (b) edit the submitted contours: drag outward across the epicardium (3 image px) and back, resubmit.
   await page.getByTestId('edit-contours').click();

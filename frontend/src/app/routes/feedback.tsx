@@ -168,6 +168,32 @@ export default function FeedbackRoute() {
           </Link>
         ) : null}
       </p>
+      {s.status === 'done' || s.status === 'failed' ? (
+        <section className="card" aria-labelledby="dicom-heading" data-testid="dicom-exports">
+          <h2 id="dicom-heading">Download as DICOM</h2>
+          <p className="muted small">
+            For OHIF, 3D Slicer or a PACS: they refer to this case’s de-identified image (its UIDs and frame of reference).
+          </p>
+          <div className="button-row">
+            <a className="btn btn-small" href={`/api/submissions/${s.id}/contours.seg.dcm`} download data-testid="export-contours-seg">
+              {isSupervisor ? 'Trainee' : 'Your'} contours: DICOM SEG
+            </a>
+            <a className="btn btn-small" href={`/api/submissions/${s.id}/contours.rtstruct.dcm`} download data-testid="export-contours-rtstruct">
+              {isSupervisor ? 'Trainee' : 'Your'} contours: RTSTRUCT
+            </a>
+            {showReference ? (
+              <>
+                <a className="btn btn-small" href={`/api/submissions/${s.id}/consensus.seg.dcm`} download data-testid="export-consensus-seg">
+                  Consensus: DICOM SEG
+                </a>
+                <a className="btn btn-small" href={`/api/submissions/${s.id}/consensus.rtstruct.dcm`} download data-testid="export-consensus-rtstruct">
+                  Consensus: RTSTRUCT
+                </a>
+              </>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
       {!s.practice ? (
         <AttemptsSection caseId={s.case_id} traineeId={isSupervisor ? s.trainee.id : null}
           toleranceDice={summary?.tolerances.dice} currentId={s.id}
