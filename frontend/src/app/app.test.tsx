@@ -6,6 +6,15 @@ import { renderWithProviders } from '@/testing/render';
 import { attempt, dataset, outsideVerdict, submission, summary } from '@/testing/fixtures';
 import { AppRoutes } from './router';
 
+// cornerstone3D renders with WebGL, which jsdom does not have: the pages are tested here with a stand-in viewer that
+// shows what it was given (the browser tests, tests/e2e/draw.mjs and feedback.mjs, render the real one).
+vi.mock('@/features/viewer/components/image-viewer', () => ({
+  ImageViewer: (p: { caseId: number; trainee: unknown; reference: unknown; referenceNote?: string | null }) => (
+    <div data-testid="image-canvas" data-case={p.caseId} data-trainee={p.trainee ? 'shown' : 'none'}
+      data-reference={p.reference ? 'shown' : 'none'}>{p.referenceNote ?? ''}</div>
+  ),
+}));
+
 const supervisor = { id: 1, username: 'sue', full_name: 'Sue Visor', role: 'supervisor' };
 const trainee = { id: 11, username: 'alice', full_name: 'Alice A', role: 'trainee' };
 const T1_MESSAGE = 'Outside expert agreement. Myocardial T1: differs by +22.9 ms, 14.5 ms over the limit of ±8.4 ms.';
@@ -88,10 +97,16 @@ describe('the app', () => {
     expect(await screen.findByTestId('metric-myocardium-dice')).toHaveTextContent('0.899');
     expect(screen.getByTestId('metric-epicardium-hausdorff')).toHaveTextContent('3.33');
     expect(screen.getAllByText(/Score-only mode/).length).toBeGreaterThan(0);
-    expect(screen.getByTestId('image-canvas')).toBeInTheDocument();
+    // The viewer gets the trainee's contours and, in score-only mode, no consensus contours but the note.
+    const viewer = screen.getByTestId('image-canvas');
+    expect(viewer).toHaveAttribute('data-case', '3');
+    expect(viewer).toHaveAttribute('data-trainee', 'shown');
+    expect(viewer).toHaveAttribute('data-reference', 'none');
+    expect(viewer).toHaveTextContent(/Score-only mode/);
     expect(screen.getByTestId('overlay-link')).toHaveAttribute('href', '/api/submissions/7/overlay.png');
-    await waitFor(() => expect(screen.getByTestId('window-width')).not.toHaveValue(null));
-    expect(screen.getByTestId('layer-consensus')).toBeDisabled();
+    expect(screen.getByTestId('export-contours-seg')).toHaveAttribute('href', '/api/submissions/7/contours.seg.dcm');
+    expect(screen.getByTestId('export-contours-rtstruct')).toHaveAttribute('href', '/api/submissions/7/contours.rtstruct.dcm');
+    expect(screen.queryByTestId('export-consensus-seg')).toBeNull();
   });
 
   it('shows the stored verdict above the image on the feedback page: its sentence, each check, and the warnings', async () => {
