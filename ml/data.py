@@ -58,6 +58,9 @@ class Case:
         ``"sunnybrook"``, ``"phantom"``, ``"app"`` ...
     consensus : ContourSet, optional
         The experts' consensus when it is given (a gold standard); default the majority vote of ``experts``.
+    labelled : {"myocardium", "cavity"}
+        ``"myocardium"``: both walls are given. ``"cavity"``: only the endocardium is (the epicardium is None); such a
+        case teaches where the cavity is, through a loss masked to what is known (:func:`cavity_target`).
     """
 
     frame: np.ndarray
@@ -67,6 +70,7 @@ class Case:
     name: str
     source: str = ""
     consensus: ContourSet | None = None
+    labelled: str = "myocardium"
 
     def targets(self) -> tuple[ContourSet, ...]:
         """The contour sets whose majority vote is the training target."""
@@ -85,6 +89,8 @@ class Samples:
     case : ndarray of int, shape (n,), index of the source case
     kind : ndarray of str, shape (n,), the simulated error kind of the 4th channel
     geometry : list of Geometry, one per sample
+    w : ndarray of float32, shape (n, 224, 224), optional
+        Per-pixel loss weight (0 = not labelled); None = 1 everywhere.
     """
 
     x: np.ndarray
@@ -93,6 +99,7 @@ class Samples:
     case: np.ndarray
     kind: np.ndarray
     geometry: list = field(default_factory=list)
+    w: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -103,7 +110,13 @@ class Samples:
         if idx.dtype == bool:
             idx = np.nonzero(idx)[0]
         return Samples(
-            self.x[idx], self.y[idx], self.patient[idx], self.case[idx], self.kind[idx], [self.geometry[i] for i in idx]
+            self.x[idx],
+            self.y[idx],
+            self.patient[idx],
+            self.case[idx],
+            self.kind[idx],
+            [self.geometry[i] for i in idx],
+            None if self.w is None else self.w[idx],
         )
 
 
@@ -277,7 +290,7 @@ def _smooth_field(rng: np.random.Generator, scale: float, n_waves: int = 3) -> C
 
 
 def simulate_trainee(
-    expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int]
+    expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int], scale: float = 1.0
 ) -> ContourSet:
     """A trainee-like contour set: the expert's, with a simulated error of one kind (see the module docstring).
 
@@ -289,6 +302,8 @@ def simulate_trainee(
         One of :data:`ERROR_KINDS`.
     rng : numpy Generator
     image_shape : (rows, columns)
+    scale : float
+        Multiplies every amplitude (1 = the ranges of the table; training also draws large errors, up to 3x).
 
     Returns
     -------
@@ -310,19 +325,19 @@ def simulate_trainee(
         return ContourSet(endocardium=endo, epicardium=epi, source="simulated:exact")
     c = epi.mean(axis=0)
     if kind == "shift":
-        a, ang = rng.uniform(1.5, 3.0), rng.uniform(0, 2 * np.pi)
+        a, ang = scale * rng.uniform(1.5, 3.0), rng.uniform(0, 2 * np.pi)
         d = np.array([a * np.cos(ang), a * np.sin(ang)])
         return ContourSet(
             endocardium=endo + d, epicardium=epi + d, source=f"simulated:shift dx={d[0]:.2f} dy={d[1]:.2f}"
         )
     if kind == "epi_out":
-        a = rng.uniform(1.5, 3.0)
+        a = scale * rng.uniform(1.5, 3.0)
         return ContourSet(endocardium=endo, epicardium=_radial(epi, c, a), source=f"simulated:epi_out {a:.2f}px")
     if kind == "endo_in":
-        a = rng.uniform(1.5, 3.0)
+        a = scale * rng.uniform(1.5, 3.0)
         return ContourSet(endocardium=_radial(endo, c, -a), epicardium=epi, source=f"simulated:endo_in {a:.2f}px")
     if kind == "rough":
-        s = rng.uniform(0.5, 1.0)
+        s = scale * rng.uniform(0.5, 1.0)
         e1, e2 = resample_contour(endo, 1.0), resample_contour(epi, 1.0)
         return ContourSet(
             endocardium=e1 + rng.normal(0, s, e1.shape),
@@ -330,7 +345,7 @@ def simulate_trainee(
             source=f"simulated:rough sd={s:.2f}px",
         )
     if kind == "trabeculae":
-        a, width = rng.uniform(2.0, 4.0), np.deg2rad(rng.uniform(60, 120))
+        a, width = scale * rng.uniform(2.0, 4.0), np.deg2rad(rng.uniform(60, 120))
         mid = rng.uniform(-np.pi, np.pi)
         e1 = resample_contour(endo, 1.0)
         th = np.arctan2(e1[:, 1] - c[1], e1[:, 0] - c[0])
@@ -342,7 +357,7 @@ def simulate_trainee(
             source=f"simulated:trabeculae {a:.2f}px over {np.rad2deg(width):.0f} deg",
         )
     # warp: one smooth random displacement field applied to both walls, scaled to a maximum of 2-3 px
-    amp = rng.uniform(2.0, 3.0)
+    amp = scale * rng.uniform(2.0, 3.0)
     field_at = _smooth_field(rng, scale=max(image_shape) / 4.0)
     d1, d2 = field_at(endo), field_at(epi)
     m = max(np.abs(d1).max(), np.abs(d2).max(), 1e-9)
@@ -352,7 +367,13 @@ def simulate_trainee(
 
 
 def valid_trainee(
-    expert: ContourSet, kind: str, rng: np.random.Generator, *, image_shape: tuple[int, int], tries: int = 5
+    expert: ContourSet,
+    kind: str,
+    rng: np.random.Generator,
+    *,
+    image_shape: tuple[int, int],
+    tries: int = 5,
+    scale: float = 1.0,
 ) -> ContourSet | None:
     """A simulated trainee (:func:`simulate_trainee`) that passes the upload validation, or None after ``tries``.
 
@@ -360,7 +381,7 @@ def valid_trainee(
     such draws are redrawn.
     """
     for _ in range(tries):
-        t = simulate_trainee(expert, kind, rng, image_shape=image_shape)
+        t = simulate_trainee(expert, kind, rng, image_shape=image_shape, scale=scale)
         try:
             validate_contour_set(t, image_shape)
             return t
@@ -372,11 +393,158 @@ def valid_trainee(
 # ------------------------------------------------------------------------------------------------------------------
 # Arrays
 # ------------------------------------------------------------------------------------------------------------------
+HINT_EMPTY_P = 0.08
+"""Training: fraction of samples whose 4th channel is empty (the model must find the myocardium from the image)."""
+HINT_RANDOM_P = 0.12
+"""Training: fraction whose 4th channel is an unrelated ring (random size and place near the heart)."""
+HINT_LARGE_P = 0.4
+"""Training: fraction of the simulated errors drawn 1.5-3x larger than the table's ranges."""
+HINT_RESIZE_P = 0.3
+"""Training: fraction of hints also scaled about their centre by 0.8-1.25 (a contour drawn too big or too small)."""
+CAVITY_BAND_MM = 2.0
+"""Cavity-labelled cases: the band just outside the endocardium taken as myocardium (an LV wall is thicker)."""
+CAVITY_FAR_MM = 30.0
+"""Cavity-labelled cases: pixels farther than this from the endocardium are taken as not LV myocardium."""
+
+
 def _augment(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Intensity augmentation: a random gamma and a small linear change (the contours are unchanged)."""
+    """Intensity augmentation for MR (the contours are unchanged).
+
+    Percentile normalisation, a random monotone tone curve (contrast changes such as the lower blood / myocardium
+    ratio of a T1 or T2 map against cine SSFP), a gamma, a smooth multiplicative bias field (coil sensitivity) and
+    Gaussian noise.
+    """
     lo, hi = np.percentile(frame, (1, 99))
-    f = np.clip((frame - lo) / max(hi - lo, 1e-9), 0, None)
-    return f ** rng.uniform(0.7, 1.4) * rng.uniform(0.8, 1.2)
+    f = np.clip((np.asarray(frame, float) - lo) / max(hi - lo, 1e-9), 0, 1.2)
+    knots = np.linspace(0, 1, 5)
+    values = np.sort(np.clip(knots + rng.normal(0, 0.08, 5), 0, 1))
+    values[0], values[-1] = 0.0, 1.0
+    f = np.interp(f, knots, values) + np.clip(f - 1, 0, None)
+    f = f ** rng.uniform(0.6, 1.6)
+    rows, cols = f.shape
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(float)
+    bias = _smooth_field(rng, scale=max(rows, cols) / 2.0, n_waves=2)(np.column_stack([xx.ravel(), yy.ravel()]))
+    f = f * np.exp(rng.uniform(0, 0.3) * np.tanh(bias[:, 0].reshape(rows, cols)))
+    f = f + rng.normal(0, rng.uniform(0, 0.05), f.shape)
+    return f * rng.uniform(0.8, 1.2)
+
+
+def _geometric(
+    frame: np.ndarray, sets: Sequence[ContourSet], rng: np.random.Generator
+) -> tuple[np.ndarray, list[ContourSet]]:
+    """Rotation (-45..45 degrees about the heart) and a smooth elastic warp (up to 2.5 px) of image and contours.
+
+    The image is resampled (bilinear) at ``R (p - c) + c + d(p)``; each contour point is moved to the ``q`` that maps
+    onto it (three fixed-point steps, exact to a few hundredths of a pixel for this smooth a field).
+    """
+    from scipy import ndimage
+
+    shape = np.shape(frame)
+    walls = [w for s in sets for w in (s.endocardium, s.epicardium) if w is not None]
+    c = np.concatenate(walls).mean(axis=0) if walls else np.array([shape[1] / 2, shape[0] / 2])
+    th = np.deg2rad(rng.uniform(-45, 45)) if rng.random() < 0.8 else 0.0
+    rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    amp = rng.uniform(0, 2.5)
+    field_at = _smooth_field(rng, scale=max(shape) / 6.0)
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]].astype(float)
+    p = np.column_stack([xx.ravel(), yy.ravel()])
+    d0 = field_at(p)
+    norm = max(np.abs(d0).max(), 1e-9)
+
+    def disp(q: np.ndarray) -> np.ndarray:
+        return field_at(q) * amp / norm
+
+    src = (p - c) @ rot.T + c + d0 * amp / norm
+    out = ndimage.map_coordinates(
+        np.asarray(frame, float), [src[:, 1], src[:, 0]], order=1, mode="constant", cval=0.0
+    ).reshape(shape)
+
+    def move(pts: np.ndarray | None) -> np.ndarray | None:
+        if pts is None:
+            return None
+        q = (pts - c) @ rot + c
+        for _ in range(3):
+            q = (pts - c - disp(q)) @ rot + c
+        return q
+
+    moved = [ContourSet(endocardium=move(s.endocardium), epicardium=move(s.epicardium), source=s.source) for s in sets]
+    return out, moved
+
+
+def _ellipse(centre: np.ndarray, a: float, b: float, phi: float, n: int = 90) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    pts = np.column_stack([a * np.cos(t), b * np.sin(t)])
+    rot = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+    return pts @ rot.T + centre
+
+
+def random_ring(centre_xy: np.ndarray, pixel_spacing_mm: tuple[float, float], rng: np.random.Generator) -> ContourSet:
+    """An unrelated ring near the heart: a training hint that carries no information about the wall.
+
+    Centre within 15 mm of ``centre_xy``; endocardial semi-axes 10-35 mm; wall 4-12 mm (image pixel coordinates).
+    """
+    px = float(np.mean(pixel_spacing_mm))
+    ang = rng.uniform(0, 2 * np.pi)
+    c = np.asarray(centre_xy, float) + rng.uniform(0, 15) / px * np.array([np.cos(ang), np.sin(ang)])
+    a = rng.uniform(10, 35) / px
+    b = a * rng.uniform(0.75, 1.0)
+    w = rng.uniform(4, 12) / px
+    phi = rng.uniform(0, np.pi)
+    return ContourSet(endocardium=_ellipse(c, a, b, phi), epicardium=_ellipse(c, a + w, b + w, phi), source="random")
+
+
+def _resize(cs: ContourSet, f: float) -> ContourSet:
+    assert cs.endocardium is not None and cs.epicardium is not None  # simulated trainees are polygons
+    c = cs.epicardium.mean(axis=0)
+    return ContourSet(
+        endocardium=(cs.endocardium - c) * f + c, epicardium=(cs.epicardium - c) * f + c, source=cs.source + " resized"
+    )
+
+
+def _with_epicardium(endo: np.ndarray, pixel_spacing_mm: tuple[float, float], rng: np.random.Generator) -> ContourSet:
+    """A plausible epicardium for a cavity-only case (endocardium moved out by a 5-11 mm wall), for the hint."""
+    px = float(np.mean(pixel_spacing_mm))
+    c = endo.mean(axis=0)
+    return ContourSet(endocardium=endo, epicardium=_radial(endo, c, rng.uniform(5, 11) / px), source="cavity+wall")
+
+
+def cavity_target(endocardium: np.ndarray, g: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Target and weight on the input grid for a case labelled with the endocardium only.
+
+    What is known: the cavity is not myocardium (target 0); a partly covered boundary pixel is myocardium for the
+    part outside the endocardium (1 - covered fraction); the band up to :data:`CAVITY_BAND_MM` outside the
+    endocardium is myocardium (an LV wall is thicker than that); pixels farther than :data:`CAVITY_FAR_MM` from the
+    endocardium are not LV myocardium. Everything else has weight 0 (not labelled).
+
+    Parameters
+    ----------
+    endocardium : ndarray, shape (N, 2)
+        Image pixel coordinates.
+    g : Geometry
+
+    Returns
+    -------
+    y, w : ndarray of float32, shape (224, 224)
+    """
+    from scipy import ndimage
+
+    from .preprocess import SUPERSAMPLE, fill_polygon
+
+    k = SUPERSAMPLE
+    fine_pts = (g.to_input(endocardium) + 0.5) * k - 0.5
+    cov = coverage(fill_polygon(fine_pts, (g.size * k, g.size * k)))
+    px_mm = g.fov_mm / g.size
+    dist = ndimage.distance_transform_edt(cov < 0.5) * px_mm
+    y = np.zeros(cov.shape, np.float32)
+    w = np.zeros(cov.shape, np.float32)
+    inside = cov >= 0.999
+    w[inside] = 1
+    edge = (cov > 0.001) & ~inside
+    y[edge], w[edge] = 1 - cov[edge], 1
+    band = (cov <= 0.001) & (dist <= CAVITY_BAND_MM)
+    y[band], w[band] = 1, 1
+    w[dist > CAVITY_FAR_MM] = 1
+    return y, w
 
 
 def build_samples(
@@ -387,6 +555,7 @@ def build_samples(
     seed: int = 0,
     augment: bool = True,
     flips: bool = True,
+    heavy_hints: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Samples:
     """Training samples: for each case, ``variants`` trainee-like contours (cycling through ``kinds``).
@@ -394,20 +563,27 @@ def build_samples(
     Parameters
     ----------
     cases : sequence of Case
+        Myocardium-labelled and cavity-labelled cases (:attr:`Case.labelled`).
     variants : int
         Samples per case (at least 1).
     kinds : sequence of str
         Error kinds to cycle through (see :data:`ERROR_KINDS`).
     seed : int
     augment : bool
-        Random gamma / contrast on the image (never on the target).
+        Intensity augmentation of the image (:func:`_augment`) and, with ``heavy_hints``, rotation and an elastic
+        warp of image and contours together (:func:`_geometric`).
     flips : bool
         Random left-right and up-down flips of input and target together (after preprocessing).
+    heavy_hints : bool
+        The training mix of the 4th channel, so that the model cannot learn to copy it: :data:`HINT_EMPTY_P` empty,
+        :data:`HINT_RANDOM_P` unrelated rings, the rest simulated errors of which :data:`HINT_LARGE_P` are 1.5-3x
+        larger than the table and :data:`HINT_RESIZE_P` also resized. Off: the table's errors only (evaluation).
     progress : callable (done, total), optional
 
     Returns
     -------
     Samples
+        ``w`` holds the per-pixel loss weight (1 everywhere for myocardium-labelled cases).
 
     Raises
     ------
@@ -422,40 +598,72 @@ def build_samples(
         if k not in ERROR_KINDS:
             raise ValueError(f"unknown error kind {k!r}")
     rng = np.random.default_rng(seed)
-    xs, ys, pats, idxs, ks, geoms = [], [], [], [], [], []
-    total = len(cases) * variants
+    n = len(cases) * variants
+    xs = np.zeros((n, 224, 224, 4), np.float32)
+    ys = np.zeros((n, 224, 224), np.float32)
+    ws = np.ones((n, 224, 224), np.float32)
+    pats, idxs, ks, geoms = [], [], [], []
+    i = 0
     for ci, case in enumerate(cases):
         shape = np.shape(case.frame)
         for v in range(variants):
             kind = kinds[(ci + v) % len(kinds)]
             expert = case.experts[int(rng.integers(len(case.experts)))]
-            trainee = valid_trainee(expert, kind, rng, image_shape=shape)
-            if trainee is None:
-                kind, trainee = "exact", simulate_trainee(expert, "exact", rng, image_shape=shape)
-            frame = _augment(case.frame, rng) if augment else case.frame
-            x, g = model_input(frame, trainee, pixel_spacing_mm=case.pixel_spacing_mm)
-            y = consensus_target(case.targets(), g)
+            frame, targets = case.frame, list(case.targets())
+            if heavy_hints and augment:
+                frame, moved = _geometric(frame, [expert, *targets], rng)
+                expert, targets = moved[0], moved[1:]
+            endo = expert.endocardium
+            if endo is None:
+                raise ValueError(f"{case.name}: a training case needs an endocardial polygon")
+            if case.labelled == "cavity":
+                hint_base = _with_epicardium(endo, case.pixel_spacing_mm, rng)
+            else:
+                hint_base = expert
+            mode = "kind"
+            if heavy_hints:
+                r = rng.random()
+                mode = "empty" if r < HINT_EMPTY_P else "random" if r < HINT_EMPTY_P + HINT_RANDOM_P else "kind"
+            scale = rng.uniform(1.5, 3.0) if heavy_hints and rng.random() < HINT_LARGE_P else 1.0
+            trainee = None
+            if mode == "kind":
+                trainee = valid_trainee(hint_base, kind, rng, image_shape=shape, scale=scale)
+                if trainee is not None and heavy_hints and rng.random() < HINT_RESIZE_P:
+                    trainee = _resize(trainee, rng.uniform(0.8, 1.25))
+                if trainee is None:
+                    kind, trainee = "exact", simulate_trainee(hint_base, "exact", rng, image_shape=shape)
+            elif mode == "random":
+                centre = (hint_base.epicardium if hint_base.epicardium is not None else endo).mean(axis=0)
+                kind, trainee = "random", random_ring(centre, case.pixel_spacing_mm, rng)
+            else:
+                kind = "empty"
+                trainee = _resize(simulate_trainee(hint_base, "shift", rng, image_shape=shape), rng.uniform(0.8, 1.25))
+            img = _augment(frame, rng) if augment else frame
+            x, g = model_input(img, trainee, pixel_spacing_mm=case.pixel_spacing_mm)
+            if mode == "empty":
+                x[..., 3] = 0
+            if case.labelled == "cavity":
+                y, w = cavity_target(endo, g)
+            else:
+                y, w = consensus_target(targets, g), None
             if flips:
                 if rng.random() < 0.5:
                     x, y = x[:, ::-1], y[:, ::-1]
+                    w = w[:, ::-1] if w is not None else None
                 if rng.random() < 0.5:
                     x, y = x[::-1], y[::-1]
-            xs.append(np.ascontiguousarray(x))
-            ys.append(np.ascontiguousarray(y))
+                    w = w[::-1] if w is not None else None
+            xs[i], ys[i] = x, y
+            if w is not None:
+                ws[i] = w
             pats.append(case.patient)
             idxs.append(ci)
             ks.append(kind)
             geoms.append(g)
+            i += 1
             if progress:
-                progress(len(xs), total)
-    return Samples(
-        np.stack(xs).astype(np.float32),
-        np.stack(ys).astype(np.float32),
-        np.array(pats),
-        np.array(idxs),
-        np.array(ks),
-        geoms,
-    )
+                progress(i, n)
+    return Samples(xs, ys, np.array(pats), np.array(idxs), np.array(ks), geoms, ws)
 
 
 def consensus_target(experts: Sequence[ContourSet], g: Geometry) -> np.ndarray:

@@ -34,13 +34,18 @@ def agreement(a: ContourSet, b: ContourSet, *, shape: tuple[int, int], pixel_spa
     Returns
     -------
     dict
-        ``{"dice": float, "hd_mm": float, "msd_mm": float}``
+        ``{"dice": float, "hd_mm": float, "hd95_mm": float, "msd_mm": float}``
     """
     dice = overlap_metrics(lv_regions(a, shape).myocardium, lv_regions(b, shape).myocardium).dice
     walls_a = [w for w in wall_contours(a, shape) if w is not None]  # a mask without a cavity has no endocardium
     walls_b = [w for w in wall_contours(b, shape) if w is not None]
     d = contour_distances(walls_a, walls_b, pixel_spacing_mm=pixel_spacing_mm, step_mm=0.1)
-    return {"dice": float(dice), "hd_mm": float(d.hausdorff_mm), "msd_mm": float(d.mean_surface_distance_mm)}
+    return {
+        "dice": float(dice),
+        "hd_mm": float(d.hausdorff_mm),
+        "hd95_mm": float(d.hd95_mm),
+        "msd_mm": float(d.mean_surface_distance_mm),
+    }
 
 
 def expert_consensus(case: Case) -> ContourSet:
@@ -52,7 +57,7 @@ def expert_consensus(case: Case) -> ContourSet:
 
 
 def evaluate_cases(
-    predict: Callable[[np.ndarray, ContourSet, tuple[float, float]], ContourSet],
+    predict: Callable[[np.ndarray, ContourSet, tuple[float, float]], ContourSet | tuple[ContourSet, str]],
     cases: Sequence[Case],
     *,
     kinds: Sequence[str] = ERROR_KINDS,
@@ -62,8 +67,8 @@ def evaluate_cases(
 
     Parameters
     ----------
-    predict : callable (frame, trainee ContourSet, pixel spacing) -> consensus ContourSet
-        The model's consensus (e.g. ``lambda f, t, s: predictor.predict(f, t, pixel_spacing_mm=s).consensus.contours``).
+    predict : callable (frame, trainee ContourSet, pixel spacing) -> consensus ContourSet, or (ContourSet, reason)
+        The model's consensus (e.g. :func:`predict_fn`); a non-empty reason means the model abstained.
     cases : sequence of Case
         Held-out cases with expert contours.
     kinds : sequence of str
@@ -73,15 +78,15 @@ def evaluate_cases(
     Returns
     -------
     dict
-        ``{"per_kind": {kind: {"n", "trainee": {dice, hd_mm, msd_mm}, "model": {...}, "model_closer_dice",
-        "model_closer_hd", "failures"}}, "overall": {...}, "rows": [one dict per input]}``. Means over inputs;
-        ``model_closer_*`` is the fraction of inputs where the model's consensus is closer to the experts than the
-        trainee's contour (higher Dice, lower HD); a failure (no plausible myocardium) counts as not closer and is
-        listed.
+        ``{"per_kind": {kind: summary}, "per_source": {case source: summary}, "overall": summary, "erroneous":
+        summary of the inputs with an error, "rows": [one dict per input]}`` (:func:`summarise`). Only
+        myocardium-labelled cases are evaluated.
     """
     rng = np.random.default_rng(seed)
     rows = []
     for case in cases:
+        if case.labelled != "myocardium":
+            continue  # an endocardium-only case has no myocardium to compare
         shape = np.shape(case.frame)
         ref = expert_consensus(case)
         for kind in kinds:
@@ -89,52 +94,139 @@ def evaluate_cases(
             if trainee is None:
                 continue
             tr = agreement(trainee, ref, shape=shape, pixel_spacing_mm=case.pixel_spacing_mm)
+            abstained = ""
             try:
                 m = predict(case.frame, trainee, case.pixel_spacing_mm)
+                if isinstance(m, tuple):
+                    m, abstained = m
                 mo = agreement(m, ref, shape=shape, pixel_spacing_mm=case.pixel_spacing_mm)
                 err = ""
             except CMRError as exc:
-                mo, err = {"dice": 0.0, "hd_mm": float("nan"), "msd_mm": float("nan")}, str(exc)
+                mo = {"dice": 0.0, "hd_mm": float("nan"), "hd95_mm": float("nan"), "msd_mm": float("nan")}
+                err = str(exc)
             rows.append(
-                {"case": case.name, "patient": case.patient, "kind": kind, "trainee": tr, "model": mo, "error": err}
+                {
+                    "case": case.name,
+                    "patient": case.patient,
+                    "source": case.source,
+                    "kind": kind,
+                    "trainee": tr,
+                    "model": mo,
+                    "error": err,
+                    "abstained": bool(abstained or err),
+                    "abstain_reason": abstained or err,
+                }
             )
     return {
         "per_kind": {k: summarise([r for r in rows if r["kind"] == k]) for k in kinds},
+        "per_source": {
+            s: summarise([r for r in rows if r["source"] == s]) for s in sorted({str(r["source"]) for r in rows})
+        },
         "overall": summarise(rows),
+        "erroneous": summarise([r for r in rows if r["kind"] != "exact"]),
         "rows": rows,
     }
 
 
+def predict_fn(predictor) -> Callable[[np.ndarray, ContourSet, tuple[float, float]], tuple[ContourSet, str]]:
+    """``predict`` for :func:`evaluate_cases` from an :class:`ml.infer.Predictor` (with its uncertainty)."""
+
+    def predict(frame: np.ndarray, trainee: ContourSet, spacing: tuple[float, float]) -> tuple[ContourSet, str]:
+        p = predictor.predict(frame, trainee, pixel_spacing_mm=spacing)
+        return p.consensus.contours, (p.uncertainty.abstain_reason if p.uncertainty else "")
+
+    return predict
+
+
+METRICS = ("dice", "hd_mm", "hd95_mm", "msd_mm")
+
+
 def summarise(rows: Sequence[dict]) -> dict:
-    """Means and "model closer" fractions of a list of rows from :func:`evaluate_cases`."""
+    """Means, "model closer" fractions and the abstention rate of rows from :func:`evaluate_cases`.
+
+    ``trainee``: the same-run baseline "consensus = the trainee's contour" (all inputs). ``model``: means over the
+    inputs the model scored (it did not abstain). ``model_closer_dice`` / ``_hd``: fraction of *all* inputs where the
+    model's consensus is closer to the experts than the trainee's contour (an abstention counts as not closer);
+    ``*_scored``: the same over the scored inputs. ``exact_msd_mm_max``: the largest MSD between the model and the
+    experts when the trainee's contour was the experts' own (how far an exact input is moved).
+    """
     if not rows:
         return {"n": 0}
+    scored = [r for r in rows if not r.get("abstained")]
 
-    def mean(side: str, key: str) -> float:
-        v = np.array([r[side][key] for r in rows], dtype=float)
+    def mean(rs: Sequence[dict], side: str, key: str) -> float:
+        v = np.array([r[side].get(key, np.nan) for r in rs], dtype=float)
         v = v[np.isfinite(v)]
         return float(v.mean()) if len(v) else float("nan")
 
-    closer_dice = np.mean([r["model"]["dice"] > r["trainee"]["dice"] for r in rows])
-    closer_hd = np.mean(
-        [np.isfinite(r["model"]["hd_mm"]) and r["model"]["hd_mm"] < r["trainee"]["hd_mm"] for r in rows]
-    )
+    def closer(rs: Sequence[dict], key: str) -> float:
+        if not rs:
+            return float("nan")
+        if key == "dice":
+            return float(np.mean([not r.get("abstained") and r["model"]["dice"] > r["trainee"]["dice"] for r in rs]))
+        return float(
+            np.mean(
+                [
+                    not r.get("abstained") and np.isfinite(r["model"][key]) and r["model"][key] < r["trainee"][key]
+                    for r in rs
+                ]
+            )
+        )
+
+    exact = [r["model"]["msd_mm"] for r in scored if r["kind"] == "exact" and np.isfinite(r["model"]["msd_mm"])]
     return {
         "n": len(rows),
-        "trainee": {k: mean("trainee", k) for k in ("dice", "hd_mm", "msd_mm")},
-        "model": {k: mean("model", k) for k in ("dice", "hd_mm", "msd_mm")},
-        "model_closer_dice": float(closer_dice),
-        "model_closer_hd": float(closer_hd),
+        "n_scored": len(scored),
+        "abstention_rate": 1 - len(scored) / len(rows),
+        "trainee": {k: mean(rows, "trainee", k) for k in METRICS},
+        "model": {k: mean(scored, "model", k) for k in METRICS},
+        "model_closer_dice": closer(rows, "dice"),
+        "model_closer_hd": closer(rows, "hd_mm"),
+        "model_closer_dice_scored": closer(scored, "dice"),
+        "model_closer_hd_scored": closer(scored, "hd_mm"),
+        "exact_msd_mm_max": max(exact) if exact else None,
         "failures": sum(1 for r in rows if r["error"]),
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ml.evaluate --model DIR --data DIR --patients P[,P]``: a saved model on held-out cases.
+def holdout_record(ev: dict, cases: Sequence[Case]) -> dict:
+    """The ``holdout`` section of a model card from an :func:`evaluate_cases` result (rows dropped)."""
+    return {
+        "patients": sorted({c.patient for c in cases}),
+        "n_cases": sum(1 for c in cases if c.labelled == "myocardium"),
+        "per_kind": ev["per_kind"],
+        "per_source": ev["per_source"],
+        "overall": ev["overall"],
+        "erroneous": ev["erroneous"],
+    }
 
-    Prints, per simulated error kind, the trainee's and the model's Dice / HD / MSD against the experts and the
-    fraction of inputs where the model is closer; ``--json OUT`` writes the whole result. Exit status 2 for bad
-    arguments or data.
+
+def _print_table(ev: dict) -> None:
+    print(
+        f"{'inputs':14} {'n':>4} {'trainee Dice':>12} {'model Dice':>10} {'trainee HD95':>12} {'model HD95':>10} "
+        f"{'trainee MSD':>11} {'model MSD':>9} {'closer(Dice)':>12} {'abstained':>9}"
+    )
+    groups = [*ev["per_kind"].items(), *((f"[{k}]", v) for k, v in ev["per_source"].items())]
+    for k, v in [*groups, ("erroneous", ev["erroneous"]), ("all", ev["overall"])]:
+        if v.get("n"):
+            t, m = v["trainee"], v["model"]
+            print(
+                f"{k:14} {v['n']:4d} {t['dice']:12.3f} {m['dice']:10.3f} {t['hd95_mm']:12.2f} {m['hd95_mm']:10.2f} "
+                f"{t['msd_mm']:11.2f} {m['msd_mm']:9.2f} {v['model_closer_dice']:12.2f} {v['abstention_rate']:9.2f}"
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ml.evaluate --model DIR --data DIR [--contours DIR_SAV]``: a saved model on held-out cases.
+
+    Prints, per simulated error kind and per image source, the trainee's (the baseline "consensus = the trainee's
+    contour") and the model's Dice / HD95 / MSD against the experts, the fraction of inputs where the model is
+    closer, and how often it abstained. ``--data`` is a folder in the layout of ``../shared/data/scd-sunnybrook``
+    (SAV contours in ``--contours``, default ``DATA-sav``); ``--shared DIR`` instead reads every Sunnybrook patient of
+    the shared data folder (:func:`ml.datasets.shared_training_cases`, with synthetic T1 / T2 maps of their anatomy)
+    and, by default, evaluates the patients the card says were held out. ``--update-card`` writes the result into
+    the model card (``holdout``), which the application's activation check reads. ``--json OUT`` writes the whole
+    result. Exit status 2 for bad arguments or data.
     """
     import argparse
     import json
@@ -142,37 +234,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     from .data import load_sunnybrook_layout
-    from .infer import ModelNotUsable, Predictor
+    from .infer import CARD_FILE, ModelNotUsable, Predictor, uncertainty_spec
 
     ap = argparse.ArgumentParser(prog="python -m ml.evaluate", description=(main.__doc__ or "").split("\n\n")[0])
     ap.add_argument("--model", type=Path, required=True, help="model folder (model.keras + model_card.json)")
-    ap.add_argument("--data", type=Path, required=True, help="folder in the layout of ../shared/data/scd-sunnybrook")
-    ap.add_argument("--contours", type=Path, default=None)
-    ap.add_argument("--patients", default=None, help="comma-separated patients (default: all)")
+    ap.add_argument("--data", type=Path, default=None, help="folder in the layout of ../shared/data/scd-sunnybrook")
+    ap.add_argument("--contours", type=Path, default=None, help="its SAV folder (default: DATA-sav)")
+    ap.add_argument("--shared", type=Path, default=None, help="the shared data folder (all Sunnybrook layouts)")
+    ap.add_argument("--patients", default=None, help="comma-separated patients (default: all, or the card's holdout)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--update-card", action="store_true", help="write the result into the model card")
     a = ap.parse_args(argv)
+    if (a.data is None) == (a.shared is None):
+        print("error: give exactly one of --data and --shared", file=sys.stderr)
+        return 2
     try:
-        cases = load_sunnybrook_layout(a.data, a.contours, patients=a.patients.split(",") if a.patients else None)
         p = Predictor.load(a.model)
-    except (FileNotFoundError, ModelNotUsable) as exc:
+        patients = a.patients.split(",") if a.patients else None
+        if a.shared is not None:
+            from .datasets import shared_training_cases
+
+            if patients is None:
+                patients = (p.card.get("data") or {}).get("holdout_patients") or None
+            cases = [c for c in shared_training_cases(a.shared, seed=a.seed) if c.labelled == "myocardium"]
+            if patients is not None:
+                cases = [c for c in cases if c.patient in set(patients)]
+            if not cases:
+                raise FileNotFoundError(f"no case of {patients or 'any patient'} in {a.shared}")
+        else:
+            cases = load_sunnybrook_layout(a.data, a.contours, patients=patients)
+    except (FileNotFoundError, ModelNotUsable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    ev = evaluate_cases(lambda f, t, s: p.predict(f, t, pixel_spacing_mm=s).consensus.contours, cases, seed=a.seed)
+    ev = evaluate_cases(predict_fn(p), cases, seed=a.seed)
     print(f"{p.card.get('version')} on {len(cases)} case(s) of {sorted({c.patient for c in cases})}")
-    print(
-        f"{'kind':11} {'n':>3} {'trainee Dice':>12} {'model Dice':>10} {'trainee HD':>10} {'model HD':>8} "
-        f"{'closer(Dice)':>12} {'closer(HD)':>10}"
-    )
-    for k, v in [*ev["per_kind"].items(), ("all", ev["overall"])]:
-        if v.get("n"):
-            print(
-                f"{k:11} {v['n']:3d} {v['trainee']['dice']:12.3f} {v['model']['dice']:10.3f} "
-                f"{v['trainee']['hd_mm']:10.2f} {v['model']['hd_mm']:8.2f} {v['model_closer_dice']:12.2f} "
-                f"{v['model_closer_hd']:10.2f}"
-            )
+    _print_table(ev)
     if a.json:
         a.json.write_text(json.dumps(ev, indent=2, default=float))
+    if a.update_card:
+        from .train import _clean, card_summary
+
+        card = dict(p.card)
+        card["holdout"] = _clean(holdout_record(ev, cases))
+        card["uncertainty"] = uncertainty_spec()
+        (a.model / CARD_FILE).write_text(json.dumps(card, indent=2))
+        (a.model / "model_card.md").write_text(card_summary(card))
+        print(f"updated {a.model / CARD_FILE}")
     return 0
 
 

@@ -161,6 +161,48 @@ def build_model(head: str = "unet", *, width: float = 1.0, size: int = 224):
     return model
 
 
+def pack_targets(y, w=None):
+    """Target and per-pixel weight side by side, the form the compiled loss expects.
+
+    Keras passes one ``y_true`` to the loss; the weight (0 where a pixel is not labelled, e.g. outside the known
+    part of a cavity-only case) travels with it as the right half of a ``(n, size, 2 size)`` array.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n, size, size), values 0..1
+    w : ndarray, shape (n, size, size), optional
+        Default 1 everywhere.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, size, 2 size)
+    """
+    import numpy as np
+
+    y = np.asarray(y, dtype=np.float32)
+    w = np.ones_like(y) if w is None else np.asarray(w, dtype=np.float32)
+    return np.concatenate([y, w], axis=-1)
+
+
+def _masked(kind: str):
+    """The head's loss averaged over the labelled pixels only (``y_true`` from :func:`pack_targets`)."""
+    keras = _keras()
+    ops = keras.ops
+
+    def loss(y_true, y_pred):
+        size = ops.shape(y_pred)[-1]
+        t, w = y_true[..., :size], y_true[..., size:]
+        if kind == "mae":
+            per = ops.abs(t - y_pred)
+        else:
+            p = ops.clip(y_pred, 1e-7, 1 - 1e-7)
+            per = -(t * ops.log(p) + (1 - t) * ops.log(1 - p))
+        return ops.sum(per * w, axis=(1, 2)) / ops.maximum(ops.sum(w, axis=(1, 2)), 1.0)
+
+    loss.__name__ = f"masked_{kind}"
+    return loss
+
+
 def compile_model(model, head: str, *, learning_rate: float | None = None):
     """Compile with the head's loss and Nadam settings (see the module docstring).
 
@@ -174,13 +216,14 @@ def compile_model(model, head: str, *, learning_rate: float | None = None):
     Returns
     -------
     keras.Model
-        The same model, compiled, with the MAE as a metric.
+        The same model, compiled with the head's loss masked to the labelled pixels: fit it with
+        ``pack_targets(y, w)``.
     """
     keras = _keras()
     opt = dict(OPTIMISER[head])
     if learning_rate is not None:
         opt["learning_rate"] = float(learning_rate)
-    model.compile(optimizer=keras.optimizers.Nadam(**opt), loss=LOSS[head], metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.Nadam(**opt), loss=_masked(LOSS[head]))
     return model
 
 

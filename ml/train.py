@@ -27,6 +27,7 @@ import json
 import platform
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,8 +37,8 @@ import numpy as np
 from backend.cmr.errors import CMRError
 
 from .data import ERROR_KINDS, Case, build_samples, load_sunnybrook_layout, patient_folds, phantom_cases
-from .evaluate import evaluate_cases
-from .infer import CARD_FILE, MODEL_FILE, Predictor
+from .evaluate import evaluate_cases, holdout_record, predict_fn
+from .infer import CARD_FILE, MODEL_FILE, Predictor, uncertainty_spec
 from .model import DEFAULT_HEAD, DEFAULT_HEAD_REASON
 from .postprocess import postprocessing_spec
 from .preprocess import preprocessing_spec
@@ -67,6 +68,12 @@ class TrainConfig:
     pretrain_epochs : int
         Epochs on the phantoms alone before the ``epochs`` on all samples (pre-training when real data is scarce);
         0 trains on everything together from the start.
+    heavy_hints : bool
+        Train with the heavy hint mix of :func:`ml.data.build_samples` (empty, unrelated and large-error hints), so
+        the model cannot learn to copy the trainee's contour.
+    max_minutes : float or None
+        Stop each fit at the end of the batch that passes this budget (the model trained so far is kept and the
+        card says where it stopped); None: all epochs.
     eval_kinds : list of str
         Error kinds of the fold and held-out evaluations.
     """
@@ -80,6 +87,8 @@ class TrainConfig:
     learning_rate: float | None = None
     seed: int = 0
     pretrain_epochs: int = 0
+    heavy_hints: bool = True
+    max_minutes: float | None = None
     eval_kinds: list = field(default_factory=lambda: list(ERROR_KINDS))
 
 
@@ -128,10 +137,51 @@ def _steps(samples, cfg: TrainConfig) -> int:
     return pre + int(np.ceil(len(samples) / cfg.batch_size)) * cfg.epochs
 
 
-def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, total: int):
+def _budget_callback(minutes: float, stopped: dict):
+    """A Keras callback that stops training once ``minutes`` have passed (recording the epoch and batch)."""
     import keras
 
-    from .model import build_model, compile_model
+    class Budget(keras.callbacks.Callback):
+        t0 = time.perf_counter()
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.perf_counter() - self.t0 > 60 * minutes:
+                stopped.update({"epoch": self.epoch + 1, "batch": batch + 1, "minutes": minutes})
+                self.model.stop_training = True
+
+    return Budget()
+
+
+def _checkpoint_callback(path: Path | None):
+    """Save the model at the end of every epoch (a run killed later keeps its last whole epoch)."""
+    import keras
+
+    class Checkpoint(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if path is not None:
+                self.model.save(path)
+
+    return Checkpoint()
+
+
+def _fit(
+    samples,
+    cfg: TrainConfig,
+    report: Progress,
+    label: str,
+    start: int,
+    total: int,
+    *,
+    checkpoint: Path | None = None,
+    stopped: dict | None = None,
+):
+    import keras
+
+    from .model import build_model, compile_model, pack_targets
 
     keras.utils.set_random_seed(cfg.seed)
     model = compile_model(build_model(cfg.head, width=cfg.width), cfg.head, learning_rate=cfg.learning_rate)
@@ -140,7 +190,7 @@ def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, to
         steps = int(np.ceil(len(phantoms) / cfg.batch_size))
         model.fit(
             phantoms.x,
-            phantoms.y,
+            pack_targets(phantoms.y, phantoms.w),
             batch_size=cfg.batch_size,
             epochs=cfg.pretrain_epochs,
             shuffle=True,
@@ -149,16 +199,57 @@ def _fit(samples, cfg: TrainConfig, report: Progress, label: str, start: int, to
         )
         start += steps * cfg.pretrain_epochs
     steps = int(np.ceil(len(samples) / cfg.batch_size))
-    cb = _progress_callback(report, label, start, total, steps)
+    callbacks = [_progress_callback(report, label, start, total, steps), _checkpoint_callback(checkpoint)]
+    if cfg.max_minutes:
+        callbacks.append(_budget_callback(cfg.max_minutes, stopped if stopped is not None else {}))
     hist = model.fit(
-        samples.x, samples.y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0, callbacks=[cb]
+        samples.x,
+        pack_targets(samples.y, samples.w),
+        batch_size=cfg.batch_size,
+        epochs=cfg.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
     )
     return model, [float(v) for v in hist.history["loss"]]
 
 
 def _predict_fn(model):
-    p = Predictor(model)
-    return lambda frame, trainee, spacing: p.predict(frame, trainee, pixel_spacing_mm=spacing).consensus.contours
+    return predict_fn(Predictor(model))
+
+
+def _cached_samples(cases: Sequence[Case], cfg: TrainConfig, cache: Path | None):
+    """:func:`ml.data.build_samples` for ``cases``, through an optional ``.npz`` cache."""
+    from .data import Samples
+
+    if cache is not None and Path(cache).exists():
+        z = np.load(cache)
+        return Samples(
+            z["x"].astype(np.float32), z["y"], z["patient"], z["case"], z["kind"], [None] * len(z["y"]), z["w"]
+        )
+    samples = build_samples(cases, variants=cfg.variants, seed=cfg.seed, heavy_hints=cfg.heavy_hints)
+    if cache is not None:
+        np.savez(
+            cache,
+            x=samples.x.astype(np.float16),
+            y=samples.y,
+            w=samples.w if samples.w is not None else np.ones_like(samples.y),
+            patient=samples.patient,
+            case=samples.case,
+            kind=samples.kind,
+        )
+    return samples
+
+
+def _image_kind(case: Case) -> str:
+    """The image kind a case shows, for the model card, in the app's terms (``backend.cmr.dicom.ImageKind``):
+    ``magnitude`` (cine SSFP), ``t1_map``, ``t2_map``; phantoms are cine-like, T1- and T2-map-like in turn."""
+    src = case.source or ""
+    if src.startswith("synthetic-"):
+        return src.removeprefix("synthetic-")
+    if src == "phantom":
+        return "phantom"
+    return "magnitude"
 
 
 def _clean(obj):
@@ -180,7 +271,9 @@ def train(
     out: str | Path,
     *,
     holdout: Sequence[Case] = (),
+    holdout_patients: Sequence[str] = (),
     progress: Progress | None = None,
+    samples_cache: Path | None = None,
     data_description: str = "",
 ) -> dict:
     """Train (with cross-validation by patient), evaluate on the held-out cases and write the model folder.
@@ -194,6 +287,12 @@ def train(
         Folder to write ``model.keras``, ``model_card.json`` and ``model_card.md`` into (created).
     holdout : sequence of Case
         Held-out cases (other patients), evaluated at the end per error kind.
+    samples_cache : path, optional
+        A ``.npz`` file: the samples are loaded from it when it exists, else built and saved there (a re-run with
+        the same cases and settings skips the sample building).
+    holdout_patients : sequence of str
+        Patients held out of training (recorded in the card even when their evaluation is run later by
+        ``python -m ml.evaluate --update-card``).
     progress : callable (fraction, message), optional
     data_description : str
         Where the cases came from, for the card.
@@ -219,7 +318,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     report(0.0, f"building samples from {len(cases)} case(s)")
-    samples = build_samples(cases, variants=cfg.variants, seed=cfg.seed)
+    samples = _cached_samples(cases, cfg, samples_cache)
     folds = patient_folds(samples.patient, cfg.folds, seed=cfg.seed) if cfg.folds >= 2 else []
     steps_per_run = [_steps(samples.subset(np.setdiff1d(np.arange(len(samples)), v)), cfg) for v in folds]
     steps_per_run.append(_steps(samples, cfg))
@@ -252,19 +351,16 @@ def train(
         report(start / total, f"fold {k + 1}: model vs expert Dice {ev['overall'].get('model', {}).get('dice', 0):.3f}")
         del model
     t0 = time.perf_counter()
-    model, losses = _fit(samples, cfg, report, "final model", start, total)
+    stopped: dict = {}
+    model, losses = _fit(
+        samples, cfg, report, "final model", start, total, checkpoint=out / MODEL_FILE, stopped=stopped
+    )
     final_seconds = time.perf_counter() - t0
     report(0.99, "evaluating")
     holdout_result = None
     if holdout:
         ev = evaluate_cases(_predict_fn(model), holdout, kinds=cfg.eval_kinds, seed=cfg.seed + 999)
-        holdout_result = {
-            "patients": sorted({c.patient for c in holdout}),
-            "n_cases": len(holdout),
-            "per_kind": ev["per_kind"],
-            "overall": ev["overall"],
-            "exact_inputs": _exact_check(ev["rows"]),
-        }
+        holdout_result = holdout_record(ev, holdout)
     # Latency of one image through the whole pipeline, the model loaded (median of 5 after a warm-up). An
     # undertrained model may find no plausible myocardium: the time to that answer is still the latency.
     probe = holdout[0] if holdout else cases[0]
@@ -312,6 +408,10 @@ def train(
             "train_patients": [p_ for p_ in train_patients if not p_.startswith("phantom-")],
             "n_phantom_patients": sum(1 for p_ in train_patients if p_.startswith("phantom-")),
             "n_samples": len(samples),
+            "n_cavity_only_cases": sum(1 for c in cases if c.labelled == "cavity"),
+            "holdout_patients": sorted(set(holdout_patients) | {c.patient for c in holdout}),
+            "image_kinds": sorted({_image_kind(c) for c in cases}),
+            "hint_mix": dict(Counter(str(k) for k in samples.kind)),
             "error_kinds": list(ERROR_KINDS),
             "split": "by patient (never by frame)",
         },
@@ -321,6 +421,7 @@ def train(
         "loss_curve": losses,
         "training_seconds": time.perf_counter() - t_start,
         "final_fit_seconds": final_seconds,
+        "stopped_by_time_budget": stopped or None,
         "inference_seconds": {
             "median": float(np.median(lat)),
             "max": float(np.max(lat)),
@@ -329,21 +430,13 @@ def train(
         "libraries": _versions(),
         "preprocessing": preprocessing_spec(),
         "postprocessing": postprocessing_spec(),
+        "uncertainty": uncertainty_spec(),
     }
     card = _clean(card)
     (out / CARD_FILE).write_text(json.dumps(card, indent=2))
     (out / "model_card.md").write_text(card_summary(card))
     report(1.0, f"done: {out / MODEL_FILE}")
     return card
-
-
-def _exact_check(rows: Sequence[dict]) -> dict:
-    ex = [r for r in rows if r["kind"] == "exact"]
-    return {
-        "n": len(ex),
-        "model_dice_min": min((r["model"]["dice"] for r in ex), default=None),
-        "model_hd_max_mm": max((r["model"]["hd_mm"] for r in ex if np.isfinite(r["model"]["hd_mm"])), default=None),
-    }
 
 
 def _fmt(v, nd=3) -> str:
@@ -418,17 +511,22 @@ def card_summary(card: dict) -> str:
         lines += [
             f"## Held out: {', '.join(h.get('patients') or [])} ({h.get('n_cases')} frames)",
             "",
-            "| error kind | n | trainee Dice | model Dice | trainee HD mm | model HD mm | model closer (Dice) |"
-            " model closer (HD) |",
-            "|---|---|---|---|---|---|---|---|",
+            'Trainee = the baseline "consensus = the trainee\'s contour"; model means over the inputs it scored; '
+            "closer = fraction of all inputs where the model is closer to the experts (an abstention is not closer).",
+            "",
+            "| inputs | n | trainee Dice | model Dice | trainee HD95 mm | model HD95 mm | trainee MSD mm | model MSD mm "
+            "| closer (Dice) | abstained |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for k, v in [*h["per_kind"].items(), ("all", h.get("overall") or {})]:
+        groups = [*h["per_kind"].items(), *((f"[{k}]", v) for k, v in (h.get("per_source") or {}).items())]
+        for k, v in [*groups, ("erroneous", h.get("erroneous") or {}), ("all", h.get("overall") or {})]:
             if not v.get("n"):
                 continue
+            t, m = v.get("trainee") or {}, v.get("model") or {}
             lines.append(
-                f"| {k} | {v['n']} | {_fmt(v['trainee']['dice'])} | {_fmt(v['model']['dice'])} | "
-                f"{_fmt(v['trainee']['hd_mm'], 2)} | {_fmt(v['model']['hd_mm'], 2)} | "
-                f"{_fmt(v.get('model_closer_dice'), 2)} | {_fmt(v.get('model_closer_hd'), 2)} |"
+                f"| {k} | {v['n']} | {_fmt(t.get('dice'))} | {_fmt(m.get('dice'))} | {_fmt(t.get('hd95_mm'), 2)} | "
+                f"{_fmt(m.get('hd95_mm'), 2)} | {_fmt(t.get('msd_mm'), 2)} | {_fmt(m.get('msd_mm'), 2)} | "
+                f"{_fmt(v.get('model_closer_dice'), 2)} | {_fmt(v.get('abstention_rate'), 2)} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -445,6 +543,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="folder in the layout of ../shared/data/scd-sunnybrook (repeatable)",
     )
     ap.add_argument("--contours", type=Path, default=None, help="its SAV folder (default: DATA-sav)")
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=None,
+        help="the shared data folder: every Sunnybrook patient there (DICOM and PNG layouts, endocardium-only frames, "
+        "synthetic T1 / T2 maps of their anatomy; see ml.datasets)",
+    )
+    ap.add_argument("--no-holdout-eval", action="store_true", help="hold the patients out but evaluate later")
+    ap.add_argument("--max-minutes", type=float, default=None, help="stop each fit after this many minutes")
+    ap.add_argument("--samples-cache", type=Path, default=None, help="an .npz file to keep the built samples in")
     ap.add_argument(
         "--patients", default=None, help="comma-separated patients to train on (default: all but --holdout)"
     )
@@ -477,6 +585,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if a.shared is not None:
+        from .datasets import shared_training_cases
+
+        try:
+            everything = shared_training_cases(a.shared, seed=a.seed)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        holdout += [c for c in everything if c.patient in holdout_ids and c.labelled == "myocardium"]
+        cases += [
+            c for c in everything if c.patient not in holdout_ids and (train_ids is None or c.patient in train_ids)
+        ]
     if holdout_ids and not holdout:
         print(f"error: no case of the held-out patients {holdout_ids} in {[str(d) for d in a.data]}", file=sys.stderr)
         return 2
@@ -495,6 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         learning_rate=a.learning_rate,
         seed=a.seed,
         pretrain_epochs=a.pretrain_epochs,
+        max_minutes=a.max_minutes,
     )
     last_t, last_phase = [-1e9], [""]
 
@@ -508,10 +629,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{100 * frac:5.1f} %] {msg} ({el / 60:.1f} min{eta})", flush=True)
             last_t[0] = now
 
-    desc = "; ".join(str(d) for d in a.data) + (f" + {a.phantoms} phantoms" if a.phantoms else "")
+    desc = "; ".join(str(d) for d in [*a.data, *([a.shared] if a.shared else [])]) + (
+        f" + {a.phantoms} phantoms" if a.phantoms else ""
+    )
     t0 = time.perf_counter()
     try:
-        card = train(cases, cfg, a.out, holdout=holdout, progress=progress, data_description=desc)
+        card = train(
+            cases,
+            cfg,
+            a.out,
+            holdout=() if a.no_holdout_eval else holdout,
+            holdout_patients=sorted({c.patient for c in holdout}),
+            samples_cache=a.samples_cache,
+            progress=progress,
+            data_description=desc,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -566,6 +566,11 @@ def lv_regions(cs: ContourSet, shape: tuple[int, int]) -> LVRegions:
     -------
     LVRegions
 
+    Raises
+    ------
+    InvalidContourError
+        Neither both walls nor a myocardium mask are given.
+
     Notes
     -----
     From polygons: whole = pixel centres inside the epicardium, cavity = centres inside the endocardium **and** inside
@@ -581,6 +586,10 @@ def lv_regions(cs: ContourSet, shape: tuple[int, int]) -> LVRegions:
         whole = polygon_to_mask(cs.epicardium, shape)
         cavity = polygon_to_mask(cs.endocardium, shape) & whole
         return LVRegions(cavity=cavity, myocardium=whole & ~cavity, whole=whole)
+    if cs.myocardium_mask is None:
+        raise InvalidContourError(
+            "The contours have no myocardium: both an endocardium and an epicardium (or a myocardium mask) are needed."
+        )
     myo = np.asarray(cs.myocardium_mask, dtype=bool)
     cavity = np.asarray(cs.cavity_mask, dtype=bool) & ~myo if cs.cavity_mask is not None else _cavity_of_ring(myo)
     whole = ndimage.binary_fill_holes(cavity | myo)

@@ -27,6 +27,7 @@ def model_out(m: ConsensusModel, *, full: bool = False) -> dict:
         "width": card.get("width"),
         "parameters": card.get("parameters"),
         "accuracy": selectors.held_out_accuracy(card),
+        "activation_refusal": services.activation_refusal(card) or None,
         "training_seconds": card.get("training_seconds"),
         "inference_seconds": (card.get("inference_seconds") or {}).get("median"),
         "data": card.get("data"),

@@ -158,6 +158,28 @@ def model_activate(*, user: User | None, model: ConsensusModel) -> ConsensusMode
     return model
 
 
+def default_model_install() -> str:
+    """Register and activate the consensus model shipped with MyoQA (``settings.DEFAULT_CONSENSUS_MODEL``), so that a
+    newcomer's first ``make run`` shows the automatic consensus working. Nothing changes when a model is already
+    active (a site's own choice is kept) or the folder is absent.
+
+    Returns
+    -------
+    str
+        One line for the console: what was done, or why not.
+    """
+    folder = Path(settings.DEFAULT_CONSENSUS_MODEL)
+    if ConsensusModel.objects.filter(is_active=True).exists():
+        return "Automatic consensus: the active model is kept."
+    if not (folder / "model_card.json").is_file():
+        return f"Automatic consensus: no shipped model at {folder}; run `make demo-model` to train one."
+    try:
+        m = model_register(folder=folder, activate=True)
+    except ModelError as exc:
+        return f"Automatic consensus: the shipped model was not activated: {exc}"
+    return f"Automatic consensus: model {m.version} registered and activated."
+
+
 def model_deactivate(*, user: User | None) -> None:
     """No automatic consensus from now on (evaluations show the trainee's own values only)."""
     ConsensusModel.objects.filter(is_active=True).update(is_active=False)

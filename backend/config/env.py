@@ -38,6 +38,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
 
 
+def env_float(name: str, default: float) -> float:
+    """A number; a non-number raises ImproperlyConfigured."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
 def env_json(name: str, default: Any) -> Any:
     """A JSON value; invalid JSON raises ImproperlyConfigured."""
     raw = os.environ.get(name)

@@ -2,7 +2,7 @@
 
 export type Role = 'trainee' | 'supervisor';
 export type ImageKind = 't1_map' | 't2_map' | 't2star_series' | 'magnitude';
-export type ConsensusSource = 'gold_standard' | 'team_average' | 'automatic';
+export type ConsensusSource = 'gold_standard' | 'expert_consensus' | 'team_average' | 'automatic';
 export type FeedbackMode = 'reveal' | 'score_only';
 export type SubmissionStatus = 'queued' | 'running' | 'done' | 'failed';
 export type MapQuantity = 't1_ms' | 't2_ms' | 't2star_ms';
@@ -19,7 +19,8 @@ export const IMAGE_KIND_LABEL: Record<string, string> = {
 
 export const CONSENSUS_SOURCE_LABEL: Record<string, string> = {
   gold_standard: 'Gold standard (supervisor upload)',
-  team_average: 'Team average (expert contours)',
+  expert_consensus: 'Expert consensus (STAPLE of the experts’ contours)',
+  team_average: 'Team average (majority vote of the trainees’ contours)',
   automatic: 'Automatic consensus (CNN)',
 };
 

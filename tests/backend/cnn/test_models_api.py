@@ -81,3 +81,57 @@ def test_the_register_command_registers_and_activates(copy_model_folder, db):
 
     call_command("register_model", str(copy_model_folder), "--activate")
     assert ConsensusModel.objects.get(is_active=True).version == "copy-trainee-test"
+
+
+def _variant(copy_model_folder, tmp_path, version, **card_changes):
+    folder = tmp_path / version
+    shutil.copytree(copy_model_folder, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card["version"] = version
+    card.update(card_changes)
+    (folder / "model_card.json").write_text(json.dumps(card))
+    return model_register(folder=folder)
+
+
+def test_a_model_without_a_held_out_evaluation_cannot_be_activated(copy_model_folder, supervisor, tmp_path):
+    m = _variant(
+        copy_model_folder,
+        tmp_path,
+        "not-evaluated",
+        holdout=None,
+        cross_validation=[{"fold": 1, "model_vs_expert": {"dice": 0.95, "hd_mm": 2.0, "msd_mm": 0.5}}],
+    )
+    c = ApiClient(supervisor)
+    listed = {x["version"]: x for x in c.get("/api/consensus-models/").json()}
+    assert "no held-out evaluation" in listed["not-evaluated"]["activation_refusal"]
+    r = c.post(f"/api/consensus-models/{m.pk}/activate")
+    assert r.status_code == 400
+    assert "no held-out evaluation" in r.json()["detail"]
+    assert not ConsensusModel.objects.filter(is_active=True).exists()
+
+
+def test_a_held_out_dice_below_the_site_minimum_is_refused_and_the_minimum_is_a_setting(
+    copy_model_folder, supervisor, tmp_path, settings
+):
+    weak = {"patients": ["P9"], "overall": {"model": {"dice": 0.80, "hd_mm": 6.0, "msd_mm": 2.0}}}
+    m = _variant(copy_model_folder, tmp_path, "weak", holdout=weak)
+    c = ApiClient(supervisor)
+    r = c.post(f"/api/consensus-models/{m.pk}/activate")
+    assert r.status_code == 400
+    assert "Dice 0.800" in r.json()["detail"] and "minimum of 0.85" in r.json()["detail"]
+    settings.CONSENSUS_MIN_HELDOUT_DICE = 0.75  # a site that accepts less
+    assert c.post(f"/api/consensus-models/{m.pk}/activate").status_code == 200
+    assert ConsensusModel.objects.get(is_active=True).version == "weak"
+
+
+def test_the_register_command_refuses_to_activate_an_unevaluated_model(copy_model_folder, tmp_path, db):
+    from django.core.management import CommandError, call_command
+
+    folder = tmp_path / "unevaluated"
+    shutil.copytree(copy_model_folder, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card.update(version="unevaluated", holdout=None)
+    (folder / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises((CommandError, ModelError), match="no held-out evaluation"):
+        call_command("register_model", str(folder), "--activate")
+    assert not ConsensusModel.objects.filter(is_active=True).exists()

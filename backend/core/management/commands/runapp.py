@@ -59,6 +59,9 @@ class Command(BaseCommand):
         if not opt["no_seed"]:
             self.stdout.write("Preparing the demo data (cases, trainees' attempts)...")
             call_command("seed_demo", stdout=self.stdout)
+        from backend.cnn.services import default_model_install
+
+        self.stdout.write(default_model_install())
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         py = sys.executable
         procs = [

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { ErrorBox } from '@/components/error-box';
 import { ApiError, errorMessage } from '@/lib/api-client';
+import { CONSENSUS_SOURCE_LABEL } from '@/lib/vocabulary';
 import { useCreateCase } from '../api/create-case';
 import type { Case } from '../api/get-case';
 
@@ -41,7 +42,9 @@ export function NewCaseForm({ datasets, defaultDatasetId, onCreated }: {
 
 
   const ds = datasets.find((d) => d.id === datasetId);
-  const goldRequired = ds ? ds.consensus_source !== 'team_average' : true;
+  const goldRequired = ds ? ds.consensus_source === 'gold_standard' : true;
+  const expertsRequired = ds?.consensus_source === 'expert_consensus';
+  const goldOptionalWhy = ds ? CONSENSUS_SOURCE_LABEL[ds.consensus_source] ?? ds.consensus_source : '';
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -88,13 +91,13 @@ export function NewCaseForm({ datasets, defaultDatasetId, onCreated }: {
         <span className="hint">One DICOM file (T1 or T2 map), all echoes of one slice of a multi-echo T2* series as files, or one zip of the series.</span>
       </label>
       <label className="field">
-        <span>Gold-standard contours {goldRequired ? '' : '(optional: this dataset uses the team average)'}</span>
+        <span>Gold-standard contours {goldRequired ? '' : `(optional for this dataset: ${goldOptionalWhy})`}</span>
         <input data-testid="new-case-gold" type="file" accept=".sav,.npy,.png" required={goldRequired}
           onChange={(e) => setGold(e.target.files?.[0] ?? null)} />
         <span className="hint">IDL SAV file with ENDO_X/ENDO_Y/EPI_X/EPI_Y or a CONTOURS structure or a myocardium mask.</span>
       </label>
       <label className="field">
-        <span>Expert contours (optional, one SAV file per expert)</span>
+        <span>Expert contours ({expertsRequired ? 'at least two: this dataset uses the expert consensus' : 'optional'}, one file per expert)</span>
         <input data-testid="new-case-experts" type="file" multiple accept=".sav,.npy,.png"
           onChange={(e) => setExperts(Array.from(e.target.files ?? []))} />
       </label>

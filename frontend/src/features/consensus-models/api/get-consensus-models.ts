@@ -38,6 +38,8 @@ export type ConsensusModel = {
   width: number | null;
   parameters: number | null;
   accuracy: ModelAccuracy | null;
+  /** Why the model may not be activated (no held-out evaluation, or a held-out Dice below the site minimum); null when it may. */
+  activation_refusal: string | null;
   training_seconds: number | null;
   /** median seconds per image, model loaded */
   inference_seconds: number | null;

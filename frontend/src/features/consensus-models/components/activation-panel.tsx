@@ -10,7 +10,7 @@ import { ActiveBadge } from './active-badge';
  * Activate this model (after a confirmation), or, when it is the active one, deactivate it. Shown only on the
  * model card, so that the supervisor activates a model only after seeing its accuracy.
  */
-export function ActivationPanel({ model }: { model: Pick<ConsensusModel, 'id' | 'version' | 'is_active'> }) {
+export function ActivationPanel({ model }: { model: Pick<ConsensusModel, 'id' | 'version' | 'is_active' | 'activation_refusal'> }) {
   const [confirming, setConfirming] = useState<'activate' | 'deactivate' | null>(null);
   const activate = useActivateConsensusModel();
   const deactivate = useDeactivateConsensusModel();
@@ -30,12 +30,15 @@ export function ActivationPanel({ model }: { model: Pick<ConsensusModel, 'id' | 
           and every practice upload, is compared with its contours; trainees see its accuracy beside their feedback.
         </p>
       )}
+      {!model.is_active && model.activation_refusal ? (
+        <ErrorBox title="Not safe to teach with yet" testId="activation-refusal">{model.activation_refusal}</ErrorBox>
+      ) : null}
       {confirming === null ? (
         model.is_active ? (
           <button type="button" className="btn btn-danger" data-testid="deactivate" disabled={busy}
             onClick={() => setConfirming('deactivate')}>Deactivate</button>
         ) : (
-          <button type="button" className="btn btn-primary" data-testid="activate" disabled={busy}
+          <button type="button" className="btn btn-primary" data-testid="activate" disabled={busy || Boolean(model.activation_refusal)}
             onClick={() => setConfirming('activate')}>Activate this model</button>
         )
       ) : (

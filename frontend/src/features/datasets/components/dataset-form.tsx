@@ -11,6 +11,14 @@ import { expertAgreementSentence } from '../lib/expert-agreement';
 
 export const NO_AUTOMATIC_CONSENSUS = 'No automatic consensus model is active yet';
 
+/** What each consensus source compares a trainee with, and what each case then needs. */
+export const CONSENSUS_SOURCE_HINT: Record<ConsensusSource, string> = {
+  gold_standard: 'Each case needs a gold-standard contour file.',
+  expert_consensus: 'Each case needs at least two experts’ contour files; STAPLE fuses three or more (a majority vote fuses two) and shows each expert’s sensitivity and specificity.',
+  team_average: 'The majority vote of the cohort’s trainees’ latest contours (at least three); uploaded expert contours are not used.',
+  automatic: 'The active CNN draws a consensus for every attempt; cases need no gold standard.',
+};
+
 /** A cleared number input gives NaN: show it empty rather than pass NaN to React. */
 const numValue = (v: number) => (Number.isNaN(v) ? '' : v);
 /** A number field of the form: NaN while empty. */
@@ -155,12 +163,14 @@ export function DatasetForm({ cohorts, automaticAvailable, dataset, onDone }: Pr
             aria-describedby={`${uid}-auto`}
             onChange={(e) => set('consensus_source', e.target.value as ConsensusSource)}>
             <option value="gold_standard">{CONSENSUS_SOURCE_LABEL.gold_standard}</option>
+            <option value="expert_consensus">{CONSENSUS_SOURCE_LABEL.expert_consensus}</option>
             <option value="team_average">{CONSENSUS_SOURCE_LABEL.team_average}</option>
             <option value="automatic" disabled={!automaticAvailable}>
               {CONSENSUS_SOURCE_LABEL.automatic}{automaticAvailable ? '' : ' — unavailable'}
             </option>
           </select>
           {!automaticAvailable ? <span className="hint" id={`${uid}-auto`}>{NO_AUTOMATIC_CONSENSUS}.</span> : null}
+          <span className="hint" data-testid="consensus-source-hint">{CONSENSUS_SOURCE_HINT[form.consensus_source]}</span>
         </label>
         <fieldset className="field">
           <legend>Feedback mode</legend>
