@@ -295,6 +295,27 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
     };
   }, [status, drawOverlay]);
 
+  // The element follows the page width (a phone turned, a window resized): cornerstone's canvas follows it, keeping
+  // the zoom and pan, and the overlay is redrawn by the render that follows.
+  useEffect(() => {
+    const element = elRef.current;
+    if (status !== 'ready' || !element || typeof ResizeObserver === 'undefined') return undefined;
+    let frame = 0;
+    const ro = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        core.getRenderingEngine(engineId)?.resize(true, true);
+        vpRef.current?.render();
+        drawOverlay();
+      });
+    });
+    ro.observe(element);
+    return () => {
+      cancelAnimationFrame(frame);
+      ro.disconnect();
+    };
+  }, [status, engineId, drawOverlay]);
+
   // Window / level dragged with the mouse comes back into the numbers.
   useEffect(() => {
     const element = elRef.current;
