@@ -140,6 +140,18 @@ describe('consensus models (supervisor)', () => {
     expect(screen.getByTestId('card-inference')).toHaveTextContent('—');
   });
 
+  it('refuses to offer activation when the card has no held-out evaluation, and says why', async () => {
+    const why = 'This model cannot be activated: its card holds no held-out evaluation (accuracy on patients it was never trained on).';
+    const m = consensusModelDetail({ accuracy: null, activation_refusal: why });
+    mockFetch({
+      'GET /api/auth/me': { json: { user: supervisor } },
+      'GET /api/consensus-models/4': { json: m },
+    });
+    renderWithProviders(<AppRoutes />, { route: '/consensus-models/4' });
+    expect(await screen.findByTestId('activation-refusal')).toHaveTextContent(why);
+    expect(screen.getByTestId('activate')).toBeDisabled();
+  });
+
   it('activates the model from its card after a confirmation, with the CSRF header, and refreshes the list', async () => {
     let active = false;
     const { calls } = mockFetch({

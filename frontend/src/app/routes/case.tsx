@@ -5,6 +5,7 @@ import { useCase, type Case } from '@/features/cases/api/get-case';
 import { useReference } from '@/features/cases/api/get-reference';
 import { CaseInfo } from '@/features/cases/components/case-info';
 import { CaseManagePanel } from '@/features/cases/components/case-manage-panel';
+import { ExpertConsensusPanel } from '@/features/cases/components/expert-consensus-panel';
 import { RepeatCasePanel } from '@/features/cases/components/repeat-case-panel';
 import { RvInsertionPanel, rvInsertionLabel, rvPoint, useSaveRvPoint } from '@/features/cases/components/rv-insertion-panel';
 import { useDataset } from '@/features/datasets/api/get-dataset';
@@ -33,6 +34,7 @@ function SupervisorCase({ c }: { c: Case }) {
           {ref.data.version != null ? `, version ${ref.data.version}` : ''}.
         </p>
       ) : null}
+      {c.expert_consensus ? <ExpertConsensusPanel consensus={c.expert_consensus} /> : null}
       {manages ? <RvInsertionPanel c={c} picking={picking} onPickingChange={setPicking} /> : null}
       <ImageViewer caseId={c.id} trainee={null} reference={ref.data ?? null} referenceNote={note} marker={marker}
         onPick={picking ? savePoint : null} />

@@ -30,6 +30,20 @@ export type Case = {
   /** The anterior RV insertion point (pixels, x = column, y = row; null when not set); only for the supervisor
    * who manages the dataset (null for everyone else). */
   rv_insertion?: RvInsertion | null;
+  /** The expert consensus (STAPLE of the experts' contours) with each expert's reliability; only for the supervisor
+   * who manages the dataset, and only when the case has one. */
+  expert_consensus?: ExpertConsensus | null;
+};
+
+/** Each expert's sensitivity and specificity (0..1) for the myocardium against the STAPLE estimate (null for a
+ * majority vote of two). */
+export type ExpertReliability = { reference_id: number; rater: string; sensitivity: number | null; specificity: number | null };
+export type ExpertConsensus = {
+  version: number;
+  method: 'staple' | 'majority' | null;
+  rater: string;
+  n_experts: number | null;
+  raters: ExpertReliability[];
 };
 
 /** An estimate (confirmed false) or a point a supervisor set or confirmed (confirmed true). */
