@@ -123,8 +123,11 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
       group.addTool(tools.PanTool.toolName);
       group.addTool(tools.ZoomTool.toolName);
       group.addTool(tools.StackScrollTool.toolName);
-      group.addToolInstance(ENDOCARDIUM_TOOL, tools.PlanarFreehandROITool.toolName, { allowOpenContours: false, calculateStats: false });
-      group.addToolInstance(EPICARDIUM_TOOL, tools.PlanarFreehandROITool.toolName, { allowOpenContours: false, calculateStats: false });
+      // The contour tools only where the trainee draws: elsewhere they would draw a drawing page's annotations.
+      if (editing) {
+        group.addToolInstance(ENDOCARDIUM_TOOL, tools.PlanarFreehandROITool.toolName, { allowOpenContours: false, calculateStats: false });
+        group.addToolInstance(EPICARDIUM_TOOL, tools.PlanarFreehandROITool.toolName, { allowOpenContours: false, calculateStats: false });
+      }
       group.addViewport(viewportId, engineId);
       tools.annotation.config.style.setToolGroupToolStyles(toolGroupId, {
         [ENDOCARDIUM_TOOL]: { color: WALL_COLOUR.endocardium, colorHighlighted: WALL_COLOUR.endocardium, colorSelected: WALL_COLOUR.endocardium, lineWidth: '2' },
@@ -145,10 +148,18 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
     return () => {
       cancelled = true;
       vpRef.current = null;
+      // Drawn contours live in cornerstone's global annotation state: the next page starts without them.
+      if (editing) {
+        for (const name of [ENDOCARDIUM_TOOL, EPICARDIUM_TOOL]) {
+          for (const a of tools.annotation.state.getAllAnnotations().filter((x) => x.metadata?.toolName === name)) {
+            if (a.annotationUID) tools.annotation.state.removeAnnotation(a.annotationUID);
+          }
+        }
+      }
       tools.ToolGroupManager.destroyToolGroup(toolGroupId);
       engine?.destroy();
     };
-  }, [caseId, engineId, viewportId, toolGroupId]);
+  }, [caseId, engineId, viewportId, toolGroupId, editing]);
 
   // The primary mouse button: the active wall's contour tool (editing), window/level or pan; nothing while picking.
   useEffect(() => {
@@ -156,7 +167,8 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
     const group = tools.ToolGroupManager.getToolGroup(toolGroupId);
     if (!group) return;
     const { MouseBindings } = tools.Enums;
-    for (const name of [tools.WindowLevelTool.toolName, ENDOCARDIUM_TOOL, EPICARDIUM_TOOL]) group.setToolPassive(name, { removeAllBindings: true } as never);
+    const primaries = editing ? [tools.WindowLevelTool.toolName, ENDOCARDIUM_TOOL, EPICARDIUM_TOOL] : [tools.WindowLevelTool.toolName];
+    for (const name of primaries) group.setToolPassive(name, { removeAllBindings: true } as never);
     if (!(mode === 'pan' && !editing)) group.setToolActive(tools.PanTool.toolName, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
     if (onPick) return;
     if (editing) {
