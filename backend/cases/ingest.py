@@ -208,6 +208,11 @@ def polygons_upload(data: Mapping[str, Any]) -> UploadedFile | None:
     UploadedFile or None
         None when neither wall is in ``data``.
     """
+    if not isinstance(data, Mapping):
+        raise UploadError(
+            "The request body must be a JSON object such as {\"endocardium\": [[x, y], ...], \"epicardium\": [[x, y], "
+            "...]}, or a multipart form with the image and contour files."
+        )
     if "endocardium" not in data and "epicardium" not in data:
         return None
     body: dict[str, Any] = {}

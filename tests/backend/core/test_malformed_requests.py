@@ -67,10 +67,21 @@ def routes() -> list[tuple[str, type]]:
             elif isinstance(p, URLPattern):
                 view = getattr(p.callback, "view_class", None) or getattr(p.callback, "cls", None)
                 if view is not None:
-                    out.append((prefix + str(p.pattern), view))
+                    out.append((prefix + _as_route(str(p.pattern)), view))
 
     walk(get_resolver().url_patterns)
     return out
+
+
+def _as_route(pattern: str) -> str:
+    """A ``re_path`` pattern in ``path`` form: numeric groups become ``<int:name>``, an alternation its first
+    choice (``^api/cases/(?P<case_id>[0-9]+)/reference\\.(?P<fmt>seg|rtstruct)\\.dcm$`` ->
+    ``api/cases/<int:case_id>/reference.seg.dcm``); a ``path`` route is returned as it is."""
+    if not pattern.startswith("^"):
+        return pattern
+    r = re.sub(r"\(\?P<(\w+)>\[0-9\]\+\)", r"<int:\1>", pattern.strip("^$"))
+    r = re.sub(r"\(\?P<\w+>([^|)]+)[^)]*\)", r"\1", r)
+    return r.replace("\\.", ".")
 
 
 def methods_of(view: type) -> list[str]:
