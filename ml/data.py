@@ -616,10 +616,8 @@ def build_samples(
             endo = expert.endocardium
             if endo is None:
                 raise ValueError(f"{case.name}: a training case needs an endocardial polygon")
-            if case.labelled == "cavity":
-                hint_base = _with_epicardium(endo, case.pixel_spacing_mm, rng)
-            else:
-                hint_base = expert
+            # A cavity-only case gets a plausible epicardium for the hint (its target stays the cavity).
+            hint_base = _with_epicardium(endo, case.pixel_spacing_mm, rng) if case.labelled == "cavity" else expert
             mode = "kind"
             if heavy_hints:
                 r = rng.random()

@@ -210,7 +210,7 @@ def polygons_upload(data: Mapping[str, Any]) -> UploadedFile | None:
     """
     if not isinstance(data, Mapping):
         raise UploadError(
-            "The request body must be a JSON object such as {\"endocardium\": [[x, y], ...], \"epicardium\": [[x, y], "
+            'The request body must be a JSON object such as {"endocardium": [[x, y], ...], "epicardium": [[x, y], '
             "...]}, or a multipart form with the image and contour files."
         )
     if "endocardium" not in data and "epicardium" not in data:
