@@ -28,6 +28,7 @@ const UNTYPED_BY_THE_BACKEND: Record<string, string> = {
   'consensus-models/api/get-training-run.ts': 'GET /api/training-runs/{id}',
   'consensus-models/api/get-training-runs.ts': 'GET /api/training-runs/',
   'reports/api/get-report.ts': 'GET /api/reports/{id}',
+  'viewer/api/get-case-image.ts': 'GET /api/cases/{id}',
   'viewer/api/get-pixels.ts': 'GET /api/cases/{id}/pixels (binary)',
 };
 

@@ -1,15 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@/lib/api-client';
 import type { ContourPair } from '@/lib/vocabulary';
-import type { Submission } from '@/features/submissions/api/get-submission';
+import type { components } from '@/lib/api-schema';
+
+type Submission = components['schemas']['Submission'];
 
 /** GET/PUT /api/cases/{id}/draft: the trainee's own unsubmitted contours (nulls when nothing is saved). */
-export type ContourDraft = {
-  case_id: number;
-  endocardium: [number, number][] | null;
-  epicardium: [number, number][] | null;
-  updated_at: string | null;
-};
+export type ContourDraft = components['schemas']['ContourDraft'];
 
 export const draftKey = (caseId: number) => ['draft', caseId] as const;
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ErrorBox, Loading } from '@/components/error-box';
-import { useCase } from '@/features/cases/api/get-case';
+import { useCaseImage } from '../api/get-case-image';
 import { errorMessage } from '@/lib/api-client';
 import type { Point } from '@/lib/vocabulary';
 import { COLOURS, drawDifference, strokeContours } from '../lib/draw';
@@ -66,7 +66,7 @@ export default function CornerstoneViewer({ caseId, trainee, reference, referenc
   const engineId = `myoqa-engine-${uid}`;
   const viewportId = `myoqa-viewport-${uid}`;
   const toolGroupId = `myoqa-tools-${uid}`;
-  const caseQuery = useCase(caseId);
+  const caseQuery = useCaseImage(caseId);
   const kind = caseQuery.data?.image.kind ?? 'magnitude';
   const units = caseQuery.data?.image.units ?? '';
   const echoTimes = caseQuery.data?.image.echo_times_ms ?? null;
