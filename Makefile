@@ -78,7 +78,7 @@ bench-class: $(VENV)/.dev proxy/node_modules/.installed
 SHARED_DATA ?= ../shared/data
 DEMO_HOLDOUT ?= SC-HF-I-2,SC-HF-I-6,SC-HF-I-8,SC-HF-NI-12,SC-HYP-8,SC-N-7
 DEMO_MODEL_MINUTES ?= 75
-DEMO_MODEL_ARGS ?= --head unet --width 0.125 --folds 0 --epochs 5 --variants 3 --batch-size 8
+DEMO_MODEL_ARGS ?= --head unet --width 0.125 --folds 0 --epochs 8 --variants 3 --batch-size 8
 demo-model: $(VENV)/.runtime
 	$(PY) -m ml.train --shared $(SHARED_DATA) --holdout $(DEMO_HOLDOUT) --no-holdout-eval \
 		--max-minutes $(DEMO_MODEL_MINUTES) $(DEMO_MODEL_ARGS) --out var/models/demo-train

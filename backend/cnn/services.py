@@ -106,7 +106,8 @@ def activation_refusal(card: dict) -> str:
 
     A model may teach only when its card holds a held-out evaluation (patients it was never trained on) whose
     consensus vs experts myocardium Dice reaches the site minimum ``settings.CONSENSUS_MIN_HELDOUT_DICE`` (issue 10;
-    default 0.85). Cross-validation alone does not count: the held-out patients are the ones the card names.
+    default 0.85) and which abstained on at most ``settings.CONSENSUS_MAX_HELDOUT_ABSTENTION`` of the held-out inputs
+    (default 0.5). Cross-validation alone does not count: the held-out patients are the ones the card names.
 
     Parameters
     ----------
@@ -131,6 +132,14 @@ def activation_refusal(card: dict) -> str:
             f"This model cannot be activated: on held-out patients its consensus reaches myocardium Dice "
             f"{float(dice):.3f} against the experts, below this site's minimum of {minimum:.2f} "
             "(MYOQA_CONSENSUS_MIN_HELDOUT_DICE)."
+        )
+    abstained = (h.get("overall") or {}).get("abstention_rate")
+    most = float(settings.CONSENSUS_MAX_HELDOUT_ABSTENTION)
+    if abstained is not None and float(abstained) > most:
+        return (
+            f"This model cannot be activated: on held-out patients it gave no consensus for {100 * float(abstained):.0f} % "
+            f"of the images (unsure, or copying the trainee), more than this site's maximum of {100 * most:.0f} % "
+            "(MYOQA_CONSENSUS_MAX_HELDOUT_ABSTENTION); its Dice on the rest does not speak for the others."
         )
     return ""
 

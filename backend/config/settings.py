@@ -181,6 +181,9 @@ ML_PRELOAD = env_bool("MYOQA_ML_PRELOAD", False)
 # A model can be activated only when its card holds a held-out evaluation (patients it never saw) whose consensus
 # vs experts myocardium Dice is at least this (issue 10: a site minimum; 0.85 by default).
 CONSENSUS_MIN_HELDOUT_DICE = env_float("MYOQA_CONSENSUS_MIN_HELDOUT_DICE", 0.85)
+# ... and only when it abstained on at most this fraction of the held-out inputs (a model that scores only the easy
+# images must not pass on their Dice).
+CONSENSUS_MAX_HELDOUT_ABSTENTION = env_float("MYOQA_CONSENSUS_MAX_HELDOUT_ABSTENTION", 0.5)
 # The model shipped with MyoQA (registered and activated by `manage.py runapp` / `seed_demo` when present).
 DEFAULT_CONSENSUS_MODEL = Path(env_str("MYOQA_DEFAULT_CONSENSUS_MODEL", str(BASE_DIR / "ml" / "models" / "default")))
 

@@ -46,16 +46,27 @@ try {
   await page.getByText(env.CASE_TITLE).first().click();
   await page.getByTestId('upload-contours').setInputFiles(env.TRAINEE_SAV);
   await page.getByTestId('upload-submit').click();
-  await page.getByTestId('metric-myocardium-dice').waitFor({ timeout: 90000 });
-  const source = (await page.getByTestId('consensus-source').innerText()).trim();
+  // Either the model's consensus (named, with its held-out accuracy) or an abstention ("No automatic consensus
+  // here", not scored): never a silent pass against the trainee's own contour.
+  await page.getByTestId('consensus-note').waitFor({ timeout: 90000 });
+  await page.waitForFunction(() => !/queued|running/i.test(document.querySelector('[data-testid="consensus-note"]')?.textContent ?? 'queued'), null, { timeout: 90000 }).catch(() => {});
   const note = (await page.getByTestId('consensus-note').innerText()).trim();
-  const dice = (await page.getByTestId('metric-myocardium-dice').first().innerText()).trim();
+  const hasSource = (await page.getByTestId('consensus-source').count()) > 0;
+  const source = hasSource ? (await page.getByTestId('consensus-source').innerText()).trim() : '';
+  const dice = hasSource ? (await page.getByTestId('metric-myocardium-dice').first().innerText()).trim() : null;
   log(`feedback: ${source} | ${note} | Dice ${dice}`);
-  if (!source.includes(`CNN ${env.MODEL_VERSION}`)) throw new Error('the feedback does not name the CNN model: ' + source);
-  if (!/its own error against experts/i.test(note)) throw new Error('the feedback does not give the model accuracy: ' + note);
+  let outcome;
+  if (hasSource) {
+    if (!source.includes(`CNN ${env.MODEL_VERSION}`)) throw new Error('the feedback does not name the CNN model: ' + source);
+    if (!/its own error against experts/i.test(note)) throw new Error('the feedback does not give the model accuracy: ' + note);
+    outcome = 'consensus';
+  } else {
+    if (!/^No automatic consensus here/.test(note) || !/not scored/.test(note)) throw new Error('no consensus and no abstention note: ' + note);
+    outcome = 'abstained';
+  }
   await page.waitForTimeout(800);
   await page.screenshot({ path: `${ART}/trainee-automatic-feedback.png`, fullPage: true });
-  process.stdout.write('E2E OK ' + JSON.stringify({ source, dice }) + '\n');
+  process.stdout.write('E2E OK ' + JSON.stringify({ outcome, source, dice, note }) + '\n');
 } catch (err) {
   if (page) {
     await page.screenshot({ path: `${ART}/failure-consensus.png`, fullPage: true }).catch(() => {});

@@ -135,3 +135,15 @@ def test_the_register_command_refuses_to_activate_an_unevaluated_model(copy_mode
     with pytest.raises((CommandError, ModelError), match="no held-out evaluation"):
         call_command("register_model", str(folder), "--activate")
     assert not ConsensusModel.objects.filter(is_active=True).exists()
+
+
+def test_a_model_that_abstains_on_most_held_out_images_is_refused_whatever_its_dice(
+    copy_model_folder, supervisor, tmp_path
+):
+    shy = {
+        "patients": ["P9"],
+        "overall": {"model": {"dice": 0.95, "hd_mm": 2.0, "msd_mm": 0.5}, "abstention_rate": 0.8},
+    }
+    m = _variant(copy_model_folder, tmp_path, "shy", holdout=shy)
+    r = ApiClient(supervisor).post(f"/api/consensus-models/{m.pk}/activate")
+    assert r.status_code == 400 and "no consensus for 80 %" in r.json()["detail"]
