@@ -507,7 +507,7 @@ def automatic_consensus_run(
             except IntegrityError:  # another worker took this version number
                 continue
     except CMRError as exc:
-        note = f"The automatic consensus could not contour this image ({exc}) Only your own values are shown."
+        note = f"No automatic consensus here: the model could not contour this image ({exc})" + ABSTAIN_SUFFIX
     except ModelNotUsable as exc:
         log.error("active consensus model %s is not usable: %s", m.version, exc)
         note = "The automatic consensus model could not be loaded; only your own values are shown."
