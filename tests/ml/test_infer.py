@@ -70,5 +70,10 @@ def test_the_evaluate_command_reports_a_saved_model_per_error_kind(copy_trainee_
     import json
 
     ev = json.loads(out.read_text())
-    assert ev["per_kind"]["exact"]["n"] == 9 and ev["per_kind"]["exact"]["model"]["hd_mm"] < 1.0
+    # The copy model follows every moved hint, so it abstains on every input: no consensus is ever scored, and it
+    # is never "closer to the experts" than the trainee it copies.
+    assert ev["per_kind"]["exact"]["n"] == 9 and ev["overall"]["abstention_rate"] == 1.0
+    assert ev["overall"]["n_scored"] == 0 and ev["overall"]["model_closer_dice"] == 0.0
+    assert all("follows your own contour" in r["abstain_reason"] for r in ev["rows"])
+    assert "abstained" in text
     assert main(["--model", str(tmp_path), "--data", str(data)]) == 2
