@@ -165,21 +165,22 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+AGREEMENT_METRICS = (
+    "dice",
+    "jaccard",
+    "hausdorff_mm",
+    "hd95_mm",
+    "mean_surface_distance_mm",
+    "sensitivity",
+    "specificity",
+    "ppv",
+    "npv",
+)
+"""The agreement numbers of each structure in the evaluation summary (distances in mm)."""
+
+
 def _structure(d: dict) -> dict:
-    return {
-        k: _num(d.get(k))
-        for k in (
-            "dice",
-            "jaccard",
-            "hausdorff_mm",
-            "hd95_mm",
-            "mean_surface_distance_mm",
-            "sensitivity",
-            "specificity",
-            "ppv",
-            "npv",
-        )
-    }
+    return {k: _num(d.get(k)) for k in AGREEMENT_METRICS}
 
 
 def _rater(r: dict) -> dict:

@@ -18,21 +18,10 @@ from django.db.models import Count, QuerySet
 
 from backend.accounts.models import Cohort, User
 from backend.cases.models import Dataset
-from backend.cmr.summary import ToleranceQuantity, Tolerances
+from backend.cmr.summary import AGREEMENT_METRICS, ToleranceQuantity, Tolerances
 from backend.submissions.models import Submission
 
 STRUCTURES = ("myocardium", "endocardium", "epicardium")
-AGREEMENT_METRICS = (
-    "dice",
-    "jaccard",
-    "hausdorff_mm",
-    "hd95_mm",
-    "mean_surface_distance_mm",
-    "sensitivity",
-    "specificity",
-    "ppv",
-    "npv",
-)
 N_SECTORS = 6
 MAP_FIELDS = (
     "quantity",
